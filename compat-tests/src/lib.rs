@@ -1,0 +1,1 @@
+//! halo-compat: the Lua compatibility suite runner and the benchmark runner.

@@ -1,0 +1,1 @@
+//! halo-stdlib: the Lua 5.4 standard library on halo-vm's public API.

@@ -1,0 +1,4 @@
+//! halo-vm: a Lua 5.4 implementation on `gc-arena`, stackless and async-native.
+//! See ARCHITECTURE.md for the code map.
+
+pub mod ast;
