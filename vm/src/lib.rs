@@ -2,3 +2,4 @@
 //! See ARCHITECTURE.md for the code map.
 
 pub mod ast;
+pub mod number;
