@@ -1143,6 +1143,32 @@ mod tests {
         }
     }
 
+    /// Random numerals (hex/decimal, long digit runs, extreme exponents,
+    /// stray junk) with lua5.4's `tonumber` results; strings hex-encoded.
+    #[test]
+    fn str_to_number_table() {
+        for line in include_str!("../testdata/number_str2num.tsv").lines() {
+            let (hex, want) = line.split_once('\t').unwrap();
+            let s: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|k| u8::from_str_radix(&hex[k..k + 2], 16).unwrap())
+                .collect();
+            let want = match want.as_bytes()[0] {
+                b'n' => None,
+                b'i' => Some(Int(want[1..].parse().unwrap())),
+                _ => Some(Float(f64::from_bits(
+                    want[1..].parse::<i64>().unwrap() as u64
+                ))),
+            };
+            let got = str_to_number(&s);
+            assert!(
+                same(got, want),
+                "{:?}: got {got:?}, want {want:?}",
+                s.escape_ascii().to_string()
+            );
+        }
+    }
+
     #[test]
     fn str_to_int_base_cases() {
         let cases: &[(&[u8], u32, Option<i64>)] = &[
