@@ -360,7 +360,10 @@ pub fn fmt_float(f: f64, out: &mut Vec<u8>) {
 /// with the given precision (`None` = default: 6, or shortest exact for
 /// `%a`) and the `#`, `+`, ` ` flags. Width, `-` and `0` padding are the
 /// caller's job. Output is exact (correctly rounded, ties to even) for any
-/// value and precision. An unknown `conv` is treated as `g`.
+/// value and precision, and reproduces glibc's `%#g` carry quirk (see
+/// `format_g`). An unknown `conv` is treated as `g`. The output grows with
+/// the precision, so the caller bounds it (Lua's `string.format` allows at
+/// most 99).
 pub fn format_float(
     out: &mut Vec<u8>,
     f: f64,
