@@ -2,3 +2,5 @@
 //! See ARCHITECTURE.md for the code map.
 
 pub mod ast;
+pub mod lexer;
+pub mod parser;
