@@ -252,15 +252,15 @@ impl<'a> Lexer<'a> {
     }
 
     /// Builds a PUC-style message: `chunk:line: msg [near text]`.
-    pub fn error(&self, msg: &str, near: Option<&str>) -> SyntaxError {
+    pub fn error(&self, msg: &str, near: Option<&str>) -> Box<SyntaxError> {
         let message = match near {
             Some(near) => format!("{}:{}: {} near {}", self.chunk_name, self.line, msg, near),
             None => format!("{}:{}: {}", self.chunk_name, self.line, msg),
         };
-        SyntaxError {
+        Box::new(SyntaxError {
             message,
             line: self.line,
-        }
+        })
     }
 
     fn cur(&self) -> i32 {
@@ -288,7 +288,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Skips one line break, treating `\r\n` and `\n\r` as a single one.
-    fn inc_line(&mut self) -> Result<(), SyntaxError> {
+    fn inc_line(&mut self) -> Result<(), Box<SyntaxError>> {
         let old = self.cur();
         self.advance();
         if self.cur_is_newline() && self.cur() != old {
@@ -310,7 +310,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    pub fn next_token(&mut self) -> Result<Token, SyntaxError> {
+    pub fn next_token(&mut self) -> Result<Token, Box<SyntaxError>> {
         loop {
             let start = self.pos;
             let c = self.cur();
@@ -424,7 +424,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Called after `--`.
-    fn skip_comment(&mut self) -> Result<(), SyntaxError> {
+    fn skip_comment(&mut self) -> Result<(), Box<SyntaxError>> {
         if self.cur() == b'[' as i32 {
             self.buf.clear();
             let sep = self.skip_sep();
@@ -458,7 +458,11 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn read_long_string(&mut self, sep: usize, is_string: bool) -> Result<Vec<u8>, SyntaxError> {
+    fn read_long_string(
+        &mut self,
+        sep: usize,
+        is_string: bool,
+    ) -> Result<Vec<u8>, Box<SyntaxError>> {
         let start_line = self.line;
         self.save_and_next();
         if self.cur_is_newline() {
@@ -505,7 +509,7 @@ impl<'a> Lexer<'a> {
         Ok(self.buf[sep..self.buf.len() - sep].to_vec())
     }
 
-    fn esc_error(&mut self, msg: &str) -> SyntaxError {
+    fn esc_error(&mut self, msg: &str) -> Box<SyntaxError> {
         // PUC adds the offending character to the buffer so it shows up in the message.
         if self.cur() != EOZ {
             self.save_and_next();
@@ -514,7 +518,7 @@ impl<'a> Lexer<'a> {
         self.error(msg, Some(&near))
     }
 
-    fn get_hexa(&mut self) -> Result<u32, SyntaxError> {
+    fn get_hexa(&mut self) -> Result<u32, Box<SyntaxError>> {
         self.save_and_next();
         let c = self.cur();
         if !is_xdigit(c) {
@@ -523,14 +527,14 @@ impl<'a> Lexer<'a> {
         Ok(hex_value(c as u8))
     }
 
-    fn read_hexa_esc(&mut self) -> Result<u8, SyntaxError> {
+    fn read_hexa_esc(&mut self) -> Result<u8, Box<SyntaxError>> {
         let hi = self.get_hexa()?;
         let lo = self.get_hexa()?;
         self.buf.truncate(self.buf.len() - 2);
         Ok(((hi << 4) + lo) as u8)
     }
 
-    fn read_utf8_esc(&mut self) -> Result<u32, SyntaxError> {
+    fn read_utf8_esc(&mut self) -> Result<u32, Box<SyntaxError>> {
         let mut remove = 4; // '\', 'u', '{' and the first digit
         self.save_and_next(); // skip 'u'
         if self.cur() != b'{' as i32 {
@@ -557,7 +561,7 @@ impl<'a> Lexer<'a> {
         Ok(r)
     }
 
-    fn read_dec_esc(&mut self) -> Result<u8, SyntaxError> {
+    fn read_dec_esc(&mut self) -> Result<u8, Box<SyntaxError>> {
         let mut r: u32 = 0;
         let mut i = 0;
         while i < 3 && is_digit(self.cur()) {
@@ -572,7 +576,7 @@ impl<'a> Lexer<'a> {
         Ok(r as u8)
     }
 
-    fn read_string(&mut self, delim: u8) -> Result<Vec<u8>, SyntaxError> {
+    fn read_string(&mut self, delim: u8) -> Result<Vec<u8>, Box<SyntaxError>> {
         self.buf.clear();
         self.save_and_next();
         while self.cur() != delim as i32 {
@@ -648,7 +652,7 @@ impl<'a> Lexer<'a> {
 
     /// PUC's `read_numeral`: greedily takes everything that could belong to a numeral, then
     /// converts it as a whole, so `3..2` is one malformed token rather than `3.` `.2`.
-    fn read_numeral(&mut self, start: usize) -> Result<Tok, SyntaxError> {
+    fn read_numeral(&mut self, start: usize) -> Result<Tok, Box<SyntaxError>> {
         let first = self.cur();
         self.advance();
         let mut expo = [b'E', b'e'];
