@@ -196,12 +196,17 @@ pub enum Expr {
     True,
     False,
     /// `...`
-    Vararg { line: Line },
+    Vararg {
+        line: Line,
+    },
     Integer(i64),
     Float(f64),
     String(Vec<u8>),
     Function(Box<FunctionBody>),
-    Table { fields: Vec<TableField>, line: Line },
+    Table {
+        fields: Vec<TableField>,
+        line: Line,
+    },
     BinOp {
         op: BinOp,
         lhs: Box<Expr>,
@@ -215,7 +220,10 @@ pub enum Expr {
         line: Line,
     },
     /// A plain name: resolved by the compiler to a local, an upvalue or `_ENV.name`.
-    Name { name: String, line: Line },
+    Name {
+        name: String,
+        line: Line,
+    },
     /// `obj[key]`, and `obj.name` as `key = Expr::String(name)`.
     Index {
         obj: Box<Expr>,

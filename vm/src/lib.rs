@@ -2,4 +2,8 @@
 //! See ARCHITECTURE.md for the code map.
 
 pub mod ast;
+pub mod bytecode;
+pub mod compiler;
+pub mod lexer;
 pub mod number;
+pub mod parser;
