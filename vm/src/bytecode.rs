@@ -20,142 +20,422 @@ use std::rc::Rc;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Insn {
     /// R[a] := R[b]
-    Move { a: u8, b: u8 },
+    Move {
+        a: u8,
+        b: u8,
+    },
     /// R[a] := i (integer)
-    LoadI { a: u8, i: i32 },
+    LoadI {
+        a: u8,
+        i: i32,
+    },
     /// R[a] := i as float
-    LoadF { a: u8, i: i32 },
+    LoadF {
+        a: u8,
+        i: i32,
+    },
     /// R[a] := K[k]
-    LoadK { a: u8, k: u32 },
+    LoadK {
+        a: u8,
+        k: u32,
+    },
     /// R[a] := false
-    LoadFalse { a: u8 },
+    LoadFalse {
+        a: u8,
+    },
     /// R[a] := false; pc++
-    LFalseSkip { a: u8 },
+    LFalseSkip {
+        a: u8,
+    },
     /// R[a] := true
-    LoadTrue { a: u8 },
+    LoadTrue {
+        a: u8,
+    },
     /// R[a], ..., R[a+n] := nil
-    LoadNil { a: u8, n: u8 },
+    LoadNil {
+        a: u8,
+        n: u8,
+    },
     /// R[a] := U[b]
-    GetUpval { a: u8, b: u8 },
+    GetUpval {
+        a: u8,
+        b: u8,
+    },
     /// U[b] := R[a]
-    SetUpval { a: u8, b: u8 },
+    SetUpval {
+        a: u8,
+        b: u8,
+    },
     /// R[a] := U[b][K[k]] (K[k] a string)
-    GetTabUp { a: u8, b: u8, k: u16 },
+    GetTabUp {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
     /// R[a] := R[b][R[c]]
-    GetTable { a: u8, b: u8, c: u8 },
+    GetTable {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
     /// R[a] := R[b][c]
-    GetI { a: u8, b: u8, c: u8 },
+    GetI {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
     /// R[a] := R[b][K[k]] (K[k] a string)
-    GetField { a: u8, b: u8, k: u16 },
+    GetField {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
     /// U[a][K[b]] := RK(c) (K[b] a string)
-    SetTabUp { a: u8, b: u16, c: u16, k: bool },
+    SetTabUp {
+        a: u8,
+        b: u16,
+        c: u16,
+        k: bool,
+    },
     /// R[a][R[b]] := RK(c)
-    SetTable { a: u8, b: u8, c: u16, k: bool },
+    SetTable {
+        a: u8,
+        b: u8,
+        c: u16,
+        k: bool,
+    },
     /// R[a][b] := RK(c)
-    SetI { a: u8, b: u8, c: u16, k: bool },
+    SetI {
+        a: u8,
+        b: u8,
+        c: u16,
+        k: bool,
+    },
     /// R[a][K[b]] := RK(c) (K[b] a string)
-    SetField { a: u8, b: u16, c: u16, k: bool },
+    SetField {
+        a: u8,
+        b: u16,
+        c: u16,
+        k: bool,
+    },
     /// R[a] := {} with room for `c` array items and `b` hash items
-    NewTable { a: u8, b: u16, c: u32 },
+    NewTable {
+        a: u8,
+        b: u16,
+        c: u32,
+    },
     /// R[a+1] := R[b]; R[a] := R[b][RK(c)]
-    SelfOp { a: u8, b: u8, c: u16, k: bool },
+    SelfOp {
+        a: u8,
+        b: u8,
+        c: u16,
+        k: bool,
+    },
 
     /// R[a] := R[b] + sc
-    AddI { a: u8, b: u8, sc: i16 },
+    AddI {
+        a: u8,
+        b: u8,
+        sc: i16,
+    },
     /// R[a] := R[b] op K[k] (K[k] a number)
-    AddK { a: u8, b: u8, k: u16 },
-    SubK { a: u8, b: u8, k: u16 },
-    MulK { a: u8, b: u8, k: u16 },
-    ModK { a: u8, b: u8, k: u16 },
-    PowK { a: u8, b: u8, k: u16 },
-    DivK { a: u8, b: u8, k: u16 },
-    IDivK { a: u8, b: u8, k: u16 },
+    AddK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
+    SubK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
+    MulK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
+    ModK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
+    PowK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
+    DivK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
+    IDivK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
     /// R[a] := R[b] op K[k] (K[k] an integer)
-    BAndK { a: u8, b: u8, k: u16 },
-    BOrK { a: u8, b: u8, k: u16 },
-    BXorK { a: u8, b: u8, k: u16 },
+    BAndK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
+    BOrK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
+    BXorK {
+        a: u8,
+        b: u8,
+        k: u16,
+    },
     /// R[a] := R[b] >> sc
-    ShrI { a: u8, b: u8, sc: i16 },
+    ShrI {
+        a: u8,
+        b: u8,
+        sc: i16,
+    },
     /// R[a] := sc << R[b]
-    ShlI { a: u8, b: u8, sc: i16 },
+    ShlI {
+        a: u8,
+        b: u8,
+        sc: i16,
+    },
     /// R[a] := R[b] op R[c]
-    Add { a: u8, b: u8, c: u8 },
-    Sub { a: u8, b: u8, c: u8 },
-    Mul { a: u8, b: u8, c: u8 },
-    Mod { a: u8, b: u8, c: u8 },
-    Pow { a: u8, b: u8, c: u8 },
-    Div { a: u8, b: u8, c: u8 },
-    IDiv { a: u8, b: u8, c: u8 },
-    BAnd { a: u8, b: u8, c: u8 },
-    BOr { a: u8, b: u8, c: u8 },
-    BXor { a: u8, b: u8, c: u8 },
-    Shl { a: u8, b: u8, c: u8 },
-    Shr { a: u8, b: u8, c: u8 },
+    Add {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Sub {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Mul {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Mod {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Pow {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Div {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    IDiv {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    BAnd {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    BOr {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    BXor {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Shl {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Shr {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
 
     /// R[a] := -R[b]
-    Unm { a: u8, b: u8 },
+    Unm {
+        a: u8,
+        b: u8,
+    },
     /// R[a] := ~R[b]
-    BNot { a: u8, b: u8 },
+    BNot {
+        a: u8,
+        b: u8,
+    },
     /// R[a] := not R[b]
-    Not { a: u8, b: u8 },
+    Not {
+        a: u8,
+        b: u8,
+    },
     /// R[a] := #R[b]
-    Len { a: u8, b: u8 },
+    Len {
+        a: u8,
+        b: u8,
+    },
     /// R[a] := R[a] .. ... .. R[a+n-1]
-    Concat { a: u8, n: u8 },
+    Concat {
+        a: u8,
+        n: u8,
+    },
 
     /// close upvalues and to-be-closed variables >= R[a]
-    Close { a: u8 },
+    Close {
+        a: u8,
+    },
     /// mark R[a] as a to-be-closed variable
-    Tbc { a: u8 },
+    Tbc {
+        a: u8,
+    },
     /// pc += sj
-    Jmp { sj: i32 },
+    Jmp {
+        sj: i32,
+    },
     /// if ((R[a] == R[b]) ~= k) then pc++
-    Eq { a: u8, b: u8, k: bool },
-    Lt { a: u8, b: u8, k: bool },
-    Le { a: u8, b: u8, k: bool },
+    Eq {
+        a: u8,
+        b: u8,
+        k: bool,
+    },
+    Lt {
+        a: u8,
+        b: u8,
+        k: bool,
+    },
+    Le {
+        a: u8,
+        b: u8,
+        k: bool,
+    },
     /// if ((R[a] == K[b]) ~= k) then pc++
-    EqK { a: u8, b: u16, k: bool },
+    EqK {
+        a: u8,
+        b: u16,
+        k: bool,
+    },
     /// if ((R[a] op sb) ~= k) then pc++; `float` says the immediate came from a float literal
     /// (it matters only for error messages)
-    EqI { a: u8, sb: i16, k: bool, float: bool },
-    LtI { a: u8, sb: i16, k: bool, float: bool },
-    LeI { a: u8, sb: i16, k: bool, float: bool },
-    GtI { a: u8, sb: i16, k: bool, float: bool },
-    GeI { a: u8, sb: i16, k: bool, float: bool },
+    EqI {
+        a: u8,
+        sb: i16,
+        k: bool,
+        float: bool,
+    },
+    LtI {
+        a: u8,
+        sb: i16,
+        k: bool,
+        float: bool,
+    },
+    LeI {
+        a: u8,
+        sb: i16,
+        k: bool,
+        float: bool,
+    },
+    GtI {
+        a: u8,
+        sb: i16,
+        k: bool,
+        float: bool,
+    },
+    GeI {
+        a: u8,
+        sb: i16,
+        k: bool,
+        float: bool,
+    },
     /// if (not R[a] == k) then pc++
-    Test { a: u8, k: bool },
+    Test {
+        a: u8,
+        k: bool,
+    },
     /// if (not R[b] == k) then pc++ else R[a] := R[b]
-    TestSet { a: u8, b: u8, k: bool },
+    TestSet {
+        a: u8,
+        b: u8,
+        k: bool,
+    },
 
     /// R[a], ..., R[a+c-2] := R[a](R[a+1], ..., R[a+b-1]); b == 0: arguments up to the top;
     /// c == 0: all results, setting the top
-    Call { a: u8, b: u8, c: u8 },
+    Call {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
     /// return R[a](R[a+1], ..., R[a+b-1])
-    TailCall { a: u8, b: u8 },
+    TailCall {
+        a: u8,
+        b: u8,
+    },
     /// return R[a], ..., R[a+b-2]; b == 0: up to the top
-    Return { a: u8, b: u8 },
+    Return {
+        a: u8,
+        b: u8,
+    },
     Return0,
-    Return1 { a: u8 },
+    Return1 {
+        a: u8,
+    },
 
     /// numeric loop step: update counters; if the loop continues, pc -= bx
-    ForLoop { a: u8, bx: u32 },
+    ForLoop {
+        a: u8,
+        bx: u32,
+    },
     /// numeric loop preparation; if the loop does not run, pc += bx + 1
-    ForPrep { a: u8, bx: u32 },
+    ForPrep {
+        a: u8,
+        bx: u32,
+    },
     /// create the to-be-closed upvalue of a generic for; pc += bx
-    TForPrep { a: u8, bx: u32 },
+    TForPrep {
+        a: u8,
+        bx: u32,
+    },
     /// R[a+4], ..., R[a+3+c] := R[a](R[a+1], R[a+2])
-    TForCall { a: u8, c: u8 },
+    TForCall {
+        a: u8,
+        c: u8,
+    },
     /// if R[a+4] ~= nil then { R[a+2] := R[a+4]; pc -= bx }
-    TForLoop { a: u8, bx: u32 },
+    TForLoop {
+        a: u8,
+        bx: u32,
+    },
 
     /// R[a][c+i] := R[a+i], 1 <= i <= n; n == 0: up to the top
-    SetList { a: u8, n: u8, c: u32 },
+    SetList {
+        a: u8,
+        n: u8,
+        c: u32,
+    },
     /// R[a] := closure(protos[bx])
-    Closure { a: u8, bx: u32 },
+    Closure {
+        a: u8,
+        bx: u32,
+    },
     /// R[a], ..., R[a+c-2] = vararg; c == 0: all of them, setting the top
-    Vararg { a: u8, c: u8 },
+    Vararg {
+        a: u8,
+        c: u8,
+    },
     /// adjust the vararg parameters (first instruction of a vararg function)
-    VarargPrep { a: u8 },
+    VarargPrep {
+        a: u8,
+    },
 }
 
 /// A constant of a function prototype.

@@ -99,18 +99,33 @@ enum ExpKind {
     /// Value in a fixed register.
     NonReloc(u8),
     /// A local variable: register and index in the active-variable list.
-    Local { reg: u8, vidx: usize },
+    Local {
+        reg: u8,
+        vidx: usize,
+    },
     Upval(u8),
     /// A compile-time constant local (index into the active-variable list of this function).
     Const(usize),
     /// `R[t][R[idx]]`
-    Indexed { t: u8, idx: u8 },
+    Indexed {
+        t: u8,
+        idx: u8,
+    },
     /// `U[t][K[idx]]`, K a string
-    IndexUp { t: u8, idx: u16 },
+    IndexUp {
+        t: u8,
+        idx: u16,
+    },
     /// `R[t][idx]`
-    IndexInt { t: u8, idx: u8 },
+    IndexInt {
+        t: u8,
+        idx: u8,
+    },
     /// `R[t][K[idx]]`, K a string
-    IndexStr { t: u8, idx: u16 },
+    IndexStr {
+        t: u8,
+        idx: u16,
+    },
     /// A test: `pc` of its jump.
     Jmp(usize),
     /// Result of the instruction at `pc`, whose target register is not fixed yet.
@@ -467,10 +482,7 @@ impl Compiler {
         let new = fs.free_reg + n;
         if new > fs.f.max_stack as usize {
             if new >= MAX_REGS {
-                return Err(self.error(
-                    line,
-                    "function or expression needs too many registers",
-                ));
+                return Err(self.error(line, "function or expression needs too many registers"));
             }
             self.fs().f.max_stack = new as u8;
         }
@@ -549,7 +561,8 @@ impl Compiler {
             return Err(self.error(line, "too many constants"));
         }
         let fs = self.fs();
-        fs.f.constants.push(Constant::String(s.to_vec().into_boxed_slice()));
+        fs.f.constants
+            .push(Constant::String(s.to_vec().into_boxed_slice()));
         fs.kstrings.insert(s.clone(), i as u32);
         Ok(i as u32)
     }
@@ -813,14 +826,7 @@ impl Compiler {
             }
             ExpKind::IndexInt { t, idx } => {
                 self.free_reg(t);
-                e.k = ExpKind::Reloc(self.emit(
-                    Insn::GetI {
-                        a: 0,
-                        b: t,
-                        c: idx,
-                    },
-                    line,
-                ))
+                e.k = ExpKind::Reloc(self.emit(Insn::GetI { a: 0, b: t, c: idx }, line))
             }
             ExpKind::IndexStr { t, idx } => {
                 self.free_reg(t);
@@ -831,14 +837,7 @@ impl Compiler {
                     &ExpDesc::new(ExpKind::NonReloc(t)),
                     &ExpDesc::new(ExpKind::NonReloc(idx)),
                 );
-                e.k = ExpKind::Reloc(self.emit(
-                    Insn::GetTable {
-                        a: 0,
-                        b: t,
-                        c: idx,
-                    },
-                    line,
-                ))
+                e.k = ExpKind::Reloc(self.emit(Insn::GetTable { a: 0, b: t, c: idx }, line))
             }
             ExpKind::Call(_) | ExpKind::Vararg(_) => self.set_one_ret(e),
             _ => {}
@@ -1179,7 +1178,9 @@ impl Compiler {
             UnOp::Neg | UnOp::BNot => {
                 if let Some(n) = e.numeral() {
                     let folded = match (op, n) {
-                        (UnOp::Neg, number::Number::Int(i)) => Some(number::Number::Int(i.wrapping_neg())),
+                        (UnOp::Neg, number::Number::Int(i)) => {
+                            Some(number::Number::Int(i.wrapping_neg()))
+                        }
                         (UnOp::Neg, number::Number::Float(f)) => Some(number::Number::Float(-f)),
                         (_, n) => arith_fold(BinOp::BXor, n, number::Number::Int(-1)),
                     };
@@ -1284,9 +1285,7 @@ impl Compiler {
                 | BinOp::Gt
                 | BinOp::Ge
         );
-        if foldable
-            && let (Some(a), Some(b)) = (e1.numeral(), e2.numeral())
-        {
+        if foldable && let (Some(a), Some(b)) = (e1.numeral(), e2.numeral()) {
             let div_by_zero = matches!(op, BinOp::IDiv | BinOp::Mod | BinOp::Div)
                 && match b {
                     number::Number::Int(i) => i == 0,
@@ -1324,12 +1323,9 @@ impl Compiler {
                     self.code_arith(op, e1, e2, line)?;
                 }
             }
-            BinOp::Sub
-            | BinOp::Mul
-            | BinOp::Div
-            | BinOp::IDiv
-            | BinOp::Mod
-            | BinOp::Pow => self.code_arith(op, e1, e2, line)?,
+            BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::IDiv | BinOp::Mod | BinOp::Pow => {
+                self.code_arith(op, e1, e2, line)?
+            }
             BinOp::BAnd | BinOp::BOr | BinOp::BXor => {
                 if let ExpKind::KInt(_) = e2.k
                     && self.exp_to_k(e2, line)?
@@ -1369,7 +1365,11 @@ impl Compiler {
             BinOp::Eq | BinOp::Ne => self.code_eq(op == BinOp::Eq, e1, e2, line)?,
             BinOp::Gt | BinOp::Ge => {
                 std::mem::swap(e1, e2);
-                let op = if op == BinOp::Gt { BinOp::Lt } else { BinOp::Le };
+                let op = if op == BinOp::Gt {
+                    BinOp::Lt
+                } else {
+                    BinOp::Le
+                };
                 self.code_order(op, e1, e2, line)?;
             }
             BinOp::Lt | BinOp::Le => self.code_order(op, e1, e2, line)?,
@@ -1383,7 +1383,13 @@ impl Compiler {
         e1.k = ExpKind::Reloc(self.emit(insn, line));
     }
 
-    fn code_arith(&mut self, op: BinOp, e1: &mut ExpDesc, e2: &mut ExpDesc, line: Line) -> CResult<()> {
+    fn code_arith(
+        &mut self,
+        op: BinOp,
+        e1: &mut ExpDesc,
+        e2: &mut ExpDesc,
+        line: Line,
+    ) -> CResult<()> {
         if e2.numeral().is_some() && self.exp_to_k(e2, line)? {
             let ExpKind::K(k) = e2.k else { unreachable!() };
             let k = k as u16;
@@ -1405,7 +1411,13 @@ impl Compiler {
         }
     }
 
-    fn code_bin_regs(&mut self, op: BinOp, e1: &mut ExpDesc, e2: &mut ExpDesc, line: Line) -> CResult<()> {
+    fn code_bin_regs(
+        &mut self,
+        op: BinOp,
+        e1: &mut ExpDesc,
+        e2: &mut ExpDesc,
+        line: Line,
+    ) -> CResult<()> {
         let c = self.exp_to_any_reg(e2, line)?;
         let b = self.exp_to_any_reg(e1, line)?;
         let insn = match op {
@@ -1446,7 +1458,13 @@ impl Compiler {
         }
     }
 
-    fn code_eq(&mut self, is_eq: bool, e1: &mut ExpDesc, e2: &mut ExpDesc, line: Line) -> CResult<()> {
+    fn code_eq(
+        &mut self,
+        is_eq: bool,
+        e1: &mut ExpDesc,
+        e2: &mut ExpDesc,
+        line: Line,
+    ) -> CResult<()> {
         if !matches!(e1.k, ExpKind::NonReloc(_)) {
             std::mem::swap(e1, e2);
         }
@@ -1477,21 +1495,47 @@ impl Compiler {
         Ok(())
     }
 
-    fn code_order(&mut self, op: BinOp, e1: &mut ExpDesc, e2: &mut ExpDesc, line: Line) -> CResult<()> {
+    fn code_order(
+        &mut self,
+        op: BinOp,
+        e1: &mut ExpDesc,
+        e2: &mut ExpDesc,
+        line: Line,
+    ) -> CResult<()> {
         let lt = op == BinOp::Lt;
         let insn = if let Some((sb, float)) = Self::sc_number(e2) {
             let a = self.exp_to_any_reg(e1, line)?;
             if lt {
-                Insn::LtI { a, sb, k: true, float }
+                Insn::LtI {
+                    a,
+                    sb,
+                    k: true,
+                    float,
+                }
             } else {
-                Insn::LeI { a, sb, k: true, float }
+                Insn::LeI {
+                    a,
+                    sb,
+                    k: true,
+                    float,
+                }
             }
         } else if let Some((sb, float)) = Self::sc_number(e1) {
             let a = self.exp_to_any_reg(e2, line)?;
             if lt {
-                Insn::GtI { a, sb, k: true, float }
+                Insn::GtI {
+                    a,
+                    sb,
+                    k: true,
+                    float,
+                }
             } else {
-                Insn::GeI { a, sb, k: true, float }
+                Insn::GeI {
+                    a,
+                    sb,
+                    k: true,
+                    float,
+                }
             }
         } else {
             let a = self.exp_to_any_reg(e1, line)?;
@@ -1519,7 +1563,10 @@ impl Compiler {
                 return Some(if v.kind == VarKind::CompileTimeConst {
                     ExpKind::Const(i)
                 } else {
-                    ExpKind::Local { reg: v.reg, vidx: i }
+                    ExpKind::Local {
+                        reg: v.reg,
+                        vidx: i,
+                    }
                 });
             }
         }
@@ -1580,7 +1627,13 @@ impl Compiler {
     }
 
     /// Resolves `name` at function `level`: local, upvalue, or `None` for a global.
-    fn single_var_aux(&mut self, level: usize, name: &str, base: bool, line: Line) -> CResult<Option<ExpKind>> {
+    fn single_var_aux(
+        &mut self,
+        level: usize,
+        name: &str,
+        base: bool,
+        line: Line,
+    ) -> CResult<Option<ExpKind>> {
         if let Some(v) = self.search_var(level, name) {
             if let ExpKind::Local { vidx, .. } = v
                 && !base
@@ -1632,9 +1685,8 @@ impl Compiler {
                 let v = &fs.actvar[vidx];
                 (v.kind != VarKind::Regular).then_some(&v.name)
             }
-            ExpKind::Upval(i) => {
-                (fs.upval_kinds[i as usize] != VarKind::Regular).then(|| &fs.f.upvalues[i as usize].name)
-            }
+            ExpKind::Upval(i) => (fs.upval_kinds[i as usize] != VarKind::Regular)
+                .then(|| &fs.f.upvalues[i as usize].name),
             _ => None,
         };
         match name {
@@ -1746,7 +1798,10 @@ impl Compiler {
         } else {
             self.error(
                 line,
-                format!("no visible label '{}' for <goto> at line {}", gt.name, gt.line),
+                format!(
+                    "no visible label '{}' for <goto> at line {}",
+                    gt.name, gt.line
+                ),
             )
         }
     }
@@ -1799,7 +1854,13 @@ impl Compiler {
         Ok(needs_close)
     }
 
-    fn create_label(&mut self, name: &str, line: Line, last: bool, cur_line: Line) -> CResult<bool> {
+    fn create_label(
+        &mut self,
+        name: &str,
+        line: Line,
+        last: bool,
+        cur_line: Line,
+    ) -> CResult<bool> {
         let pc = self.get_label();
         let fs = self.fs();
         let nactvar = if last {
@@ -1919,12 +1980,7 @@ impl Compiler {
         self.adjust_local_vars(body.params.len());
         self.fs().f.num_params = nparams as u8;
         if body.is_vararg {
-            self.emit(
-                Insn::VarargPrep {
-                    a: nparams as u8,
-                },
-                body.line,
-            );
+            self.emit(Insn::VarargPrep { a: nparams as u8 }, body.line);
         }
         self.reserve_regs(nparams, body.line)?;
         self.block_body(&body.block, false)?;
@@ -1932,7 +1988,9 @@ impl Compiler {
         let fs = self.fs();
         fs.f.protos.push(Rc::new(proto));
         let bx = (fs.f.protos.len() - 1) as u32;
-        *e = ExpDesc::new(ExpKind::Reloc(self.emit(Insn::Closure { a: 0, bx }, body.line)));
+        *e = ExpDesc::new(ExpKind::Reloc(
+            self.emit(Insn::Closure { a: 0, bx }, body.line),
+        ));
         self.exp_to_next_reg(e, body.line)
     }
 
@@ -2212,11 +2270,30 @@ impl Compiler {
         Ok(())
     }
 
-    fn for_body(&mut self, base: usize, line: Line, nvars: usize, generic: bool, block: &Block) -> CResult<()> {
+    fn for_body(
+        &mut self,
+        base: usize,
+        line: Line,
+        nvars: usize,
+        generic: bool,
+        block: &Block,
+    ) -> CResult<()> {
         let prep = if generic {
-            self.emit(Insn::TForPrep { a: base as u8, bx: 0 }, line)
+            self.emit(
+                Insn::TForPrep {
+                    a: base as u8,
+                    bx: 0,
+                },
+                line,
+            )
         } else {
-            self.emit(Insn::ForPrep { a: base as u8, bx: 0 }, line)
+            self.emit(
+                Insn::ForPrep {
+                    a: base as u8,
+                    bx: 0,
+                },
+                line,
+            )
         };
         self.enter_block(false);
         self.adjust_local_vars(nvars);
@@ -2241,9 +2318,21 @@ impl Compiler {
         let endfor = self.fsr().pc();
         let back = (endfor + 1 - (prep + 1)) as u32;
         if generic {
-            self.emit(Insn::TForLoop { a: base as u8, bx: back }, line);
+            self.emit(
+                Insn::TForLoop {
+                    a: base as u8,
+                    bx: back,
+                },
+                line,
+            );
         } else {
-            self.emit(Insn::ForLoop { a: base as u8, bx: back }, line);
+            self.emit(
+                Insn::ForLoop {
+                    a: base as u8,
+                    bx: back,
+                },
+                line,
+            );
         }
         Ok(())
     }
@@ -2261,7 +2350,9 @@ impl Compiler {
                 Attrib::Const => VarKind::Const,
                 Attrib::Close => {
                     if to_close.is_some() {
-                        return Err(self.error(line, "multiple to-be-closed variables in local list"));
+                        return Err(
+                            self.error(line, "multiple to-be-closed variables in local list")
+                        );
                     }
                     to_close = Some(self.fsr().nactvar + i);
                     VarKind::Close
@@ -2307,7 +2398,13 @@ impl Compiler {
         }
     }
 
-    fn adjust_assign(&mut self, nvars: usize, nexps: usize, e: &mut ExpDesc, line: Line) -> CResult<()> {
+    fn adjust_assign(
+        &mut self,
+        nvars: usize,
+        nexps: usize,
+        e: &mut ExpDesc,
+        line: Line,
+    ) -> CResult<()> {
         let needed = nvars as i32 - nexps as i32;
         if e.is_multi() {
             let extra = (needed + 1).max(0);
@@ -2489,7 +2586,9 @@ impl Compiler {
                         "cannot use '...' outside a vararg function near '...'",
                     ));
                 }
-                *v = ExpDesc::new(ExpKind::Vararg(self.emit(Insn::Vararg { a: 0, c: 1 }, *line)));
+                *v = ExpDesc::new(ExpKind::Vararg(
+                    self.emit(Insn::Vararg { a: 0, c: 1 }, *line),
+                ));
             }
             Expr::Function(body) => self.function_body(body, v)?,
             Expr::Table { fields, line } => self.constructor(fields, *line, v)?,

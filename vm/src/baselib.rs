@@ -1,0 +1,871 @@
+//! The base functions that are intimate with the VM (§6.1) and the coroutine library (§6.2).
+//!
+//! Every function that may call Lua (`tostring` through `__tostring`, `pcall`, `pairs` through
+//! `__pairs`, `load` with a reader function) does so by returning an `Action` with a `Sequence`,
+//! so a script may yield or await inside any of them.
+
+use std::io::Write;
+
+use gc_arena::Collect;
+
+use crate::args::*;
+use crate::callback::{Action, Error, Sequence, Stack};
+use crate::closure::{Closure, NativeFunction, Proto};
+use crate::interp;
+use crate::meta::{self, MetaEvent};
+use crate::number::{self, Number};
+use crate::state::Ctx;
+use crate::string::LuaString;
+use crate::table::Table;
+use crate::thread::{Thread, ThreadStatus};
+use crate::value::{Function, Value};
+
+type NResult<'gc> = Result<Action<'gc>, Error<'gc>>;
+
+pub fn open(ctx: Ctx<'_>) {
+    let g = ctx.globals();
+    let set = |name: &str, f: crate::callback::NativeFn| {
+        g.set_str(ctx.mc, ctx.str(name), NativeFunction::new(ctx.mc, f).into());
+    };
+    set("print", print);
+    set("type", type_);
+    set("tostring", tostring);
+    set("tonumber", tonumber);
+    set("rawequal", rawequal);
+    set("rawlen", rawlen);
+    set("rawget", rawget);
+    set("rawset", rawset);
+    set("setmetatable", setmetatable);
+    set("getmetatable", getmetatable);
+    set("next", next);
+    set("pairs", pairs);
+    set("ipairs", ipairs);
+    set("select", select);
+    set("pcall", pcall);
+    set("xpcall", xpcall);
+    set("error", error);
+    set("assert", assert);
+    set("collectgarbage", collectgarbage);
+    set("load", load);
+
+    let co = Table::new(ctx.mc);
+    let cset = |name: &str, f: crate::callback::NativeFn| {
+        co.set_str(ctx.mc, ctx.str(name), NativeFunction::new(ctx.mc, f).into());
+    };
+    cset("create", co_create);
+    cset("resume", co_resume);
+    cset("yield", co_yield);
+    cset("status", co_status);
+    cset("wrap", co_wrap);
+    cset("isyieldable", co_isyieldable);
+    cset("running", co_running);
+    cset("close", co_close);
+    g.set_str(ctx.mc, ctx.str("coroutine"), co.into());
+}
+
+/// `tostring` without metamethod calls: `None` when `__tostring` must be called.
+pub fn tostring_basic<'gc>(ctx: Ctx<'gc>, v: Value<'gc>) -> Option<LuaString<'gc>> {
+    if !meta::metamethod(ctx, v, MetaEvent::ToString).is_nil() {
+        return None;
+    }
+    Some(match v {
+        Value::Nil => ctx.str("nil"),
+        Value::Boolean(b) => ctx.str(if b { "true" } else { "false" }),
+        Value::Integer(_) | Value::Number(_) => interp::number_to_string(ctx, v).unwrap(),
+        Value::String(s) => s,
+        other => {
+            let name = meta::type_name_for_error(ctx, other);
+            let p = other.gc_ptr().unwrap();
+            let name = if matches!(other, Value::Function(Function::Native(_))) {
+                "builtin".to_string()
+            } else {
+                name
+            };
+            ctx.str(&format!("{name}: {p:p}"))
+        }
+    })
+}
+
+fn print<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let n = stack.len();
+    let mut strs = Vec::with_capacity(n);
+    for i in 0..n {
+        match tostring_basic(ctx, stack.get(i)) {
+            Some(s) => strs.push(Value::String(s)),
+            None => {
+                // Some argument has `__tostring`: continue as a sequence that calls it.
+                let args: Vec<Value<'gc>> = stack.as_slice().to_vec();
+                let mut seq = PrintSeq {
+                    args,
+                    strs,
+                    next: i,
+                };
+                stack.clear();
+                return seq.call_next(ctx, &mut stack);
+            }
+        }
+    }
+    write_print(&strs);
+    stack.clear();
+    Ok(Action::Return)
+}
+
+fn write_print(strs: &[Value<'_>]) {
+    let mut out = std::io::stdout().lock();
+    for (i, s) in strs.iter().enumerate() {
+        if i > 0 {
+            let _ = out.write_all(b"\t");
+        }
+        if let Value::String(s) = s {
+            let _ = out.write_all(s.as_bytes());
+        }
+    }
+    let _ = out.write_all(b"\n");
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+struct PrintSeq<'gc> {
+    args: Vec<Value<'gc>>,
+    strs: Vec<Value<'gc>>,
+    next: usize,
+}
+
+impl<'gc> PrintSeq<'gc> {
+    fn call_next(&mut self, ctx: Ctx<'gc>, stack: &mut Stack<'gc, '_>) -> NResult<'gc> {
+        while self.next < self.args.len() {
+            let v = self.args[self.next];
+            match tostring_basic(ctx, v) {
+                Some(s) => self.strs.push(Value::String(s)),
+                None => {
+                    let tm = meta::metamethod(ctx, v, MetaEvent::ToString);
+                    stack.clear();
+                    stack.push(v);
+                    let seq = PrintSeq {
+                        args: std::mem::take(&mut self.args),
+                        strs: std::mem::take(&mut self.strs),
+                        next: self.next,
+                    };
+                    return Ok(Action::Call {
+                        func: tm,
+                        then: Some(Box::new(seq)),
+                    });
+                }
+            }
+            self.next += 1;
+        }
+        write_print(&self.strs);
+        stack.clear();
+        Ok(Action::Return)
+    }
+}
+
+impl<'gc> Sequence<'gc> for PrintSeq<'gc> {
+    fn poll(&mut self, ctx: Ctx<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+        match stack.get(0) {
+            Value::String(s) => self.strs.push(Value::String(s)),
+            _ => return Err(Error::runtime("'__tostring' must return a string")),
+        }
+        self.next += 1;
+        self.call_next(ctx, &mut stack)
+    }
+}
+
+fn type_<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let v = check_any(ctx, &stack, 0)?;
+    stack.ret1(ctx.str_value(v.type_name()));
+    Ok(Action::Return)
+}
+
+fn tostring<'gc>(
+    ctx: Ctx<'gc>,
+    _f: NativeFunction<'gc>,
+    mut stack: Stack<'gc, '_>,
+) -> NResult<'gc> {
+    let v = check_any(ctx, &stack, 0)?;
+    match tostring_basic(ctx, v) {
+        Some(s) => {
+            stack.ret1(Value::String(s));
+            Ok(Action::Return)
+        }
+        None => {
+            let tm = meta::metamethod(ctx, v, MetaEvent::ToString);
+            stack.replace(&[v]);
+            Ok(Action::Call {
+                func: tm,
+                then: Some(Box::new(ToStringCheck)),
+            })
+        }
+    }
+}
+
+#[derive(Collect)]
+#[collect(require_static)]
+struct ToStringCheck;
+
+impl<'gc> Sequence<'gc> for ToStringCheck {
+    fn poll(&mut self, _ctx: Ctx<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+        match stack.get(0) {
+            Value::String(_) => {
+                stack.truncate(1);
+                Ok(Action::Return)
+            }
+            _ => Err(Error::runtime("'__tostring' must return a string")),
+        }
+    }
+}
+
+fn tonumber<'gc>(
+    ctx: Ctx<'gc>,
+    _f: NativeFunction<'gc>,
+    mut stack: Stack<'gc, '_>,
+) -> NResult<'gc> {
+    if stack.get(1).is_nil() {
+        let v = check_any(ctx, &stack, 0)?;
+        let r = match v {
+            Value::Integer(_) | Value::Number(_) => v,
+            Value::String(s) => match number::str_to_number(s.as_bytes()) {
+                Some(Number::Int(i)) => Value::Integer(i),
+                Some(Number::Float(f)) => Value::Number(f),
+                None => Value::Nil,
+            },
+            _ => Value::Nil,
+        };
+        stack.ret1(r);
+    } else {
+        let base = check_integer(ctx, &stack, 1)?;
+        let s = match stack.get(0) {
+            Value::String(s) => s,
+            _ => return Err(type_error(ctx, &stack, 0, "string")),
+        };
+        if !(2..=36).contains(&base) {
+            return Err(Error::bad_arg(2, "base out of range"));
+        }
+        let r =
+            number::str_to_int_base(s.as_bytes(), base as u32).map_or(Value::Nil, Value::Integer);
+        stack.ret1(r);
+    }
+    Ok(Action::Return)
+}
+
+fn rawequal<'gc>(
+    ctx: Ctx<'gc>,
+    _f: NativeFunction<'gc>,
+    mut stack: Stack<'gc, '_>,
+) -> NResult<'gc> {
+    let a = check_any(ctx, &stack, 0)?;
+    let b = check_any(ctx, &stack, 1)?;
+    stack.ret1(Value::Boolean(a.raw_eq(b)));
+    Ok(Action::Return)
+}
+
+fn rawlen<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let n = match stack.get(0) {
+        Value::Table(t) => t.length(),
+        Value::String(s) => s.len() as i64,
+        _ => return Err(Error::bad_arg(1, "table or string expected")),
+    };
+    let _ = ctx;
+    stack.ret1(Value::Integer(n));
+    Ok(Action::Return)
+}
+
+fn rawget<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let t = check_table(ctx, &stack, 0)?;
+    let k = check_any(ctx, &stack, 1)?;
+    stack.ret1(t.get(k));
+    Ok(Action::Return)
+}
+
+fn rawset<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let t = check_table(ctx, &stack, 0)?;
+    let k = check_any(ctx, &stack, 1)?;
+    let v = check_any(ctx, &stack, 2)?;
+    t.set(ctx.mc, k, v)
+        .map_err(|e| Error::runtime(format!("table {}", e.message())))?;
+    stack.ret1(Value::Table(t));
+    Ok(Action::Return)
+}
+
+fn setmetatable<'gc>(
+    ctx: Ctx<'gc>,
+    _f: NativeFunction<'gc>,
+    mut stack: Stack<'gc, '_>,
+) -> NResult<'gc> {
+    let t = check_table(ctx, &stack, 0)?;
+    let mt = match stack.get(1) {
+        Value::Nil => None,
+        Value::Table(m) => Some(m),
+        _ => return Err(type_error(ctx, &stack, 1, "nil or table")),
+    };
+    if let Some(old) = t.metatable()
+        && !old
+            .get_str(ctx.state.event_name(MetaEvent::Metatable))
+            .is_nil()
+    {
+        return Err(Error::runtime("cannot change a protected metatable"));
+    }
+    t.set_metatable(ctx.mc, mt);
+    stack.ret1(Value::Table(t));
+    Ok(Action::Return)
+}
+
+fn getmetatable<'gc>(
+    ctx: Ctx<'gc>,
+    _f: NativeFunction<'gc>,
+    mut stack: Stack<'gc, '_>,
+) -> NResult<'gc> {
+    let v = check_any(ctx, &stack, 0)?;
+    let r = match meta::metatable(ctx, v) {
+        None => Value::Nil,
+        Some(mt) => {
+            let protected = mt.get_str(ctx.state.event_name(MetaEvent::Metatable));
+            if protected.is_nil() {
+                Value::Table(mt)
+            } else {
+                protected
+            }
+        }
+    };
+    stack.ret1(r);
+    Ok(Action::Return)
+}
+
+fn next<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let t = check_table(ctx, &stack, 0)?;
+    match t.next(stack.get(1)) {
+        Ok(Some((k, v))) => stack.replace(&[k, v]),
+        Ok(None) => stack.ret1(Value::Nil),
+        Err(()) => return Err(Error::Value(ctx.str_value("invalid key to 'next'"))),
+    }
+    Ok(Action::Return)
+}
+
+fn pairs<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let v = check_any(ctx, &stack, 0)?;
+    let tm = meta::metamethod(ctx, v, MetaEvent::Pairs);
+    if !tm.is_nil() {
+        stack.replace(&[v]);
+        return Ok(Action::Call {
+            func: tm,
+            then: Some(Box::new(Truncate(3))),
+        });
+    }
+    if !matches!(v, Value::Table(_)) {
+        return Err(type_error(ctx, &stack, 0, "table"));
+    }
+    let next = ctx.get_global("next");
+    let next = if let Value::Function(_) = next {
+        next
+    } else {
+        NativeFunction::new(ctx.mc, self::next).into()
+    };
+    stack.replace(&[next, v, Value::Nil]);
+    Ok(Action::Return)
+}
+
+/// Keeps the first `n` results (nil-padded).
+#[derive(Collect)]
+#[collect(require_static)]
+struct Truncate(usize);
+
+impl<'gc> Sequence<'gc> for Truncate {
+    fn poll(&mut self, _ctx: Ctx<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+        stack.resize(self.0);
+        Ok(Action::Return)
+    }
+}
+
+fn ipairs<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let v = check_any(ctx, &stack, 0)?;
+    stack.replace(&[
+        NativeFunction::new(ctx.mc, ipairs_aux).into(),
+        v,
+        Value::Integer(0),
+    ]);
+    Ok(Action::Return)
+}
+
+fn ipairs_aux<'gc>(
+    ctx: Ctx<'gc>,
+    _f: NativeFunction<'gc>,
+    mut stack: Stack<'gc, '_>,
+) -> NResult<'gc> {
+    let t = stack.get(0);
+    let i = check_integer(ctx, &stack, 1)?.wrapping_add(1);
+    let v = match t {
+        Value::Table(tab) if tab.metatable().is_none() => tab.get_int(i),
+        _ => match interp::index(ctx, t, Value::Integer(i)) {
+            Ok(interp::Slow::Value(v)) => v,
+            Ok(interp::Slow::Call(f, args)) => {
+                stack.replace(&args);
+                return Ok(Action::Call {
+                    func: f,
+                    then: Some(Box::new(IpairsSeq(i))),
+                });
+            }
+            Err(_) => {
+                return Err(Error::runtime(format!(
+                    "attempt to index a {} value",
+                    meta::type_name_for_error(ctx, t)
+                )));
+            }
+        },
+    };
+    if v.is_nil() {
+        stack.ret1(Value::Nil);
+    } else {
+        stack.replace(&[Value::Integer(i), v]);
+    }
+    Ok(Action::Return)
+}
+
+#[derive(Collect)]
+#[collect(require_static)]
+struct IpairsSeq(i64);
+
+impl<'gc> Sequence<'gc> for IpairsSeq {
+    fn poll(&mut self, _ctx: Ctx<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+        let v = stack.get(0);
+        if v.is_nil() {
+            stack.ret1(Value::Nil);
+        } else {
+            stack.replace(&[Value::Integer(self.0), v]);
+        }
+        Ok(Action::Return)
+    }
+}
+
+fn select<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let n = stack.len() as i64 - 1;
+    if let Value::String(s) = stack.get(0)
+        && s.as_bytes() == b"#"
+    {
+        stack.ret1(Value::Integer(n));
+        return Ok(Action::Return);
+    }
+    let i = check_integer(ctx, &stack, 0)?;
+    let start = if i < 0 {
+        if -i > n {
+            return Err(Error::bad_arg(1, "index out of range"));
+        }
+        n + i
+    } else if i == 0 {
+        return Err(Error::bad_arg(1, "index out of range"));
+    } else {
+        (i - 1).min(n)
+    };
+    let rest: Vec<Value<'gc>> = stack.as_slice()[1 + start as usize..].to_vec();
+    stack.replace(&rest);
+    Ok(Action::Return)
+}
+
+/// `pcall`'s continuation: prepends the status.
+#[derive(Collect)]
+#[collect(no_drop)]
+struct PcallSeq<'gc> {
+    handler: Option<Value<'gc>>,
+    handling: bool,
+}
+
+impl<'gc> Sequence<'gc> for PcallSeq<'gc> {
+    fn poll(&mut self, _ctx: Ctx<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+        if self.handling {
+            // The message handler returned: its first result is the error value.
+            let v = stack.get(0);
+            stack.replace(&[Value::Boolean(false), v]);
+        } else {
+            stack.insert(0, Value::Boolean(true));
+        }
+        Ok(Action::Return)
+    }
+
+    fn catches(&self) -> bool {
+        true
+    }
+
+    fn handler(&self) -> Option<Value<'gc>> {
+        self.handler
+    }
+
+    fn catch(
+        &mut self,
+        _ctx: Ctx<'gc>,
+        err: Value<'gc>,
+        mut stack: Stack<'gc, '_>,
+    ) -> NResult<'gc> {
+        match self.handler {
+            Some(h) if !self.handling => {
+                // xpcall: run the handler on the error, then return false and its result.
+                // (The handler runs after unwinding; a traceback it takes starts at xpcall.)
+                self.handling = true;
+                stack.replace(&[err]);
+                Ok(Action::Call {
+                    func: h,
+                    then: None,
+                })
+            }
+            Some(_) => {
+                // An error inside the handler itself.
+                stack.replace(&[Value::Boolean(false), err]);
+                Ok(Action::Return)
+            }
+            None => {
+                stack.replace(&[Value::Boolean(false), err]);
+                Ok(Action::Return)
+            }
+        }
+    }
+}
+
+fn pcall<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let f = check_any(ctx, &stack, 0)?;
+    stack.remove(0);
+    Ok(Action::Call {
+        func: f,
+        then: Some(Box::new(PcallSeq {
+            handler: None,
+            handling: false,
+        })),
+    })
+}
+
+fn xpcall<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let h = check_function(ctx, &stack, 1)?;
+    let f = stack.get(0);
+    stack.remove(1);
+    stack.remove(0);
+    Ok(Action::Call {
+        func: f,
+        then: Some(Box::new(PcallSeq {
+            handler: Some(Value::Function(h)),
+            handling: false,
+        })),
+    })
+}
+
+fn error<'gc>(_ctx: Ctx<'gc>, _f: NativeFunction<'gc>, stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let v = stack.get(0);
+    let level = match stack.get(1) {
+        Value::Nil => 1,
+        other => match interp::to_number(other) {
+            Some(Number::Int(i)) => i,
+            Some(Number::Float(f)) => f as i64,
+            None => 1,
+        },
+    };
+    if let Value::String(_) = v
+        && level > 0
+    {
+        return Err(Error::AtLevel(v, level as usize));
+    }
+    Err(Error::Value(v))
+}
+
+fn assert<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let v = check_any(ctx, &stack, 0)?;
+    if v.to_bool() {
+        return Ok(Action::Return);
+    }
+    if stack.len() >= 2 {
+        return Err(Error::Value(stack.get(1)));
+    }
+    Err(Error::runtime("assertion failed!"))
+}
+
+fn collectgarbage<'gc>(
+    ctx: Ctx<'gc>,
+    _f: NativeFunction<'gc>,
+    mut stack: Stack<'gc, '_>,
+) -> NResult<'gc> {
+    let opt = match opt_string(ctx, &stack, 0)? {
+        Some(s) => s.to_str_lossy().into_owned(),
+        None => "collect".into(),
+    };
+    match opt.as_str() {
+        "collect" => {
+            stack.ret1(Value::Integer(0));
+            Ok(Action::CollectGarbage)
+        }
+        "step" => {
+            stack.ret1(Value::Boolean(true));
+            Ok(Action::CollectGarbage)
+        }
+        "count" => {
+            // Arena metrics count objects; report an estimate in KB like PUC-Rio's float.
+            stack.ret1(Value::Number(
+                ctx.mc.metrics().total_gc_count() as f64 * 64.0 / 1024.0,
+            ));
+            Ok(Action::Return)
+        }
+        "isrunning" => {
+            stack.ret1(Value::Boolean(true));
+            Ok(Action::Return)
+        }
+        "incremental" | "generational" => {
+            stack.ret1(ctx.str_value("incremental"));
+            Ok(Action::Return)
+        }
+        "stop" | "restart" => {
+            stack.ret1(Value::Integer(0));
+            Ok(Action::Return)
+        }
+        "setpause" => {
+            stack.ret1(Value::Integer(200));
+            Ok(Action::Return)
+        }
+        "setstepmul" => {
+            stack.ret1(Value::Integer(100));
+            Ok(Action::Return)
+        }
+        other => Err(Error::bad_arg(1, format!("invalid option '{other}'"))),
+    }
+}
+
+/// Compiles `source` into a closure whose `_ENV` is `env` (the globals when nil).
+pub fn load_chunk<'gc>(
+    ctx: Ctx<'gc>,
+    source: &[u8],
+    chunkname: &[u8],
+    env: Option<Value<'gc>>,
+) -> Result<Closure<'gc>, String> {
+    let name = crate::parser::chunk_id(chunkname);
+    let chunk = crate::parser::parse_no_shebang(source, &name).map_err(|e| e.message)?;
+    let proto = crate::compiler::compile(&chunk, chunkname.into(), &name).map_err(|e| e.message)?;
+    let proto = Proto::load(ctx.mc, std::rc::Rc::new(proto));
+    let env = env.unwrap_or(Value::Table(ctx.globals()));
+    Ok(Closure::main_chunk(ctx.mc, proto, env))
+}
+
+fn load<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let chunk = stack.get(0);
+    let mode = match opt_string(ctx, &stack, 2)? {
+        Some(m) => m.to_str_lossy().into_owned(),
+        None => "bt".into(),
+    };
+    let env = if stack.len() >= 4 {
+        Some(stack.get(3))
+    } else {
+        None
+    };
+    match chunk {
+        Value::String(s) => {
+            let name = match opt_string(ctx, &stack, 1)? {
+                Some(n) => n.as_bytes().to_vec(),
+                None => s.as_bytes().to_vec(),
+            };
+            finish_load(ctx, &mut stack, s.as_bytes(), &name, &mode, env)
+        }
+        Value::Function(_) => {
+            let name = match opt_string(ctx, &stack, 1)? {
+                Some(n) => n.as_bytes().to_vec(),
+                None => b"=(load)".to_vec(),
+            };
+            let seq = LoadReader {
+                reader: chunk,
+                buf: Vec::new(),
+                name,
+                mode,
+                env,
+            };
+            stack.clear();
+            Ok(Action::Call {
+                func: chunk,
+                then: Some(Box::new(seq)),
+            })
+        }
+        _ => Err(type_error(ctx, &stack, 0, "string")),
+    }
+}
+
+fn finish_load<'gc>(
+    ctx: Ctx<'gc>,
+    stack: &mut Stack<'gc, '_>,
+    src: &[u8],
+    name: &[u8],
+    mode: &str,
+    env: Option<Value<'gc>>,
+) -> NResult<'gc> {
+    let is_binary = src.first() == Some(&0x1b);
+    let r = if is_binary {
+        Err(if mode.contains('b') {
+            "binary chunks are not supported by Halo (string.dump is unavailable)".to_string()
+        } else {
+            format!("attempt to load a binary chunk (mode is '{mode}')")
+        })
+    } else if !mode.contains('t') {
+        Err(format!("attempt to load a text chunk (mode is '{mode}')"))
+    } else {
+        load_chunk(ctx, src, name, env)
+    };
+    match r {
+        Ok(c) => stack.ret1(c.into()),
+        Err(m) => stack.replace(&[Value::Nil, ctx.str_value(&m)]),
+    }
+    Ok(Action::Return)
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+struct LoadReader<'gc> {
+    reader: Value<'gc>,
+    #[collect(require_static)]
+    buf: Vec<u8>,
+    #[collect(require_static)]
+    name: Vec<u8>,
+    #[collect(require_static)]
+    mode: String,
+    env: Option<Value<'gc>>,
+}
+
+impl<'gc> Sequence<'gc> for LoadReader<'gc> {
+    fn poll(&mut self, ctx: Ctx<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+        match stack.get(0) {
+            Value::Nil => {}
+            Value::String(s) if s.is_empty() => {}
+            Value::String(s) => {
+                self.buf.extend_from_slice(s.as_bytes());
+                stack.clear();
+                return Ok(Action::Call {
+                    func: self.reader,
+                    then: None,
+                });
+            }
+            _ => {
+                stack.replace(&[
+                    Value::Nil,
+                    ctx.str_value("reader function must return a string"),
+                ]);
+                return Ok(Action::Return);
+            }
+        }
+        let buf = std::mem::take(&mut self.buf);
+        let name = self.name.clone();
+        let mode = self.mode.clone();
+        finish_load(ctx, &mut stack, &buf, &name, &mode, self.env)
+    }
+}
+
+// ------------------------------------------------------------------ coroutine
+
+fn co_create<'gc>(
+    ctx: Ctx<'gc>,
+    _f: NativeFunction<'gc>,
+    mut stack: Stack<'gc, '_>,
+) -> NResult<'gc> {
+    let f = check_function(ctx, &stack, 0)?;
+    stack.ret1(Value::Thread(Thread::new(ctx.mc, Value::Function(f))));
+    Ok(Action::Return)
+}
+
+fn check_thread<'gc>(
+    ctx: Ctx<'gc>,
+    stack: &Stack<'gc, '_>,
+    i: usize,
+) -> Result<Thread<'gc>, Error<'gc>> {
+    match stack.get(i) {
+        Value::Thread(t) => Ok(t),
+        _ => Err(type_error(ctx, stack, i, "coroutine")),
+    }
+}
+
+fn co_resume<'gc>(
+    ctx: Ctx<'gc>,
+    _f: NativeFunction<'gc>,
+    mut stack: Stack<'gc, '_>,
+) -> NResult<'gc> {
+    let co = check_thread(ctx, &stack, 0)?;
+    stack.remove(0);
+    Ok(Action::Resume {
+        thread: co,
+        wrap: false,
+    })
+}
+
+fn co_yield<'gc>(_ctx: Ctx<'gc>, _f: NativeFunction<'gc>, _stack: Stack<'gc, '_>) -> NResult<'gc> {
+    Ok(Action::Yield { then: None })
+}
+
+fn status_name<'gc>(running: Thread<'gc>, co: Thread<'gc>) -> &'static str {
+    if co == running {
+        return "running";
+    }
+    match co.status() {
+        ThreadStatus::Fresh | ThreadStatus::Suspended => "suspended",
+        ThreadStatus::Running => "running",
+        ThreadStatus::Normal => "normal",
+        ThreadStatus::Dead => "dead",
+    }
+}
+
+fn co_status<'gc>(
+    ctx: Ctx<'gc>,
+    _f: NativeFunction<'gc>,
+    mut stack: Stack<'gc, '_>,
+) -> NResult<'gc> {
+    let co = check_thread(ctx, &stack, 0)?;
+    let s = status_name(stack.thread(), co);
+    stack.ret1(ctx.str_value(s));
+    Ok(Action::Return)
+}
+
+fn co_wrap<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let f = check_function(ctx, &stack, 0)?;
+    let co = Thread::new(ctx.mc, Value::Function(f));
+    let w = NativeFunction::with_upvalues(ctx.mc, wrap_aux, Box::new([Value::Thread(co)]));
+    stack.ret1(w.into());
+    Ok(Action::Return)
+}
+
+fn wrap_aux<'gc>(_ctx: Ctx<'gc>, f: NativeFunction<'gc>, _stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let Value::Thread(co) = f.upvalue(0) else {
+        unreachable!()
+    };
+    Ok(Action::Resume {
+        thread: co,
+        wrap: true,
+    })
+}
+
+fn co_isyieldable<'gc>(
+    ctx: Ctx<'gc>,
+    _f: NativeFunction<'gc>,
+    mut stack: Stack<'gc, '_>,
+) -> NResult<'gc> {
+    let co = match stack.get(0) {
+        Value::Thread(t) => t,
+        Value::Nil => stack.thread(),
+        _ => return Err(type_error(ctx, &stack, 0, "coroutine")),
+    };
+    let main = co == stack.thread() && stack.is_main_thread();
+    stack.ret1(Value::Boolean(!main));
+    Ok(Action::Return)
+}
+
+fn co_running<'gc>(
+    ctx: Ctx<'gc>,
+    _f: NativeFunction<'gc>,
+    mut stack: Stack<'gc, '_>,
+) -> NResult<'gc> {
+    let t = stack.thread();
+    let main = stack.is_main_thread();
+    let _ = ctx;
+    stack.replace(&[Value::Thread(t), Value::Boolean(main)]);
+    Ok(Action::Return)
+}
+
+fn co_close<'gc>(
+    ctx: Ctx<'gc>,
+    _f: NativeFunction<'gc>,
+    mut stack: Stack<'gc, '_>,
+) -> NResult<'gc> {
+    let co = check_thread(ctx, &stack, 0)?;
+    match status_name(stack.thread(), co) {
+        "suspended" | "dead" => {
+            co.close(ctx.mc);
+            stack.ret1(Value::Boolean(true));
+            Ok(Action::Return)
+        }
+        s => Err(Error::runtime(format!("cannot close a {s} coroutine"))),
+    }
+}

@@ -1,0 +1,159 @@
+//! Functions at run time: prototypes loaded into the arena, Lua closures with their upvalues,
+//! and native (Rust) functions.
+//!
+//! Invariants: an open upvalue refers to a live stack slot of its thread; it is closed (its value
+//! copied in) before that slot is released (`Return`, `Close`, error unwinding).
+
+use std::rc::Rc;
+
+use gc_arena::{Collect, Gc, Lock, Mutation};
+
+use crate::bytecode::{Constant, FunctionProto};
+use crate::callback::NativeFn;
+use crate::string::LuaString;
+use crate::thread::Thread;
+use crate::value::{Value, gc_identity};
+
+/// A prototype loaded into an arena: the compiled code plus its constants as values.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct Proto<'gc> {
+    #[collect(require_static)]
+    pub info: Rc<FunctionProto>,
+    pub constants: Box<[Value<'gc>]>,
+    pub protos: Box<[Gc<'gc, Proto<'gc>>]>,
+}
+
+impl<'gc> Proto<'gc> {
+    pub fn load(mc: &Mutation<'gc>, info: Rc<FunctionProto>) -> Gc<'gc, Proto<'gc>> {
+        let constants = info
+            .constants
+            .iter()
+            .map(|c| match c {
+                Constant::Nil => Value::Nil,
+                Constant::Boolean(b) => Value::Boolean(*b),
+                Constant::Integer(i) => Value::Integer(*i),
+                Constant::Float(f) => Value::Number(*f),
+                Constant::String(s) => Value::String(LuaString::new(mc, s)),
+            })
+            .collect();
+        let protos = info
+            .protos
+            .iter()
+            .map(|p| Proto::load(mc, p.clone()))
+            .collect();
+        Gc::new(
+            mc,
+            Proto {
+                info,
+                constants,
+                protos,
+            },
+        )
+    }
+}
+
+#[derive(Copy, Clone, Collect)]
+#[collect(no_drop)]
+pub struct Closure<'gc>(pub(crate) Gc<'gc, ClosureState<'gc>>);
+
+gc_identity!(Closure);
+
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct ClosureState<'gc> {
+    pub proto: Gc<'gc, Proto<'gc>>,
+    pub upvalues: Box<[UpValue<'gc>]>,
+}
+
+impl<'gc> Closure<'gc> {
+    pub fn new(
+        mc: &Mutation<'gc>,
+        proto: Gc<'gc, Proto<'gc>>,
+        upvalues: Box<[UpValue<'gc>]>,
+    ) -> Self {
+        Closure(Gc::new(mc, ClosureState { proto, upvalues }))
+    }
+
+    /// A main chunk: its only upvalue, `_ENV`, set to `env`.
+    pub fn main_chunk(mc: &Mutation<'gc>, proto: Gc<'gc, Proto<'gc>>, env: Value<'gc>) -> Self {
+        let n = proto.info.upvalues.len();
+        let ups = (0..n)
+            .map(|i| UpValue::closed(mc, if i == 0 { env } else { Value::Nil }))
+            .collect();
+        Closure::new(mc, proto, ups)
+    }
+
+    #[inline]
+    pub fn proto(self) -> Gc<'gc, Proto<'gc>> {
+        self.0.proto
+    }
+
+    #[inline]
+    pub fn upvalues(self) -> &'gc [UpValue<'gc>] {
+        &Gc::as_ref(self.0).upvalues
+    }
+}
+
+#[derive(Copy, Clone, Collect)]
+#[collect(no_drop)]
+pub struct UpValue<'gc>(pub(crate) Gc<'gc, Lock<UpValueState<'gc>>>);
+
+gc_identity!(UpValue);
+
+#[derive(Copy, Clone, Collect)]
+#[collect(no_drop)]
+pub enum UpValueState<'gc> {
+    Open { thread: Thread<'gc>, index: usize },
+    Closed(Value<'gc>),
+}
+
+impl<'gc> UpValue<'gc> {
+    pub fn closed(mc: &Mutation<'gc>, v: Value<'gc>) -> Self {
+        UpValue(Gc::new(mc, Lock::new(UpValueState::Closed(v))))
+    }
+    pub fn open(mc: &Mutation<'gc>, thread: Thread<'gc>, index: usize) -> Self {
+        UpValue(Gc::new(mc, Lock::new(UpValueState::Open { thread, index })))
+    }
+    #[inline]
+    pub fn get(self) -> UpValueState<'gc> {
+        self.0.get()
+    }
+    #[inline]
+    pub fn set(self, mc: &Mutation<'gc>, s: UpValueState<'gc>) {
+        self.0.set(mc, s)
+    }
+}
+
+#[derive(Copy, Clone, Collect)]
+#[collect(no_drop)]
+pub struct NativeFunction<'gc>(pub(crate) Gc<'gc, NativeState<'gc>>);
+
+gc_identity!(NativeFunction);
+
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct NativeState<'gc> {
+    #[collect(require_static)]
+    pub func: NativeFn,
+    /// Values captured by the function (like a C closure's upvalues); immutable: functions that
+    /// need mutable state keep it in a table or userdata here.
+    pub upvalues: Box<[Value<'gc>]>,
+}
+
+impl<'gc> NativeFunction<'gc> {
+    pub fn new(mc: &Mutation<'gc>, func: NativeFn) -> Self {
+        Self::with_upvalues(mc, func, Box::new([]))
+    }
+    pub fn with_upvalues(mc: &Mutation<'gc>, func: NativeFn, upvalues: Box<[Value<'gc>]>) -> Self {
+        NativeFunction(Gc::new(mc, NativeState { func, upvalues }))
+    }
+    #[inline]
+    pub fn func(self) -> NativeFn {
+        self.0.func
+    }
+    #[inline]
+    pub fn upvalue(self, i: usize) -> Value<'gc> {
+        self.0.upvalues.get(i).copied().unwrap_or_default()
+    }
+}

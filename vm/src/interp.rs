@@ -1,0 +1,1772 @@
+//! The bytecode interpreter (PUC-Rio's lvm.c): runs the Lua frames on top of one thread.
+//!
+//! Invariants:
+//! - Lua-to-Lua calls, returns and metamethod calls never recurse on the Rust stack: they push or
+//!   pop frames and the loop continues. A metamethod's result is delivered by `ReturnTo`, which
+//!   finishes the interrupted instruction (like `luaV_finishOp`).
+//! - At most `fuel` instructions run before returning `RunExit::Fuel`; the frame's `pc` is saved
+//!   whenever control can leave the loop (call, error, fuel), so a suspended thread is plain data.
+//! - Native functions run inline when they just return values; any other `Action` leaves a native
+//!   frame on top and returns to the executor.
+//!
+//! Never: hold a borrow of a table across a call, or call a native with the thread's stack
+//! window in an inconsistent state.
+
+use gc_arena::Gc;
+
+use crate::bytecode::Insn;
+use crate::callback::{Action, Error, Stack};
+use crate::closure::{Closure, Proto, UpValue, UpValueState};
+use crate::debug;
+use crate::meta::{self, MetaEvent};
+use crate::number::{self, Number};
+use crate::state::Ctx;
+use crate::string::LuaString;
+use crate::table::Table;
+use crate::thread::{Frame, LuaFrame, NativeFrame, ReturnTo, Thread, ThreadState};
+use crate::value::{Function, Value};
+
+/// PUC-Rio's LUAI_MAXSTACK: beyond this many slots a thread raises "stack overflow".
+pub const MAX_STACK: usize = 1_000_000;
+/// Bound on `__index`/`__newindex` chains (PUC-Rio's MAXTAGLOOP).
+const MAX_TAG_LOOP: usize = 2000;
+
+pub(crate) enum RunExit<'gc> {
+    /// The fuel slice is used up; the thread can continue later.
+    Fuel,
+    /// The top frame is no longer a Lua frame (returned into native code, or thread finished).
+    FrameChange,
+    /// A native function asked for something only the executor can do; its frame is on top.
+    Action(Action<'gc>),
+}
+
+/// Outcome of starting a call.
+pub(crate) enum CallStart<'gc> {
+    /// A Lua frame was pushed.
+    Lua,
+    /// A native function ran to completion; its results were delivered.
+    Done,
+    /// A native function returned an action; its frame is on top.
+    Action(Action<'gc>),
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub(crate) enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Mod,
+    Pow,
+    Div,
+    IDiv,
+    BAnd,
+    BOr,
+    BXor,
+    Shl,
+    Shr,
+    Unm,
+    BNot,
+}
+
+impl ArithOp {
+    fn event(self) -> MetaEvent {
+        match self {
+            ArithOp::Add => MetaEvent::Add,
+            ArithOp::Sub => MetaEvent::Sub,
+            ArithOp::Mul => MetaEvent::Mul,
+            ArithOp::Mod => MetaEvent::Mod,
+            ArithOp::Pow => MetaEvent::Pow,
+            ArithOp::Div => MetaEvent::Div,
+            ArithOp::IDiv => MetaEvent::IDiv,
+            ArithOp::BAnd => MetaEvent::BAnd,
+            ArithOp::BOr => MetaEvent::BOr,
+            ArithOp::BXor => MetaEvent::BXor,
+            ArithOp::Shl => MetaEvent::Shl,
+            ArithOp::Shr => MetaEvent::Shr,
+            ArithOp::Unm => MetaEvent::Unm,
+            ArithOp::BNot => MetaEvent::BNot,
+        }
+    }
+    fn is_bitwise(self) -> bool {
+        matches!(
+            self,
+            ArithOp::BAnd
+                | ArithOp::BOr
+                | ArithOp::BXor
+                | ArithOp::Shl
+                | ArithOp::Shr
+                | ArithOp::BNot
+        )
+    }
+}
+
+/// Numeric value of a value for arithmetic, with string coercion (§3.4.3).
+#[inline]
+pub fn to_number(v: Value<'_>) -> Option<Number> {
+    match v {
+        Value::Integer(i) => Some(Number::Int(i)),
+        Value::Number(f) => Some(Number::Float(f)),
+        Value::String(s) => number::str_to_number(s.as_bytes()),
+        _ => None,
+    }
+}
+
+/// Integer value for bitwise operations: numbers only (strings are not coerced in 5.4).
+#[inline]
+fn to_int_bitwise(v: Value<'_>) -> Option<i64> {
+    match v {
+        Value::Integer(i) => Some(i),
+        Value::Number(f) => number::float_to_int(f),
+        _ => None,
+    }
+}
+
+/// Arithmetic on two numbers. `Err` carries an error message (integer division by zero).
+#[inline]
+pub(crate) fn arith_num<'gc>(
+    op: ArithOp,
+    a: Number,
+    b: Number,
+) -> Result<Option<Value<'gc>>, &'static str> {
+    use Number::Int;
+    Ok(Some(match op {
+        ArithOp::Add
+        | ArithOp::Sub
+        | ArithOp::Mul
+        | ArithOp::Mod
+        | ArithOp::IDiv
+        | ArithOp::Unm => match (a, b) {
+            (Int(x), Int(y)) => Value::Integer(match op {
+                ArithOp::Add => x.wrapping_add(y),
+                ArithOp::Sub => x.wrapping_sub(y),
+                ArithOp::Mul => x.wrapping_mul(y),
+                ArithOp::Mod => number::int_mod(x, y).ok_or("attempt to perform 'n%%0'")?,
+                ArithOp::IDiv => number::int_idiv(x, y).ok_or("attempt to divide by zero")?,
+                _ => x.wrapping_neg(),
+            }),
+            _ => {
+                let (x, y) = (a.to_f64(), b.to_f64());
+                Value::Number(match op {
+                    ArithOp::Add => x + y,
+                    ArithOp::Sub => x - y,
+                    ArithOp::Mul => x * y,
+                    ArithOp::Mod => number::float_mod(x, y),
+                    ArithOp::IDiv => number::float_idiv(x, y),
+                    _ => -x,
+                })
+            }
+        },
+        ArithOp::Pow => Value::Number(a.to_f64().powf(b.to_f64())),
+        ArithOp::Div => Value::Number(a.to_f64() / b.to_f64()),
+        _ => {
+            let (Some(x), Some(y)) = (
+                number::number_to_int_lossless(a),
+                number::number_to_int_lossless(b),
+            ) else {
+                return Ok(None);
+            };
+            Value::Integer(match op {
+                ArithOp::BAnd => x & y,
+                ArithOp::BOr => x | y,
+                ArithOp::BXor => x ^ y,
+                ArithOp::Shl => number::shift_left(x, y),
+                ArithOp::Shr => number::shift_right(x, y),
+                _ => !x,
+            })
+        }
+    }))
+}
+
+fn arith_verb(op: ArithOp) -> &'static str {
+    match op {
+        ArithOp::Add => "add",
+        ArithOp::Sub => "sub",
+        ArithOp::Mul => "mul",
+        ArithOp::Mod => "mod",
+        ArithOp::Pow => "pow",
+        ArithOp::Div => "div",
+        ArithOp::IDiv => "idiv",
+        ArithOp::Unm => "unm",
+        _ => "perform bitwise operation on",
+    }
+}
+
+/// Result of the slow path of an operation: a value, or a metamethod to call.
+pub(crate) enum Slow<'gc> {
+    Value(Value<'gc>),
+    Call(Value<'gc>, [Value<'gc>; 2]),
+}
+
+/// Which operand a type error is about (for `varinfo`).
+#[derive(Copy, Clone)]
+pub(crate) enum Culprit {
+    First,
+    Second,
+}
+
+pub(crate) enum OpError {
+    /// Message with a `{}` to be replaced by the variable info of the culprit operand.
+    Typed(String, Culprit),
+    Plain(String),
+}
+
+/// Arithmetic with coercions and metamethods (`luaT_trybinTM`, plus the string arithmetic that
+/// PUC-Rio's string library provides through the string metatable).
+pub(crate) fn arith_slow<'gc>(
+    ctx: Ctx<'gc>,
+    op: ArithOp,
+    a: Value<'gc>,
+    b: Value<'gc>,
+) -> Result<Slow<'gc>, OpError> {
+    if !op.is_bitwise() {
+        if let (Some(x), Some(y)) = (to_number(a), to_number(b)) {
+            return match arith_num(op, x, y) {
+                Ok(Some(v)) => Ok(Slow::Value(v)),
+                Ok(None) => unreachable!(),
+                Err(m) => Err(OpError::Plain(m.replace("%%", "%"))),
+            };
+        }
+    } else if let (Some(x), Some(y)) = (to_int_bitwise(a), to_int_bitwise(b)) {
+        return Ok(Slow::Value(
+            arith_num(op, Number::Int(x), Number::Int(y))
+                .ok()
+                .flatten()
+                .unwrap(),
+        ));
+    }
+    let event = op.event();
+    // The string metatable's arithmetic metamethods (lstrlib's `trymt`) take precedence for a
+    // string first operand, and for a string second operand when the first has no metamethod.
+    let tm_a = metamethod_or_string_arith(ctx, a, event, op);
+    let tm = match tm_a {
+        Some(tm) => Some(tm),
+        None => metamethod_or_string_arith(ctx, b, event, op),
+    };
+    match tm {
+        Some(Value::Nil) => {
+            // String arithmetic that failed to convert: lstrlib's trymt.
+            let tm2 = meta::metamethod(ctx, b, event);
+            if matches!(b, Value::String(_)) || tm2.is_nil() {
+                return Err(OpError::Plain(format!(
+                    "attempt to {} a '{}' with a '{}'",
+                    arith_verb(op),
+                    meta::type_name_for_error(ctx, a),
+                    meta::type_name_for_error(ctx, b)
+                )));
+            }
+            Ok(Slow::Call(tm2, [a, b]))
+        }
+        Some(tm) => Ok(Slow::Call(tm, [a, b])),
+        None => {
+            if op.is_bitwise() {
+                if let (
+                    Value::Integer(_) | Value::Number(_),
+                    Value::Integer(_) | Value::Number(_),
+                ) = (a, b)
+                {
+                    let culprit = if to_int_bitwise(a).is_none() {
+                        Culprit::First
+                    } else {
+                        Culprit::Second
+                    };
+                    return Err(OpError::Typed(
+                        "number has no integer representation".into(),
+                        culprit,
+                    ));
+                }
+                let culprit = if matches!(a, Value::Integer(_) | Value::Number(_)) {
+                    Culprit::Second
+                } else {
+                    Culprit::First
+                };
+                let v = if matches!(culprit, Culprit::First) {
+                    a
+                } else {
+                    b
+                };
+                return Err(OpError::Typed(
+                    format!(
+                        "attempt to perform bitwise operation on a {} value",
+                        meta::type_name_for_error(ctx, v)
+                    ),
+                    culprit,
+                ));
+            }
+            let culprit = if matches!(a, Value::Integer(_) | Value::Number(_)) {
+                Culprit::Second
+            } else {
+                Culprit::First
+            };
+            let v = if matches!(culprit, Culprit::First) {
+                a
+            } else {
+                b
+            };
+            Err(OpError::Typed(
+                format!(
+                    "attempt to perform arithmetic on a {} value",
+                    meta::type_name_for_error(ctx, v)
+                ),
+                culprit,
+            ))
+        }
+    }
+}
+
+/// The metamethod of `v` for an arithmetic event; `Some(Nil)` stands for the string library's
+/// built-in string arithmetic (which already failed to convert when we get here).
+fn metamethod_or_string_arith<'gc>(
+    ctx: Ctx<'gc>,
+    v: Value<'gc>,
+    event: MetaEvent,
+    op: ArithOp,
+) -> Option<Value<'gc>> {
+    let tm = meta::metamethod(ctx, v, event);
+    if !tm.is_nil() {
+        return Some(tm);
+    }
+    if matches!(v, Value::String(_)) && !op.is_bitwise() {
+        return Some(Value::Nil);
+    }
+    None
+}
+
+/// `tostring` of a number (for concatenation).
+pub fn number_to_string<'gc>(ctx: Ctx<'gc>, v: Value<'gc>) -> Option<LuaString<'gc>> {
+    let mut buf = Vec::with_capacity(24);
+    match v {
+        Value::Integer(i) => number::fmt_int(i, &mut buf),
+        Value::Number(f) => number::fmt_float(f, &mut buf),
+        _ => return None,
+    }
+    Some(LuaString::from_vec(ctx.mc, buf))
+}
+
+/// Lua's `<` (`luaV_lessthan`) without metamethods: `None` when a metamethod is needed.
+#[inline]
+pub(crate) fn less_than(a: Value<'_>, b: Value<'_>) -> Option<bool> {
+    match (a, b) {
+        (Value::Integer(x), Value::Integer(y)) => Some(x < y),
+        (Value::Number(x), Value::Number(y)) => Some(x < y),
+        (Value::Integer(_) | Value::Number(_), Value::Integer(_) | Value::Number(_)) => {
+            Some(number::lt_num(to_number(a)?, to_number(b)?))
+        }
+        (Value::String(x), Value::String(y)) => Some(x.as_bytes() < y.as_bytes()),
+        _ => None,
+    }
+}
+
+#[inline]
+pub(crate) fn less_equal(a: Value<'_>, b: Value<'_>) -> Option<bool> {
+    match (a, b) {
+        (Value::Integer(x), Value::Integer(y)) => Some(x <= y),
+        (Value::Number(x), Value::Number(y)) => Some(x <= y),
+        (Value::Integer(_) | Value::Number(_), Value::Integer(_) | Value::Number(_)) => {
+            Some(number::le_num(to_number(a)?, to_number(b)?))
+        }
+        (Value::String(x), Value::String(y)) => Some(x.as_bytes() <= y.as_bytes()),
+        _ => None,
+    }
+}
+
+pub(crate) fn compare_error<'gc>(ctx: Ctx<'gc>, a: Value<'gc>, b: Value<'gc>) -> String {
+    let (t1, t2) = (
+        meta::type_name_for_error(ctx, a),
+        meta::type_name_for_error(ctx, b),
+    );
+    if t1 == t2 {
+        format!("attempt to compare two {t1} values")
+    } else {
+        format!("attempt to compare {t1} with {t2}")
+    }
+}
+
+/// The slow path of `<`/`<=`: a metamethod to call, or an error.
+pub(crate) fn order_slow<'gc>(
+    ctx: Ctx<'gc>,
+    a: Value<'gc>,
+    b: Value<'gc>,
+    le: bool,
+) -> Result<Value<'gc>, String> {
+    let event = if le { MetaEvent::Le } else { MetaEvent::Lt };
+    let mut tm = meta::metamethod(ctx, a, event);
+    if tm.is_nil() {
+        tm = meta::metamethod(ctx, b, event);
+    }
+    if tm.is_nil() {
+        return Err(compare_error(ctx, a, b));
+    }
+    Ok(tm)
+}
+
+/// The `__eq` metamethod to call for two values that are not raw-equal, if any.
+pub(crate) fn eq_metamethod<'gc>(
+    ctx: Ctx<'gc>,
+    a: Value<'gc>,
+    b: Value<'gc>,
+) -> Option<Value<'gc>> {
+    match (a, b) {
+        (Value::Table(_), Value::Table(_)) | (Value::UserData(_), Value::UserData(_)) => {
+            let mut tm = meta::metamethod(ctx, a, MetaEvent::Eq);
+            if tm.is_nil() {
+                tm = meta::metamethod(ctx, b, MetaEvent::Eq);
+            }
+            (!tm.is_nil()).then_some(tm)
+        }
+        _ => None,
+    }
+}
+
+pub(crate) enum IndexError {
+    /// The value (at the first level) cannot be indexed: its type name.
+    NotIndexable(String, bool),
+    Loop,
+    Key(&'static str),
+}
+
+/// `t[k]` with `__index` (luaV_finishget): a value or a function to call.
+pub(crate) fn index<'gc>(
+    ctx: Ctx<'gc>,
+    mut t: Value<'gc>,
+    k: Value<'gc>,
+) -> Result<Slow<'gc>, IndexError> {
+    for level in 0..MAX_TAG_LOOP {
+        let tm = match t {
+            Value::Table(tab) => {
+                let st = tab.borrow();
+                let v = st.get(k);
+                if !v.is_nil() {
+                    return Ok(Slow::Value(v));
+                }
+                match st.metatable() {
+                    None => return Ok(Slow::Value(Value::Nil)),
+                    Some(mt) => {
+                        drop(st);
+                        let tm = meta::lookup(ctx, mt, MetaEvent::Index);
+                        if tm.is_nil() {
+                            return Ok(Slow::Value(Value::Nil));
+                        }
+                        tm
+                    }
+                }
+            }
+            _ => {
+                let tm = meta::metamethod(ctx, t, MetaEvent::Index);
+                if tm.is_nil() {
+                    return Err(IndexError::NotIndexable(
+                        meta::type_name_for_error(ctx, t),
+                        level == 0,
+                    ));
+                }
+                tm
+            }
+        };
+        if let Value::Function(_) = tm {
+            return Ok(Slow::Call(tm, [t, k]));
+        }
+        t = tm;
+    }
+    Err(IndexError::Loop)
+}
+
+/// `t[k] = v` with `__newindex` (luaV_finishset): `None` when done, or a function to call.
+pub(crate) fn new_index<'gc>(
+    ctx: Ctx<'gc>,
+    mut t: Value<'gc>,
+    k: Value<'gc>,
+    v: Value<'gc>,
+) -> Result<Option<(Value<'gc>, [Value<'gc>; 3])>, IndexError> {
+    for level in 0..MAX_TAG_LOOP {
+        let tm = match t {
+            Value::Table(tab) => {
+                let mt = {
+                    let st = tab.borrow();
+                    if !st.get(k).is_nil() {
+                        None
+                    } else {
+                        st.metatable()
+                    }
+                };
+                let tm = match mt {
+                    Some(mt) => meta::lookup(ctx, mt, MetaEvent::NewIndex),
+                    None => Value::Nil,
+                };
+                if tm.is_nil() {
+                    tab.set(ctx.mc, k, v)
+                        .map_err(|e| IndexError::Key(key_error(e)))?;
+                    return Ok(None);
+                }
+                tm
+            }
+            _ => {
+                let tm = meta::metamethod(ctx, t, MetaEvent::NewIndex);
+                if tm.is_nil() {
+                    return Err(IndexError::NotIndexable(
+                        meta::type_name_for_error(ctx, t),
+                        level == 0,
+                    ));
+                }
+                tm
+            }
+        };
+        if let Value::Function(_) = tm {
+            return Ok(Some((tm, [t, k, v])));
+        }
+        t = tm;
+    }
+    Err(IndexError::Loop)
+}
+
+fn key_error(e: crate::table::KeyError) -> &'static str {
+    match e {
+        crate::table::KeyError::Nil => "table index is nil",
+        crate::table::KeyError::NaN => "table index is NaN",
+    }
+}
+
+/// Makes the error value for a message raised at the current instruction of frame `fi`.
+pub(crate) fn rt_error<'gc>(ctx: Ctx<'gc>, ts: &ThreadState<'gc>, msg: &str) -> Error<'gc> {
+    let prefix = debug::where_prefix(ts, ts.frames.len().wrapping_sub(1));
+    Error::Value(Value::String(ctx.str(&format!("{prefix}{msg}"))))
+}
+
+fn index_error_msg(e: IndexError, varinfo: String, what: &str) -> String {
+    match e {
+        IndexError::NotIndexable(t, first) => {
+            if first {
+                format!("attempt to {what} a {t} value{varinfo}")
+            } else {
+                format!("attempt to {what} a {t} value")
+            }
+        }
+        IndexError::Loop => {
+            if what == "index" {
+                "'__index' chain too long; possible loop".into()
+            } else {
+                "'__newindex' chain too long; possible loop".into()
+            }
+        }
+        IndexError::Key(m) => m.into(),
+    }
+}
+
+/// Starts calling the value at `stack[func]` with the `nargs` values above it.
+pub(crate) fn call_value<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    func: usize,
+    mut nargs: usize,
+    ret: ReturnTo,
+) -> Result<CallStart<'gc>, Error<'gc>> {
+    loop {
+        match ts.stack[func] {
+            Value::Function(Function::Lua(closure)) => {
+                push_lua_frame(ctx, ts, closure, func, nargs, ret)?;
+                return Ok(CallStart::Lua);
+            }
+            Value::Function(Function::Native(nf)) => {
+                ts.stack.truncate(func + 1 + nargs);
+                let r = (nf.func())(
+                    ctx,
+                    nf,
+                    Stack {
+                        main: ts.main,
+                        values: &mut ts.stack,
+                        bottom: func + 1,
+                        thread,
+                    },
+                );
+                match r {
+                    Ok(Action::Return) => {
+                        let n = ts.stack.len() - (func + 1);
+                        post_call(ts, func, func + 1, n, ret);
+                        return Ok(CallStart::Done);
+                    }
+                    Ok(action) => {
+                        ts.frames.push(Frame::Native(NativeFrame {
+                            func,
+                            ret,
+                            seq: None,
+                            ready: false,
+                            resume_wrap: None,
+                        }));
+                        return Ok(CallStart::Action(action));
+                    }
+                    Err(e @ Error::Value(_)) => return Err(e),
+                    Err(e) => {
+                        // Complete the error with the native function's own frame in place, so
+                        // "level 1" is its caller, whoever that is (Lua code or pcall).
+                        ts.frames.push(Frame::Native(NativeFrame {
+                            func,
+                            ret,
+                            seq: None,
+                            ready: false,
+                            resume_wrap: None,
+                        }));
+                        let v = crate::exec::materialize(ctx, ts, e);
+                        ts.frames.pop();
+                        return Err(Error::Value(v));
+                    }
+                }
+            }
+            other => {
+                let tm = meta::metamethod(ctx, other, MetaEvent::Call);
+                if tm.is_nil() {
+                    return Err(Error::Runtime(format!(
+                        "attempt to call a {} value",
+                        meta::type_name_for_error(ctx, other)
+                    )));
+                }
+                ts.stack.truncate(func + 1 + nargs);
+                ts.stack.insert(func, tm);
+                nargs += 1;
+            }
+        }
+    }
+}
+
+fn push_lua_frame<'gc>(
+    _ctx: Ctx<'gc>,
+    ts: &mut ThreadState<'gc>,
+    closure: Closure<'gc>,
+    func: usize,
+    nargs: usize,
+    ret: ReturnTo,
+) -> Result<(), Error<'gc>> {
+    let proto = closure.proto();
+    let info = &proto.info;
+    let nparams = info.num_params as usize;
+    let max_stack = info.max_stack as usize;
+    let (base, varargs_at, nvarargs) = if info.is_vararg {
+        // Fixed parameters are copied above the arguments; the extra arguments stay below the
+        // new base, where `Vararg` finds them (PUC-Rio's luaT_adjustvarargs).
+        let base = func + 1 + nargs;
+        let need = base + max_stack;
+        if need > MAX_STACK {
+            return Err(Error::Runtime("stack overflow".into()));
+        }
+        if ts.stack.len() < need {
+            ts.stack.resize(need, Value::Nil);
+        }
+        for i in 0..nparams {
+            ts.stack[base + i] = if i < nargs {
+                ts.stack[func + 1 + i]
+            } else {
+                Value::Nil
+            };
+        }
+        let nv = nargs.saturating_sub(nparams);
+        (base, func + 1 + nparams, nv)
+    } else {
+        let base = func + 1;
+        let need = base + max_stack;
+        if need > MAX_STACK {
+            return Err(Error::Runtime("stack overflow".into()));
+        }
+        if ts.stack.len() < need {
+            ts.stack.resize(need, Value::Nil);
+        }
+        for i in nargs..nparams {
+            ts.stack[base + i] = Value::Nil;
+        }
+        (base, base, 0)
+    };
+    ts.frames.push(Frame::Lua(LuaFrame {
+        closure,
+        base,
+        func,
+        pc: 0,
+        varargs_at,
+        nvarargs,
+        ret,
+        concat_rem: 0,
+    }));
+    Ok(())
+}
+
+/// Delivers `n` results found at `stack[from..]` for the call whose function was at `func`,
+/// according to `ret`. The callee's frame has already been popped.
+pub(crate) fn post_call<'gc>(
+    ts: &mut ThreadState<'gc>,
+    func: usize,
+    from: usize,
+    n: usize,
+    ret: ReturnTo,
+) {
+    match ret {
+        ReturnTo::Results(want) => {
+            let count = if want < 0 { n } else { want as usize };
+            let copy = n.min(count);
+            if from != func {
+                ts.stack.copy_within(from..from + copy, func);
+            }
+            let end = func + count;
+            if ts.stack.len() < end {
+                ts.stack.resize(end, Value::Nil);
+            }
+            for i in func + copy..end {
+                ts.stack[i] = Value::Nil;
+            }
+            ts.top = end;
+            match ts.frames.last_mut() {
+                Some(Frame::Lua(f)) => {
+                    let need = f.base + f.closure.proto().info.max_stack as usize;
+                    if ts.stack.len() < need {
+                        ts.stack.resize(need, Value::Nil);
+                    }
+                }
+                Some(Frame::Native(nf)) => {
+                    ts.stack.truncate(end);
+                    nf.ready = true;
+                }
+                None => ts.stack.truncate(end),
+            }
+        }
+        ReturnTo::Register(slot) => {
+            let v = if n > 0 { ts.stack[from] } else { Value::Nil };
+            ts.stack[slot] = v;
+            restore_frame_stack(ts);
+        }
+        ReturnTo::Compare { k } => {
+            let v = n > 0 && ts.stack[from].to_bool();
+            if let Some(Frame::Lua(f)) = ts.frames.last_mut()
+                && v != k
+            {
+                f.pc += 1;
+            }
+            restore_frame_stack(ts);
+        }
+        ReturnTo::Discard => restore_frame_stack(ts),
+        ReturnTo::Concat { slot } => {
+            let v = if n > 0 { ts.stack[from] } else { Value::Nil };
+            ts.stack[slot] = v;
+            if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
+                // Re-run the interrupted Concat with the operands up to `slot`.
+                f.pc -= 1;
+                let a = match f.closure.proto().info.code[f.pc] {
+                    Insn::Concat { a, .. } => a as usize,
+                    _ => unreachable!(),
+                };
+                f.concat_rem = (slot - (f.base + a) + 1) as u8;
+            }
+            restore_frame_stack(ts);
+        }
+    }
+}
+
+fn restore_frame_stack(ts: &mut ThreadState<'_>) {
+    if let Some(Frame::Lua(f)) = ts.frames.last() {
+        let need = f.base + f.closure.proto().info.max_stack as usize;
+        if ts.stack.len() < need {
+            ts.stack.resize(need, Value::Nil);
+        }
+    }
+}
+
+/// Calls `func(args)` as a metamethod from the Lua frame on top, at the free space above its
+/// registers.
+fn call_meta<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    func: Value<'gc>,
+    args: &[Value<'gc>],
+    ret: ReturnTo,
+) -> Result<CallStart<'gc>, Error<'gc>> {
+    let top = match ts.frames.last() {
+        Some(Frame::Lua(f)) => f.base + f.closure.proto().info.max_stack as usize,
+        _ => ts.stack.len(),
+    };
+    ts.stack.truncate(top);
+    ts.stack.push(func);
+    ts.stack.extend_from_slice(args);
+    call_value(ctx, thread, ts, top, args.len(), ret)
+}
+
+#[inline]
+fn get_upvalue<'gc>(ts: &ThreadState<'gc>, thread: Thread<'gc>, uv: UpValue<'gc>) -> Value<'gc> {
+    match uv.get() {
+        UpValueState::Closed(v) => v,
+        UpValueState::Open { thread: t, index } => {
+            if t == thread {
+                ts.stack[index]
+            } else {
+                t.0.borrow().stack[index]
+            }
+        }
+    }
+}
+
+#[inline]
+fn set_upvalue<'gc>(
+    ctx: Ctx<'gc>,
+    ts: &mut ThreadState<'gc>,
+    thread: Thread<'gc>,
+    uv: UpValue<'gc>,
+    v: Value<'gc>,
+) {
+    match uv.get() {
+        UpValueState::Closed(_) => uv.set(ctx.mc, UpValueState::Closed(v)),
+        UpValueState::Open { thread: t, index } => {
+            if t == thread {
+                ts.stack[index] = v;
+            } else {
+                t.0.borrow_mut(ctx.mc).stack[index] = v;
+            }
+        }
+    }
+}
+
+/// Runs Lua frames on top of `ts` until the fuel runs out, the top frame is not Lua, or a native
+/// function needs the executor.
+pub(crate) fn run<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+) -> Result<RunExit<'gc>, Error<'gc>> {
+    'newframe: loop {
+        let (closure, base, mut pc, concat_rem) = match ts.frames.last_mut() {
+            Some(Frame::Lua(f)) => {
+                let c = f.concat_rem;
+                f.concat_rem = 0;
+                (f.closure, f.base, f.pc, c)
+            }
+            _ => return Ok(RunExit::FrameChange),
+        };
+        let proto: &'gc Proto<'gc> = Gc::as_ref(closure.proto());
+        let code: &'gc [Insn] = &proto.info.code;
+        let k: &'gc [Value<'gc>] = &proto.constants;
+        let upvals: &'gc [UpValue<'gc>] = closure.upvalues();
+        let mut concat_rem = concat_rem;
+
+        macro_rules! r {
+            ($x:expr) => {
+                ts.stack[base + $x as usize]
+            };
+        }
+        macro_rules! save_pc {
+            () => {
+                if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
+                    f.pc = pc;
+                }
+            };
+        }
+        macro_rules! throw {
+            ($msg:expr) => {{
+                save_pc!();
+                return Err(rt_error(ctx, ts, &$msg));
+            }};
+        }
+        macro_rules! varinfo {
+            ($reg:expr) => {
+                debug::varinfo(&proto.info, pc - 1, $reg as usize, upvals)
+            };
+        }
+        // Runs a call started from this frame: continue here, in the callee, or leave.
+        macro_rules! after_call {
+            ($start:expr) => {
+                match $start {
+                    Ok(CallStart::Lua) => continue 'newframe,
+                    Ok(CallStart::Done) => {}
+                    Ok(CallStart::Action(a)) => return Ok(RunExit::Action(a)),
+                    Err(e) => return Err(e),
+                }
+            };
+        }
+        // A metamethod call: whether it ran natively or pushed a frame, the frame state (pc for
+        // comparisons, pending concatenation) may have changed, so reload it.
+        macro_rules! meta_call {
+            ($f:expr, $args:expr, $ret:expr) => {{
+                save_pc!();
+                match call_meta(ctx, thread, ts, $f, $args, $ret) {
+                    Ok(CallStart::Lua) | Ok(CallStart::Done) => continue 'newframe,
+                    Ok(CallStart::Action(a)) => return Ok(RunExit::Action(a)),
+                    Err(e) => return Err(e),
+                }
+            }};
+        }
+        macro_rules! op_error {
+            ($e:expr, $rb:expr, $rc:expr) => {{
+                match $e {
+                    OpError::Plain(m) => throw!(m),
+                    OpError::Typed(m, culprit) => {
+                        let vi = match culprit {
+                            Culprit::First => $rb,
+                            Culprit::Second => $rc,
+                        };
+                        throw!(format!("{}{}", m, vi))
+                    }
+                }
+            }};
+        }
+        macro_rules! arith {
+            ($op:expr, $a:expr, $vb:expr, $vc:expr, $ib:expr, $ic:expr) => {{
+                let (vb, vc) = ($vb, $vc);
+                let fast = match (vb, vc) {
+                    (Value::Integer(x), Value::Integer(y)) => match $op {
+                        ArithOp::Add => Some(Value::Integer(x.wrapping_add(y))),
+                        ArithOp::Sub => Some(Value::Integer(x.wrapping_sub(y))),
+                        ArithOp::Mul => Some(Value::Integer(x.wrapping_mul(y))),
+                        _ => None,
+                    },
+                    (Value::Number(x), Value::Number(y)) => match $op {
+                        ArithOp::Add => Some(Value::Number(x + y)),
+                        ArithOp::Sub => Some(Value::Number(x - y)),
+                        ArithOp::Mul => Some(Value::Number(x * y)),
+                        ArithOp::Div => Some(Value::Number(x / y)),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                match fast {
+                    Some(v) => r!($a) = v,
+                    None => {
+                        let num = match (vb, vc) {
+                            (
+                                Value::Integer(_) | Value::Number(_),
+                                Value::Integer(_) | Value::Number(_),
+                            ) => arith_num($op, to_number(vb).unwrap(), to_number(vc).unwrap()),
+                            _ => Ok(None),
+                        };
+                        match num {
+                            Ok(Some(v)) => r!($a) = v,
+                            Err(m) => throw!(m.replace("%%", "%")),
+                            Ok(None) => match arith_slow(ctx, $op, vb, vc) {
+                                Ok(Slow::Value(v)) => r!($a) = v,
+                                Ok(Slow::Call(f, args)) => {
+                                    meta_call!(f, &args, ReturnTo::Register(base + $a as usize))
+                                }
+                                Err(e) => op_error!(e, $ib, $ic),
+                            },
+                        }
+                    }
+                }
+            }};
+        }
+
+        loop {
+            *fuel -= 1;
+            if *fuel < 0 {
+                save_pc!();
+                return Ok(RunExit::Fuel);
+            }
+            let insn = code[pc];
+            pc += 1;
+            match insn {
+                Insn::Move { a, b } => r!(a) = r!(b),
+                Insn::LoadI { a, i } => r!(a) = Value::Integer(i as i64),
+                Insn::LoadF { a, i } => r!(a) = Value::Number(i as f64),
+                Insn::LoadK { a, k: kk } => r!(a) = k[kk as usize],
+                Insn::LoadFalse { a } => r!(a) = Value::Boolean(false),
+                Insn::LFalseSkip { a } => {
+                    r!(a) = Value::Boolean(false);
+                    pc += 1;
+                }
+                Insn::LoadTrue { a } => r!(a) = Value::Boolean(true),
+                Insn::LoadNil { a, n } => {
+                    for i in 0..=n as usize {
+                        r!(a as usize + i) = Value::Nil;
+                    }
+                }
+                Insn::GetUpval { a, b } => r!(a) = get_upvalue(ts, thread, upvals[b as usize]),
+                Insn::SetUpval { a, b } => {
+                    let v = r!(a);
+                    set_upvalue(ctx, ts, thread, upvals[b as usize], v);
+                }
+                Insn::GetTabUp { a, b, k: kk } => {
+                    let t = get_upvalue(ts, thread, upvals[b as usize]);
+                    let key = k[kk as usize];
+                    if let (Value::Table(tab), Value::String(s)) = (t, key) {
+                        let v = tab.get_str(s);
+                        if !v.is_nil() || tab.metatable().is_none() {
+                            r!(a) = v;
+                            continue;
+                        }
+                    }
+                    match index(ctx, t, key) {
+                        Ok(Slow::Value(v)) => r!(a) = v,
+                        Ok(Slow::Call(f, args)) => {
+                            meta_call!(f, &args, ReturnTo::Register(base + a as usize))
+                        }
+                        Err(e) => {
+                            let vi = debug::upvalue_info(&proto.info, b as usize);
+                            throw!(index_error_msg(e, vi, "index"))
+                        }
+                    }
+                }
+                Insn::GetTable { a, b, c } => {
+                    let (t, key) = (r!(b), r!(c));
+                    if let Value::Table(tab) = t {
+                        let v = tab.get(key);
+                        if !v.is_nil() || tab.metatable().is_none() {
+                            r!(a) = v;
+                            continue;
+                        }
+                    }
+                    match index(ctx, t, key) {
+                        Ok(Slow::Value(v)) => r!(a) = v,
+                        Ok(Slow::Call(f, args)) => {
+                            meta_call!(f, &args, ReturnTo::Register(base + a as usize))
+                        }
+                        Err(e) => throw!(index_error_msg(e, varinfo!(b), "index")),
+                    }
+                }
+                Insn::GetI { a, b, c } => {
+                    let t = r!(b);
+                    if let Value::Table(tab) = t {
+                        let v = tab.get_int(c as i64);
+                        if !v.is_nil() || tab.metatable().is_none() {
+                            r!(a) = v;
+                            continue;
+                        }
+                    }
+                    match index(ctx, t, Value::Integer(c as i64)) {
+                        Ok(Slow::Value(v)) => r!(a) = v,
+                        Ok(Slow::Call(f, args)) => {
+                            meta_call!(f, &args, ReturnTo::Register(base + a as usize))
+                        }
+                        Err(e) => throw!(index_error_msg(e, varinfo!(b), "index")),
+                    }
+                }
+                Insn::GetField { a, b, k: kk } => {
+                    let t = r!(b);
+                    let key = k[kk as usize];
+                    if let (Value::Table(tab), Value::String(s)) = (t, key) {
+                        let st = tab.borrow();
+                        let v = st.get_str(s);
+                        if !v.is_nil() || st.metatable().is_none() {
+                            drop(st);
+                            r!(a) = v;
+                            continue;
+                        }
+                    }
+                    match index(ctx, t, key) {
+                        Ok(Slow::Value(v)) => r!(a) = v,
+                        Ok(Slow::Call(f, args)) => {
+                            meta_call!(f, &args, ReturnTo::Register(base + a as usize))
+                        }
+                        Err(e) => throw!(index_error_msg(e, varinfo!(b), "index")),
+                    }
+                }
+                Insn::SetTabUp { a, b, c, k: isk } => {
+                    let t = get_upvalue(ts, thread, upvals[a as usize]);
+                    let key = k[b as usize];
+                    let v = if isk { k[c as usize] } else { r!(c) };
+                    if let (Value::Table(tab), Value::String(s)) = (t, key)
+                        && tab.metatable().is_none()
+                    {
+                        tab.set_str(ctx.mc, s, v);
+                        continue;
+                    }
+                    match new_index(ctx, t, key, v) {
+                        Ok(None) => {}
+                        Ok(Some((f, args))) => meta_call!(f, &args, ReturnTo::Discard),
+                        Err(e) => {
+                            let vi = debug::upvalue_info(&proto.info, a as usize);
+                            throw!(index_error_msg(e, vi, "index"))
+                        }
+                    }
+                }
+                Insn::SetTable { a, b, c, k: isk } => {
+                    let (t, key) = (r!(a), r!(b));
+                    let v = if isk { k[c as usize] } else { r!(c) };
+                    if let Value::Table(tab) = t
+                        && tab.metatable().is_none()
+                    {
+                        if let Err(e) = tab.set(ctx.mc, key, v) {
+                            throw!(key_error(e).to_string());
+                        }
+                        continue;
+                    }
+                    match new_index(ctx, t, key, v) {
+                        Ok(None) => {}
+                        Ok(Some((f, args))) => meta_call!(f, &args, ReturnTo::Discard),
+                        Err(e) => throw!(index_error_msg(e, varinfo!(a), "index")),
+                    }
+                }
+                Insn::SetI { a, b, c, k: isk } => {
+                    let t = r!(a);
+                    let v = if isk { k[c as usize] } else { r!(c) };
+                    if let Value::Table(tab) = t
+                        && tab.metatable().is_none()
+                    {
+                        tab.set_int(ctx.mc, b as i64, v);
+                        continue;
+                    }
+                    match new_index(ctx, t, Value::Integer(b as i64), v) {
+                        Ok(None) => {}
+                        Ok(Some((f, args))) => meta_call!(f, &args, ReturnTo::Discard),
+                        Err(e) => throw!(index_error_msg(e, varinfo!(a), "index")),
+                    }
+                }
+                Insn::SetField { a, b, c, k: isk } => {
+                    let t = r!(a);
+                    let key = k[b as usize];
+                    let v = if isk { k[c as usize] } else { r!(c) };
+                    if let (Value::Table(tab), Value::String(s)) = (t, key)
+                        && tab.metatable().is_none()
+                    {
+                        tab.set_str(ctx.mc, s, v);
+                        continue;
+                    }
+                    match new_index(ctx, t, key, v) {
+                        Ok(None) => {}
+                        Ok(Some((f, args))) => meta_call!(f, &args, ReturnTo::Discard),
+                        Err(e) => throw!(index_error_msg(e, varinfo!(a), "index")),
+                    }
+                }
+                Insn::NewTable { a, b, c } => {
+                    r!(a) = Value::Table(Table::with_capacity(ctx.mc, c as usize, b as usize));
+                }
+                Insn::SelfOp { a, b, c, k: isk } => {
+                    let t = r!(b);
+                    let key = if isk { k[c as usize] } else { r!(c) };
+                    r!(a as usize + 1) = t;
+                    if let (Value::Table(tab), Value::String(s)) = (t, key) {
+                        let st = tab.borrow();
+                        let v = st.get_str(s);
+                        if !v.is_nil() || st.metatable().is_none() {
+                            drop(st);
+                            r!(a) = v;
+                            continue;
+                        }
+                    }
+                    match index(ctx, t, key) {
+                        Ok(Slow::Value(v)) => r!(a) = v,
+                        Ok(Slow::Call(f, args)) => {
+                            meta_call!(f, &args, ReturnTo::Register(base + a as usize))
+                        }
+                        Err(e) => throw!(index_error_msg(e, varinfo!(b), "index")),
+                    }
+                }
+                Insn::AddI { a, b, sc } => {
+                    let vb = r!(b);
+                    match vb {
+                        Value::Integer(x) => r!(a) = Value::Integer(x.wrapping_add(sc as i64)),
+                        Value::Number(x) => r!(a) = Value::Number(x + sc as f64),
+                        _ => arith!(
+                            ArithOp::Add,
+                            a,
+                            vb,
+                            Value::Integer(sc as i64),
+                            varinfo!(b),
+                            String::new()
+                        ),
+                    }
+                }
+                Insn::AddK { a, b, k: kk } => arith!(
+                    ArithOp::Add,
+                    a,
+                    r!(b),
+                    k[kk as usize],
+                    varinfo!(b),
+                    String::new()
+                ),
+                Insn::SubK { a, b, k: kk } => arith!(
+                    ArithOp::Sub,
+                    a,
+                    r!(b),
+                    k[kk as usize],
+                    varinfo!(b),
+                    String::new()
+                ),
+                Insn::MulK { a, b, k: kk } => arith!(
+                    ArithOp::Mul,
+                    a,
+                    r!(b),
+                    k[kk as usize],
+                    varinfo!(b),
+                    String::new()
+                ),
+                Insn::ModK { a, b, k: kk } => arith!(
+                    ArithOp::Mod,
+                    a,
+                    r!(b),
+                    k[kk as usize],
+                    varinfo!(b),
+                    String::new()
+                ),
+                Insn::PowK { a, b, k: kk } => arith!(
+                    ArithOp::Pow,
+                    a,
+                    r!(b),
+                    k[kk as usize],
+                    varinfo!(b),
+                    String::new()
+                ),
+                Insn::DivK { a, b, k: kk } => arith!(
+                    ArithOp::Div,
+                    a,
+                    r!(b),
+                    k[kk as usize],
+                    varinfo!(b),
+                    String::new()
+                ),
+                Insn::IDivK { a, b, k: kk } => arith!(
+                    ArithOp::IDiv,
+                    a,
+                    r!(b),
+                    k[kk as usize],
+                    varinfo!(b),
+                    String::new()
+                ),
+                Insn::BAndK { a, b, k: kk } => arith!(
+                    ArithOp::BAnd,
+                    a,
+                    r!(b),
+                    k[kk as usize],
+                    varinfo!(b),
+                    String::new()
+                ),
+                Insn::BOrK { a, b, k: kk } => arith!(
+                    ArithOp::BOr,
+                    a,
+                    r!(b),
+                    k[kk as usize],
+                    varinfo!(b),
+                    String::new()
+                ),
+                Insn::BXorK { a, b, k: kk } => arith!(
+                    ArithOp::BXor,
+                    a,
+                    r!(b),
+                    k[kk as usize],
+                    varinfo!(b),
+                    String::new()
+                ),
+                Insn::ShrI { a, b, sc } => arith!(
+                    ArithOp::Shr,
+                    a,
+                    r!(b),
+                    Value::Integer(sc as i64),
+                    varinfo!(b),
+                    String::new()
+                ),
+                Insn::ShlI { a, b, sc } => arith!(
+                    ArithOp::Shl,
+                    a,
+                    Value::Integer(sc as i64),
+                    r!(b),
+                    String::new(),
+                    varinfo!(b)
+                ),
+                Insn::Add { a, b, c } => {
+                    arith!(ArithOp::Add, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
+                }
+                Insn::Sub { a, b, c } => {
+                    arith!(ArithOp::Sub, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
+                }
+                Insn::Mul { a, b, c } => {
+                    arith!(ArithOp::Mul, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
+                }
+                Insn::Mod { a, b, c } => {
+                    arith!(ArithOp::Mod, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
+                }
+                Insn::Pow { a, b, c } => {
+                    arith!(ArithOp::Pow, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
+                }
+                Insn::Div { a, b, c } => {
+                    arith!(ArithOp::Div, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
+                }
+                Insn::IDiv { a, b, c } => {
+                    arith!(ArithOp::IDiv, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
+                }
+                Insn::BAnd { a, b, c } => {
+                    arith!(ArithOp::BAnd, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
+                }
+                Insn::BOr { a, b, c } => {
+                    arith!(ArithOp::BOr, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
+                }
+                Insn::BXor { a, b, c } => {
+                    arith!(ArithOp::BXor, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
+                }
+                Insn::Shl { a, b, c } => {
+                    arith!(ArithOp::Shl, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
+                }
+                Insn::Shr { a, b, c } => {
+                    arith!(ArithOp::Shr, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
+                }
+                Insn::Unm { a, b } => {
+                    let vb = r!(b);
+                    match vb {
+                        Value::Integer(x) => r!(a) = Value::Integer(x.wrapping_neg()),
+                        Value::Number(x) => r!(a) = Value::Number(-x),
+                        _ => arith!(ArithOp::Unm, a, vb, vb, varinfo!(b), varinfo!(b)),
+                    }
+                }
+                Insn::BNot { a, b } => {
+                    let vb = r!(b);
+                    match vb {
+                        Value::Integer(x) => r!(a) = Value::Integer(!x),
+                        _ => arith!(ArithOp::BNot, a, vb, vb, varinfo!(b), varinfo!(b)),
+                    }
+                }
+                Insn::Not { a, b } => r!(a) = Value::Boolean(!r!(b).to_bool()),
+                Insn::Len { a, b } => {
+                    let vb = r!(b);
+                    match vb {
+                        Value::String(s) => r!(a) = Value::Integer(s.len() as i64),
+                        Value::Table(t) => {
+                            let tm = match t.metatable() {
+                                Some(mt) => meta::lookup(ctx, mt, MetaEvent::Len),
+                                None => Value::Nil,
+                            };
+                            if tm.is_nil() {
+                                r!(a) = Value::Integer(t.length());
+                            } else {
+                                meta_call!(tm, &[vb, vb], ReturnTo::Register(base + a as usize));
+                            }
+                        }
+                        _ => {
+                            let tm = meta::metamethod(ctx, vb, MetaEvent::Len);
+                            if tm.is_nil() {
+                                throw!(format!(
+                                    "attempt to get length of a {} value{}",
+                                    meta::type_name_for_error(ctx, vb),
+                                    varinfo!(b)
+                                ));
+                            }
+                            meta_call!(tm, &[vb, vb], ReturnTo::Register(base + a as usize));
+                        }
+                    }
+                }
+                Insn::Concat { a, n } => {
+                    let mut n = if concat_rem > 0 {
+                        concat_rem as usize
+                    } else {
+                        n as usize
+                    };
+                    concat_rem = 0;
+                    let first = base + a as usize;
+                    while n > 1 {
+                        let top = first + n;
+                        let (x, y) = (ts.stack[top - 2], ts.stack[top - 1]);
+                        let is_strnum = |v: Value<'gc>| {
+                            matches!(v, Value::String(_) | Value::Integer(_) | Value::Number(_))
+                        };
+                        if is_strnum(x) && is_strnum(y) {
+                            // Concatenate as many string/number operands as possible at once.
+                            let mut m = 2;
+                            while m < n && is_strnum(ts.stack[top - m - 1]) {
+                                m += 1;
+                            }
+                            let mut buf: Vec<u8> = Vec::new();
+                            for i in top - m..top {
+                                match ts.stack[i] {
+                                    Value::String(s) => buf.extend_from_slice(s.as_bytes()),
+                                    Value::Integer(v) => number::fmt_int(v, &mut buf),
+                                    Value::Number(v) => number::fmt_float(v, &mut buf),
+                                    _ => unreachable!(),
+                                }
+                            }
+                            ts.stack[top - m] = Value::String(LuaString::from_vec(ctx.mc, buf));
+                            n -= m - 1;
+                        } else {
+                            let mut tm = meta::metamethod(ctx, x, MetaEvent::Concat);
+                            if tm.is_nil() {
+                                tm = meta::metamethod(ctx, y, MetaEvent::Concat);
+                            }
+                            if tm.is_nil() {
+                                let (bad, reg) = if is_strnum(x) {
+                                    (y, top - 1)
+                                } else {
+                                    (x, top - 2)
+                                };
+                                let vi = varinfo!(reg - base);
+                                throw!(format!(
+                                    "attempt to concatenate a {} value{}",
+                                    meta::type_name_for_error(ctx, bad),
+                                    vi
+                                ));
+                            }
+                            meta_call!(tm, &[x, y], ReturnTo::Concat { slot: top - 2 });
+                        }
+                    }
+                }
+                Insn::Close { a } => {
+                    ts.close_upvalues(ctx.mc, base + a as usize);
+                }
+                Insn::Tbc { a } => {
+                    let v = r!(a);
+                    if v.to_bool() && meta::metamethod(ctx, v, MetaEvent::Close).is_nil() {
+                        let name = debug::local_name(&proto.info, pc - 1, a as usize)
+                            .unwrap_or("?".into());
+                        throw!(format!("variable '{name}' got a non-closable value"));
+                    }
+                    throw!("to-be-closed variables are not supported yet".to_string());
+                }
+                Insn::Jmp { sj } => pc = (pc as i64 + sj as i64) as usize,
+                Insn::Eq { a, b, k: kk } => {
+                    let (va, vb) = (r!(a), r!(b));
+                    if va.raw_eq(vb) {
+                        if !kk {
+                            pc += 1;
+                        }
+                    } else if let Some(tm) = eq_metamethod(ctx, va, vb) {
+                        meta_call!(tm, &[va, vb], ReturnTo::Compare { k: kk });
+                    } else if kk {
+                        pc += 1;
+                    }
+                }
+                Insn::Lt { a, b, k: kk } => {
+                    let (va, vb) = (r!(a), r!(b));
+                    match less_than(va, vb) {
+                        Some(res) => {
+                            if res != kk {
+                                pc += 1;
+                            }
+                        }
+                        None => match order_slow(ctx, va, vb, false) {
+                            Ok(tm) => meta_call!(tm, &[va, vb], ReturnTo::Compare { k: kk }),
+                            Err(m) => throw!(m),
+                        },
+                    }
+                }
+                Insn::Le { a, b, k: kk } => {
+                    let (va, vb) = (r!(a), r!(b));
+                    match less_equal(va, vb) {
+                        Some(res) => {
+                            if res != kk {
+                                pc += 1;
+                            }
+                        }
+                        None => match order_slow(ctx, va, vb, true) {
+                            Ok(tm) => meta_call!(tm, &[va, vb], ReturnTo::Compare { k: kk }),
+                            Err(m) => throw!(m),
+                        },
+                    }
+                }
+                Insn::EqK { a, b, k: kk } => {
+                    if r!(a).raw_eq(k[b as usize]) != kk {
+                        pc += 1;
+                    }
+                }
+                Insn::EqI { a, sb, k: kk, .. } => {
+                    let res = match r!(a) {
+                        Value::Integer(x) => x == sb as i64,
+                        Value::Number(x) => x == sb as f64,
+                        _ => false,
+                    };
+                    if res != kk {
+                        pc += 1;
+                    }
+                }
+                Insn::LtI {
+                    a,
+                    sb,
+                    k: kk,
+                    float,
+                }
+                | Insn::LeI {
+                    a,
+                    sb,
+                    k: kk,
+                    float,
+                }
+                | Insn::GtI {
+                    a,
+                    sb,
+                    k: kk,
+                    float,
+                }
+                | Insn::GeI {
+                    a,
+                    sb,
+                    k: kk,
+                    float,
+                } => {
+                    let va = r!(a);
+                    let imm = if float {
+                        Value::Number(sb as f64)
+                    } else {
+                        Value::Integer(sb as i64)
+                    };
+                    // GtI/GeI are `imm < a` / `imm <= a`.
+                    let (x, y, le) = match insn {
+                        Insn::LtI { .. } => (va, imm, false),
+                        Insn::LeI { .. } => (va, imm, true),
+                        Insn::GtI { .. } => (imm, va, false),
+                        _ => (imm, va, true),
+                    };
+                    let res = if le {
+                        less_equal(x, y)
+                    } else {
+                        less_than(x, y)
+                    };
+                    match res {
+                        Some(res) => {
+                            if res != kk {
+                                pc += 1;
+                            }
+                        }
+                        None => match order_slow(ctx, x, y, le) {
+                            Ok(tm) => meta_call!(tm, &[x, y], ReturnTo::Compare { k: kk }),
+                            Err(m) => throw!(m),
+                        },
+                    }
+                }
+                Insn::Test { a, k: kk } => {
+                    if r!(a).to_bool() != kk {
+                        pc += 1;
+                    }
+                }
+                Insn::TestSet { a, b, k: kk } => {
+                    let vb = r!(b);
+                    if vb.to_bool() != kk {
+                        pc += 1;
+                    } else {
+                        r!(a) = vb;
+                    }
+                }
+                Insn::Call { a, b, c } => {
+                    let func = base + a as usize;
+                    let nargs = if b == 0 {
+                        ts.top - func - 1
+                    } else {
+                        b as usize - 1
+                    };
+                    save_pc!();
+                    let start = call_value(
+                        ctx,
+                        thread,
+                        ts,
+                        func,
+                        nargs,
+                        ReturnTo::Results(c as i32 - 1),
+                    );
+                    match start {
+                        Ok(CallStart::Lua) => continue 'newframe,
+                        Ok(CallStart::Done) => {}
+                        Ok(CallStart::Action(a)) => return Ok(RunExit::Action(a)),
+                        Err(Error::Runtime(m)) if m.starts_with("attempt to call") => {
+                            throw!(format!("{}{}", m, varinfo!(a)))
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                Insn::TailCall { a, b } => {
+                    let func = base + a as usize;
+                    let nargs = if b == 0 {
+                        ts.top - func - 1
+                    } else {
+                        b as usize - 1
+                    };
+                    save_pc!();
+                    // Only a Lua callee replaces this frame; a native one runs as a normal call
+                    // whose results this frame then returns.
+                    if let Value::Function(Function::Lua(_)) = ts.stack[func] {
+                        ts.close_upvalues(ctx.mc, base);
+                        let Some(Frame::Lua(f)) = ts.frames.pop() else {
+                            unreachable!()
+                        };
+                        let dest = f.func;
+                        ts.stack.copy_within(func..func + 1 + nargs, dest);
+                        after_call!(call_value(ctx, thread, ts, dest, nargs, f.ret));
+                        continue 'newframe;
+                    }
+                    let start = call_value(ctx, thread, ts, func, nargs, ReturnTo::Results(-1));
+                    match start {
+                        Ok(CallStart::Lua) => continue 'newframe,
+                        Ok(CallStart::Done) => {
+                            // Fall into the following `Return { a, b: 0 }`.
+                        }
+                        Ok(CallStart::Action(a)) => return Ok(RunExit::Action(a)),
+                        Err(Error::Runtime(m)) if m.starts_with("attempt to call") => {
+                            throw!(format!("{}{}", m, varinfo!(a)))
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                Insn::Return { a, b } => {
+                    let from = base + a as usize;
+                    let n = if b == 0 {
+                        ts.top - from
+                    } else {
+                        b as usize - 1
+                    };
+                    do_return(ctx, ts, from, n);
+                    continue 'newframe;
+                }
+                Insn::Return0 => {
+                    do_return(ctx, ts, base, 0);
+                    continue 'newframe;
+                }
+                Insn::Return1 { a } => {
+                    do_return(ctx, ts, base + a as usize, 1);
+                    continue 'newframe;
+                }
+                Insn::ForPrep { a, bx } => {
+                    let (init, limit, step) = (r!(a), r!(a + 1), r!(a + 2));
+                    if let (Value::Integer(i), Value::Integer(s)) = (init, step) {
+                        let lim = match limit {
+                            Value::Integer(l) => Number::Int(l),
+                            Value::Number(f) => Number::Float(f),
+                            other => match to_number(other) {
+                                Some(n) => n,
+                                None => throw!(for_error(ctx, other, "limit")),
+                            },
+                        };
+                        match number::for_prep_int(i, lim, s) {
+                            Err(m) => throw!(m.to_string()),
+                            Ok(None) => pc += bx as usize + 1,
+                            Ok(Some(count)) => {
+                                r!(a + 1) = Value::Integer(count as i64);
+                                r!(a + 3) = Value::Integer(i);
+                            }
+                        }
+                    } else {
+                        let Some(l) = to_number(limit) else {
+                            throw!(for_error(ctx, limit, "limit"))
+                        };
+                        let Some(s) = to_number(step) else {
+                            throw!(for_error(ctx, step, "step"))
+                        };
+                        let Some(i) = to_number(init) else {
+                            throw!(for_error(ctx, init, "initial value"))
+                        };
+                        let (i, l, s) = (i.to_f64(), l.to_f64(), s.to_f64());
+                        match number::for_prep_float(i, l, s) {
+                            Err(m) => throw!(m.to_string()),
+                            Ok(false) => pc += bx as usize + 1,
+                            Ok(true) => {
+                                r!(a) = Value::Number(i);
+                                r!(a + 1) = Value::Number(l);
+                                r!(a + 2) = Value::Number(s);
+                                r!(a + 3) = Value::Number(i);
+                            }
+                        }
+                    }
+                }
+                Insn::ForLoop { a, bx } => {
+                    if let Value::Integer(step) = r!(a + 2) {
+                        if let Value::Integer(count) = r!(a + 1)
+                            && count as u64 > 0
+                        {
+                            r!(a + 1) = Value::Integer((count as u64 - 1) as i64);
+                            let Value::Integer(i) = r!(a) else {
+                                unreachable!()
+                            };
+                            let i = i.wrapping_add(step);
+                            r!(a) = Value::Integer(i);
+                            r!(a + 3) = Value::Integer(i);
+                            pc -= bx as usize;
+                        }
+                    } else if let (Value::Number(i), Value::Number(l), Value::Number(s)) =
+                        (r!(a), r!(a + 1), r!(a + 2))
+                        && let Some(next) = number::for_loop_float(i, l, s)
+                    {
+                        r!(a) = Value::Number(next);
+                        r!(a + 3) = Value::Number(next);
+                        pc -= bx as usize;
+                    }
+                }
+                Insn::TForPrep { a, bx } => {
+                    let v = r!(a + 3);
+                    if v.to_bool() {
+                        if meta::metamethod(ctx, v, MetaEvent::Close).is_nil() {
+                            throw!("variable '(for state)' got a non-closable value".to_string());
+                        }
+                        throw!("to-be-closed variables are not supported yet".to_string());
+                    }
+                    pc += bx as usize;
+                }
+                Insn::TForCall { a, c } => {
+                    let ra = base + a as usize;
+                    ts.stack.copy_within(ra..ra + 3, ra + 4);
+                    save_pc!();
+                    let start = call_value(ctx, thread, ts, ra + 4, 2, ReturnTo::Results(c as i32));
+                    match start {
+                        Ok(CallStart::Lua) => continue 'newframe,
+                        Ok(CallStart::Done) => {}
+                        Ok(CallStart::Action(a)) => return Ok(RunExit::Action(a)),
+                        Err(Error::Runtime(m)) if m.starts_with("attempt to call") => {
+                            throw!(format!("{m} (for iterator 'for iterator')"))
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                Insn::TForLoop { a, bx } => {
+                    let v = r!(a + 4);
+                    if !v.is_nil() {
+                        r!(a + 2) = v;
+                        pc -= bx as usize;
+                    }
+                }
+                Insn::SetList { a, n, c } => {
+                    let ra = base + a as usize;
+                    let n = if n == 0 { ts.top - ra - 1 } else { n as usize };
+                    if let Value::Table(t) = r!(a) {
+                        let mut st = t.borrow_mut(ctx.mc);
+                        st.ensure_array(c as usize + n);
+                        for i in 1..=n {
+                            let v = ts.stack[ra + i];
+                            st.set_int(c as i64 + i as i64, v);
+                        }
+                    }
+                    restore_frame_stack(ts);
+                }
+                Insn::Closure { a, bx } => {
+                    let p = proto.protos[bx as usize];
+                    let ups = p
+                        .info
+                        .upvalues
+                        .iter()
+                        .map(|d| {
+                            if d.in_stack {
+                                ts.find_upvalue(ctx.mc, thread, base + d.index as usize)
+                            } else {
+                                upvals[d.index as usize]
+                            }
+                        })
+                        .collect();
+                    r!(a) = Value::Function(Function::Lua(Closure::new(ctx.mc, p, ups)));
+                }
+                Insn::Vararg { a, c } => {
+                    let (at, nv) = match ts.frames.last() {
+                        Some(Frame::Lua(f)) => (f.varargs_at, f.nvarargs),
+                        _ => unreachable!(),
+                    };
+                    let ra = base + a as usize;
+                    if c == 0 {
+                        let end = ra + nv;
+                        if end > MAX_STACK {
+                            throw!("stack overflow".to_string());
+                        }
+                        if ts.stack.len() < end {
+                            ts.stack.resize(end, Value::Nil);
+                        }
+                        for i in 0..nv {
+                            ts.stack[ra + i] = ts.stack[at + i];
+                        }
+                        ts.top = end;
+                    } else {
+                        for i in 0..(c as usize - 1) {
+                            ts.stack[ra + i] = if i < nv { ts.stack[at + i] } else { Value::Nil };
+                        }
+                    }
+                }
+                Insn::VarargPrep { .. } => {}
+            }
+        }
+    }
+}
+
+fn for_error<'gc>(ctx: Ctx<'gc>, v: Value<'gc>, what: &str) -> String {
+    format!(
+        "bad 'for' {what} (number expected, got {})",
+        meta::type_name_for_error(ctx, v)
+    )
+}
+
+/// Returns `n` values at `stack[from..]` from the Lua frame on top.
+fn do_return<'gc>(ctx: Ctx<'gc>, ts: &mut ThreadState<'gc>, from: usize, n: usize) {
+    let Some(Frame::Lua(f)) = ts.frames.pop() else {
+        unreachable!()
+    };
+    if !ts.open_upvalues.is_empty() {
+        ts.close_upvalues(ctx.mc, f.func);
+    }
+    post_call(ts, f.func, from, n, f.ret);
+}

@@ -1,0 +1,130 @@
+//! The per-arena root (`State`), the context handed to all arena code (`Ctx`), and `Lua`, the
+//! Rust host's handle on one Lua state.
+//!
+//! Invariants: one `Lua` per OS thread at most touches a given arena (arenas are `!Send`); all
+//! arena access goes through `Lua::enter`, and garbage collection only runs between two `enter`
+//! calls (never while Rust code holds `Gc` pointers).
+
+use gc_arena::{Arena, Collect, DynamicRootSet, Gc, Mutation, RefLock, Rootable};
+
+use crate::meta::{EVENT_COUNT, MetaEvent};
+use crate::string::LuaString;
+use crate::table::Table;
+use crate::value::{LuaType, Value};
+
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct State<'gc> {
+    pub globals: Table<'gc>,
+    pub registry: Table<'gc>,
+    /// Metatables shared by all values of a basic type (index: `LuaType as usize`).
+    type_metas: Gc<'gc, RefLock<[Option<Table<'gc>>; 8]>>,
+    event_names: Box<[LuaString<'gc>]>,
+    pub roots: DynamicRootSet<'gc>,
+}
+
+impl<'gc> State<'gc> {
+    fn new(mc: &Mutation<'gc>) -> Self {
+        State {
+            globals: Table::new(mc),
+            registry: Table::new(mc),
+            type_metas: Gc::new(mc, RefLock::new(Default::default())),
+            event_names: MetaEvent::ALL
+                .iter()
+                .map(|e| LuaString::new(mc, e.name().as_bytes()))
+                .collect(),
+            roots: DynamicRootSet::new(mc),
+        }
+    }
+
+    #[inline]
+    pub fn type_metatable(&self, t: LuaType) -> Option<Table<'gc>> {
+        self.type_metas.borrow()[t as usize]
+    }
+
+    pub fn set_type_metatable(&self, mc: &Mutation<'gc>, t: LuaType, mt: Option<Table<'gc>>) {
+        self.type_metas.borrow_mut(mc)[t as usize] = mt;
+    }
+
+    #[inline]
+    pub fn event_name(&self, e: MetaEvent) -> LuaString<'gc> {
+        debug_assert_eq!(self.event_names.len(), EVENT_COUNT);
+        self.event_names[e as usize]
+    }
+}
+
+/// Everything arena code needs: the mutation context and the state root.
+#[derive(Copy, Clone)]
+pub struct Ctx<'gc> {
+    pub mc: &'gc Mutation<'gc>,
+    pub state: &'gc State<'gc>,
+}
+
+impl<'gc> Ctx<'gc> {
+    pub fn str(self, s: &str) -> LuaString<'gc> {
+        LuaString::new(self.mc, s.as_bytes())
+    }
+    pub fn bytes(self, s: &[u8]) -> LuaString<'gc> {
+        LuaString::new(self.mc, s)
+    }
+    pub fn str_value(self, s: &str) -> Value<'gc> {
+        Value::String(self.str(s))
+    }
+    pub fn globals(self) -> Table<'gc> {
+        self.state.globals
+    }
+    /// Sets a global variable.
+    pub fn set_global(self, name: &str, v: Value<'gc>) {
+        self.state.globals.set_str(self.mc, self.str(name), v);
+    }
+    pub fn get_global(self, name: &str) -> Value<'gc> {
+        self.state.globals.get_str(self.str(name))
+    }
+}
+
+pub type StateRoot = Rootable![State<'_>];
+
+/// A Lua state owned by the Rust host.
+pub struct Lua {
+    pub(crate) arena: Arena<StateRoot>,
+}
+
+impl Default for Lua {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Lua {
+    /// A bare state: globals empty but for `_G` and `_VERSION`. Libraries are opened by
+    /// `crate::baselib::open` and by halo-stdlib.
+    pub fn new() -> Self {
+        let arena = Arena::<StateRoot>::new(|mc| State::new(mc));
+        let lua = Lua { arena };
+        lua.enter(|ctx| {
+            ctx.set_global("_G", Value::Table(ctx.globals()));
+            ctx.set_global("_VERSION", ctx.str_value("Lua 5.4"));
+        });
+        lua
+    }
+
+    /// Runs `f` inside the arena.
+    pub fn enter<R>(&self, f: impl for<'gc> FnOnce(Ctx<'gc>) -> R) -> R {
+        self.arena.mutate(|mc, state| f(Ctx { mc, state }))
+    }
+
+    /// Pays the collector's allocation debt (incremental step).
+    pub fn gc_step(&mut self) {
+        self.arena.collect_debt();
+    }
+
+    /// Runs a full collection cycle.
+    pub fn gc_full(&mut self) {
+        self.arena.finish_cycle();
+    }
+
+    /// Number of live arena objects (collectgarbage("count") estimates bytes from it).
+    pub fn gc_object_count(&self) -> usize {
+        self.arena.metrics().total_gc_count()
+    }
+}

@@ -1,0 +1,459 @@
+//! Lua tables: an array part for the keys `1..=n` and an open-addressing hash part.
+//!
+//! Invariants:
+//! - Keys are normalised: a float key with an integral value is stored as an integer; `nil` and
+//!   NaN are never keys (`set` rejects them, `get` finds nothing).
+//! - The hash part never moves a node except when it is rebuilt, and a key whose value is set to
+//!   `nil` stays in its node as a *dead key* until then. This is what makes `next` valid while a
+//!   traversal assigns `nil` to existing fields (§6.1 `next`), exactly as in PUC-Rio.
+//! - The hash part is rebuilt only when a *new* key is inserted into a full part (inserting new
+//!   keys during traversal is undefined behaviour in Lua too).
+//! - `absent_meta` caches, for a table used as a metatable, which metamethods it lacks; any raw
+//!   write to the table clears the cache (see `meta.rs`).
+//!
+//! Never: call metamethods (that is the interpreter's job; this is the raw table).
+
+use std::cell::Cell;
+
+use std::cell::RefMut;
+
+use gc_arena::{Collect, Gc, Mutation, RefLock};
+
+use crate::string::LuaString;
+use crate::value::{Value, gc_identity};
+
+#[derive(Copy, Clone, Collect)]
+#[collect(no_drop)]
+pub struct Table<'gc>(pub(crate) Gc<'gc, RefLock<TableState<'gc>>>);
+
+gc_identity!(Table);
+
+#[derive(Collect, Default)]
+#[collect(no_drop)]
+pub struct TableState<'gc> {
+    pub(crate) array: Vec<Value<'gc>>,
+    hash: HashPart<'gc>,
+    pub(crate) metatable: Option<Table<'gc>>,
+    #[collect(require_static)]
+    pub(crate) absent_meta: Cell<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyError {
+    Nil,
+    NaN,
+}
+
+impl KeyError {
+    pub fn message(self) -> &'static str {
+        match self {
+            KeyError::Nil => "index is nil",
+            KeyError::NaN => "index is NaN",
+        }
+    }
+}
+
+#[derive(Copy, Clone, Collect, Default)]
+#[collect(no_drop)]
+struct Node<'gc> {
+    key: Value<'gc>,
+    value: Value<'gc>,
+}
+
+#[derive(Collect, Default)]
+#[collect(no_drop)]
+struct HashPart<'gc> {
+    /// Power-of-two length, or empty.
+    nodes: Vec<Node<'gc>>,
+    /// Nodes whose key is not nil (live or dead).
+    used: usize,
+}
+
+const MIX: u64 = 0x9E37_79B9_7F4A_7C15;
+
+#[inline]
+fn hash_key(key: Value<'_>) -> u64 {
+    let h = match key {
+        Value::Integer(i) => i as u64,
+        Value::Number(f) => f.to_bits(),
+        Value::Boolean(b) => b as u64 + 1,
+        Value::String(s) => s.hash_value(),
+        other => other.gc_ptr().map_or(0, |p| p as u64 >> 4),
+    };
+    h.wrapping_mul(MIX)
+}
+
+#[inline]
+fn key_eq<'gc>(a: Value<'gc>, b: Value<'gc>) -> bool {
+    match (a, b) {
+        (Value::Integer(x), Value::Integer(y)) => x == y,
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits(),
+        (Value::Boolean(x), Value::Boolean(y)) => x == y,
+        (Value::Nil, _) | (_, Value::Nil) => false,
+        (x, y) => x.gc_ptr() == y.gc_ptr() && x.type_of() == y.type_of(),
+    }
+}
+
+/// Normalises a key for lookup: integral floats become integers. `None` for nil and NaN.
+#[inline]
+pub fn normalize_key(key: Value<'_>) -> Result<Value<'_>, KeyError> {
+    match key {
+        Value::Nil => Err(KeyError::Nil),
+        Value::Number(f) => {
+            if f.is_nan() {
+                Err(KeyError::NaN)
+            } else if let Some(i) = crate::number::float_to_int(f) {
+                Ok(Value::Integer(i))
+            } else {
+                Ok(key)
+            }
+        }
+        _ => Ok(key),
+    }
+}
+
+impl<'gc> HashPart<'gc> {
+    #[inline]
+    fn slot(&self, h: u64) -> usize {
+        // The multiplicative mix puts the good bits at the top.
+        (h >> (64 - self.nodes.len().trailing_zeros())) as usize
+    }
+
+    #[inline]
+    fn find(&self, key: Value<'gc>) -> Option<usize> {
+        if self.nodes.is_empty() {
+            return None;
+        }
+        let mask = self.nodes.len() - 1;
+        let mut i = if self.nodes.len() == 1 {
+            0
+        } else {
+            self.slot(hash_key(key))
+        };
+        loop {
+            let node = &self.nodes[i];
+            if node.key.is_nil() {
+                return None;
+            }
+            if key_eq(node.key, key) {
+                return Some(i);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    #[inline]
+    fn get(&self, key: Value<'gc>) -> Value<'gc> {
+        match self.find(key) {
+            Some(i) => self.nodes[i].value,
+            None => Value::Nil,
+        }
+    }
+
+    /// Sets `key` (already normalised, not nil/NaN). Returns whether a new node was taken.
+    fn set(&mut self, key: Value<'gc>, value: Value<'gc>) -> bool {
+        if let Some(i) = self.find(key) {
+            self.nodes[i].value = value;
+            return false;
+        }
+        if value.is_nil() {
+            return false;
+        }
+        // Keep the load (live and dead nodes) at most 3/4 so probes stay short and always end.
+        if (self.used + 1) * 4 > self.nodes.len() * 3 {
+            self.rebuild(self.live() + 1);
+        }
+        self.insert_new(key, value);
+        true
+    }
+
+    fn insert_new(&mut self, key: Value<'gc>, value: Value<'gc>) {
+        let mask = self.nodes.len() - 1;
+        let mut i = if self.nodes.len() == 1 {
+            0
+        } else {
+            self.slot(hash_key(key))
+        };
+        while !self.nodes[i].key.is_nil() {
+            i = (i + 1) & mask;
+        }
+        self.nodes[i] = Node { key, value };
+        self.used += 1;
+    }
+
+    fn live(&self) -> usize {
+        self.nodes.iter().filter(|n| !n.value.is_nil()).count()
+    }
+
+    /// Rebuilds the part for at least `want` live keys, dropping dead keys.
+    fn rebuild(&mut self, want: usize) {
+        let cap = (want * 4).div_ceil(3).next_power_of_two().max(4);
+        let old = std::mem::replace(&mut self.nodes, vec![Node::default(); cap]);
+        self.used = 0;
+        for n in old {
+            if !n.value.is_nil() {
+                self.insert_new(n.key, n.value);
+            }
+        }
+    }
+
+    fn reserve(&mut self, n: usize) {
+        if n > 0 && (self.used + n) * 4 > self.nodes.len() * 3 {
+            self.rebuild(self.live() + n);
+        }
+    }
+}
+
+impl<'gc> Table<'gc> {
+    pub fn new(mc: &Mutation<'gc>) -> Self {
+        Table(Gc::new(mc, RefLock::new(TableState::default())))
+    }
+
+    /// A table presized like `NEWTABLE` does: `narray` array slots (nil) and room for `nhash` keys.
+    pub fn with_capacity(mc: &Mutation<'gc>, narray: usize, nhash: usize) -> Self {
+        let mut st = TableState {
+            array: Vec::with_capacity(narray),
+            ..Default::default()
+        };
+        st.hash.reserve(nhash);
+        Table(Gc::new(mc, RefLock::new(st)))
+    }
+
+    #[inline]
+    pub fn borrow(self) -> std::cell::Ref<'gc, TableState<'gc>> {
+        self.0.borrow()
+    }
+
+    #[inline]
+    pub fn borrow_mut(self, mc: &Mutation<'gc>) -> RefMut<'gc, TableState<'gc>> {
+        self.0.borrow_mut(mc)
+    }
+
+    #[inline]
+    pub fn get(self, key: Value<'gc>) -> Value<'gc> {
+        self.0.borrow().get(key)
+    }
+
+    #[inline]
+    pub fn get_int(self, i: i64) -> Value<'gc> {
+        self.0.borrow().get_int(i)
+    }
+
+    #[inline]
+    pub fn get_str(self, key: LuaString<'gc>) -> Value<'gc> {
+        self.0.borrow().hash.get(Value::String(key))
+    }
+
+    #[inline]
+    pub fn set(
+        self,
+        mc: &Mutation<'gc>,
+        key: Value<'gc>,
+        value: Value<'gc>,
+    ) -> Result<(), KeyError> {
+        self.0.borrow_mut(mc).set(key, value)
+    }
+
+    #[inline]
+    pub fn set_int(self, mc: &Mutation<'gc>, i: i64, value: Value<'gc>) {
+        self.0.borrow_mut(mc).set_int(i, value)
+    }
+
+    #[inline]
+    pub fn set_str(self, mc: &Mutation<'gc>, key: LuaString<'gc>, value: Value<'gc>) {
+        self.0.borrow_mut(mc).set_str(key, value)
+    }
+
+    #[inline]
+    pub fn metatable(self) -> Option<Table<'gc>> {
+        self.0.borrow().metatable
+    }
+
+    pub fn set_metatable(self, mc: &Mutation<'gc>, mt: Option<Table<'gc>>) {
+        self.0.borrow_mut(mc).metatable = mt;
+    }
+
+    /// The border `#t` returns without `__len` (§3.4.7).
+    pub fn length(self) -> i64 {
+        self.0.borrow().length()
+    }
+
+    /// `next(t, key)`: `Ok(None)` at the end, `Err` if `key` is not in the table.
+    pub fn next(self, key: Value<'gc>) -> Result<Option<(Value<'gc>, Value<'gc>)>, ()> {
+        self.0.borrow().next(key)
+    }
+}
+
+impl<'gc> TableState<'gc> {
+    #[inline]
+    pub fn get(&self, key: Value<'gc>) -> Value<'gc> {
+        match key {
+            Value::Integer(i) => self.get_int(i),
+            Value::String(_) => self.hash.get(key),
+            Value::Nil => Value::Nil,
+            Value::Number(f) => match crate::number::float_to_int(f) {
+                Some(i) => self.get_int(i),
+                None if f.is_nan() => Value::Nil,
+                None => self.hash.get(key),
+            },
+            _ => self.hash.get(key),
+        }
+    }
+
+    #[inline]
+    pub fn get_int(&self, i: i64) -> Value<'gc> {
+        let idx = (i as u64).wrapping_sub(1);
+        if idx < self.array.len() as u64 {
+            self.array[idx as usize]
+        } else {
+            self.hash.get(Value::Integer(i))
+        }
+    }
+
+    #[inline]
+    pub fn get_str(&self, key: LuaString<'gc>) -> Value<'gc> {
+        self.hash.get(Value::String(key))
+    }
+
+    pub fn set(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), KeyError> {
+        match normalize_key(key)? {
+            Value::Integer(i) => self.set_int(i, value),
+            k => {
+                self.hash.set(k, value);
+                // Metamethod names are string keys; a write may add one (even by reviving a dead
+                // key), so the absence cache cannot be trusted any more.
+                self.absent_meta.set(0);
+            }
+        }
+        Ok(())
+    }
+
+    #[inline]
+    pub fn set_str(&mut self, key: LuaString<'gc>, value: Value<'gc>) {
+        self.hash.set(Value::String(key), value);
+        self.absent_meta.set(0);
+    }
+
+    pub fn set_int(&mut self, i: i64, value: Value<'gc>) {
+        let idx = (i as u64).wrapping_sub(1);
+        let len = self.array.len() as u64;
+        if idx < len {
+            self.array[idx as usize] = value;
+        } else if idx == len && !value.is_nil() && self.hash.find(Value::Integer(i)).is_none() {
+            self.array.push(value);
+            self.migrate_from_hash();
+        } else {
+            self.hash.set(Value::Integer(i), value);
+        }
+    }
+
+    /// After the array part grew, pulls the following integer keys out of the hash part so that
+    /// sequences built out of order still end up in the array.
+    fn migrate_from_hash(&mut self) {
+        if self.hash.used == 0 {
+            return;
+        }
+        loop {
+            let next = Value::Integer(self.array.len() as i64 + 1);
+            match self.hash.find(next) {
+                Some(slot) if !self.hash.nodes[slot].value.is_nil() => {
+                    let v = self.hash.nodes[slot].value;
+                    // Leave a dead key behind: a traversal in progress may still be at it.
+                    self.hash.nodes[slot].value = Value::Nil;
+                    self.array.push(v);
+                }
+                _ => break,
+            }
+        }
+    }
+
+    /// Presizes the array part to at least `n` slots (for `SETLIST` / table constructors).
+    pub fn ensure_array(&mut self, n: usize) {
+        if self.array.len() < n {
+            self.array.resize(n, Value::Nil);
+        }
+    }
+
+    pub fn length(&self) -> i64 {
+        let n = self.array.len();
+        if n > 0 && self.array[n - 1].is_nil() {
+            // Binary search for a border inside the array part, as PUC-Rio does.
+            let (mut lo, mut hi) = (0usize, n);
+            while hi - lo > 1 {
+                let m = (lo + hi) / 2;
+                if self.array[m - 1].is_nil() {
+                    hi = m;
+                } else {
+                    lo = m;
+                }
+            }
+            return lo as i64;
+        }
+        if self.hash.used == 0 || self.hash.get(Value::Integer(n as i64 + 1)).is_nil() {
+            return n as i64;
+        }
+        // Unbounded search in the hash part.
+        let mut i = n as u64 + 1;
+        let mut j = i * 2;
+        while !self.get_int(j as i64).is_nil() {
+            i = j;
+            if j > (i64::MAX as u64) / 2 {
+                // Pathological table: fall back to a linear search like PUC-Rio.
+                let mut k = 1i64;
+                while !self.get_int(k).is_nil() {
+                    k += 1;
+                }
+                return k - 1;
+            }
+            j *= 2;
+        }
+        while j - i > 1 {
+            let m = (i + j) / 2;
+            if self.get_int(m as i64).is_nil() {
+                j = m;
+            } else {
+                i = m;
+            }
+        }
+        i as i64
+    }
+
+    pub fn next(&self, key: Value<'gc>) -> Result<Option<(Value<'gc>, Value<'gc>)>, ()> {
+        let start = match key {
+            Value::Nil => 0,
+            _ => {
+                let key = normalize_key(key).map_err(|_| ())?;
+                match key {
+                    Value::Integer(i) if i >= 1 && (i as u64) <= self.array.len() as u64 => {
+                        i as usize
+                    }
+                    _ => {
+                        let slot = self.hash.find(key).ok_or(())?;
+                        self.array.len() + slot + 1
+                    }
+                }
+            }
+        };
+        for i in start..self.array.len() {
+            if !self.array[i].is_nil() {
+                return Ok(Some((Value::Integer(i as i64 + 1), self.array[i])));
+            }
+        }
+        let hstart = start.saturating_sub(self.array.len());
+        for n in self.hash.nodes.iter().skip(hstart) {
+            if !n.value.is_nil() {
+                return Ok(Some((n.key, n.value)));
+            }
+        }
+        Ok(None)
+    }
+
+    pub fn metatable(&self) -> Option<Table<'gc>> {
+        self.metatable
+    }
+
+    pub fn array_len(&self) -> usize {
+        self.array.len()
+    }
+}

@@ -1,0 +1,251 @@
+//! Running Lua from a Rust host: `Lua::execute` (blocking, for `halo-lua`) and `LuaTask`, the
+//! future a tokio task awaits to run one Lua invocation (DESIGN.md §3).
+//!
+//! Invariants:
+//! - A `LuaTask` poll runs at most one fuel slice, then yields to tokio (waking itself), so a busy
+//!   script never stalls the other tasks of its thread.
+//! - While an async native function's future is pending, the task is `Pending` with that
+//!   future's own waker registered; nothing spins.
+//! - Garbage collection runs between slices, never inside one.
+//! - Dropping a `LuaTask` drops its executor root and its pending future: the invocation is
+//!   cancelled and its objects become garbage.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use gc_arena::{DynamicRoot, Rootable};
+
+use crate::callback::AsyncOp;
+use crate::exec::{Executor, StepResult};
+use crate::state::{Ctx, Lua};
+use crate::value::Value;
+
+type ExecRoot = Rootable![Executor<'_>];
+
+/// Default fuel slice: `tune.lua.forced-yield`'s default.
+pub const DEFAULT_SLICE: i64 = 10_000;
+
+/// An error that ended an invocation, in host terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunError {
+    /// The error value as text (PUC-Rio's `lua.c` conventions for non-string values).
+    pub message: String,
+    /// `stack traceback:` and its lines.
+    pub traceback: String,
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A Lua value copied out of the arena.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StaticValue {
+    Nil,
+    Boolean(bool),
+    Integer(i64),
+    Number(f64),
+    String(Vec<u8>),
+    /// Any other type, by name.
+    Other(&'static str),
+}
+
+impl StaticValue {
+    pub fn from_value(v: Value<'_>) -> Self {
+        match v {
+            Value::Nil => StaticValue::Nil,
+            Value::Boolean(b) => StaticValue::Boolean(b),
+            Value::Integer(i) => StaticValue::Integer(i),
+            Value::Number(f) => StaticValue::Number(f),
+            Value::String(s) => StaticValue::String(s.as_bytes().to_vec()),
+            other => StaticValue::Other(other.type_name()),
+        }
+    }
+}
+
+/// How a failed invocation's error value reads (like `lua.c`'s message handler).
+pub fn error_message<'gc>(ctx: Ctx<'gc>, v: Value<'gc>) -> String {
+    match v {
+        Value::String(s) => s.to_str_lossy().into_owned(),
+        Value::Integer(_) | Value::Number(_) => crate::interp::number_to_string(ctx, v)
+            .unwrap()
+            .to_str_lossy()
+            .into_owned(),
+        other => match crate::baselib::tostring_basic(ctx, other) {
+            Some(s) if crate::meta::metatable(ctx, other).is_some() => {
+                s.to_str_lossy().into_owned()
+            }
+            _ => format!("(error object is a {} value)", other.type_name()),
+        },
+    }
+}
+
+enum Step {
+    Fuel,
+    Await(AsyncOp),
+    Collect,
+    Done(Result<Vec<StaticValue>, RunError>),
+}
+
+fn step(lua: &Lua, root: &DynamicRoot<ExecRoot>, fuel: i64) -> Step {
+    lua.enter(|ctx| {
+        let ex = *ctx.state.roots.fetch(root);
+        let mut fuel = fuel;
+        match ex.step(ctx, &mut fuel) {
+            StepResult::Fuel => Step::Fuel,
+            StepResult::Await(op) => Step::Await(op),
+            StepResult::CollectGarbage => Step::Collect,
+            StepResult::Finished | StepResult::Failed => match ex.take_result(ctx) {
+                Some(Ok(vals)) => {
+                    Step::Done(Ok(vals.into_iter().map(StaticValue::from_value).collect()))
+                }
+                Some(Err(f)) => Step::Done(Err(RunError {
+                    message: error_message(ctx, f.value),
+                    traceback: f.traceback,
+                })),
+                None => Step::Done(Err(RunError {
+                    message: "invocation already finished".into(),
+                    traceback: String::new(),
+                })),
+            },
+        }
+    })
+}
+
+fn resolve(lua: &Lua, root: &DynamicRoot<ExecRoot>, out: crate::callback::AsyncResolve) {
+    lua.enter(|ctx| {
+        let ex = *ctx.state.roots.fetch(root);
+        ex.resolve(ctx, out);
+    })
+}
+
+impl Wake for ThreadWakerArc {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Wakes a thread blocked in `Lua::execute` on an async operation.
+struct ThreadWakerArc(std::thread::Thread);
+
+impl Lua {
+    /// Prepares an invocation: `setup` returns the function and arguments (or a message).
+    fn stash_executor<F>(&self, setup: F) -> Result<DynamicRoot<ExecRoot>, RunError>
+    where
+        F: for<'gc> FnOnce(Ctx<'gc>) -> Result<(Value<'gc>, Vec<Value<'gc>>), String>,
+    {
+        self.enter(|ctx| {
+            let (f, args) = setup(ctx).map_err(|m| RunError {
+                message: m,
+                traceback: String::new(),
+            })?;
+            let ex = Executor::new(ctx, f, &args);
+            Ok(ctx
+                .state
+                .roots
+                .stash::<ExecRoot>(ctx.mc, gc_arena::Gc::new(ctx.mc, ex)))
+        })
+    }
+
+    /// Runs an invocation to completion on this thread, blocking on any async operation.
+    pub fn execute<F>(&mut self, setup: F) -> Result<Vec<StaticValue>, RunError>
+    where
+        F: for<'gc> FnOnce(Ctx<'gc>) -> Result<(Value<'gc>, Vec<Value<'gc>>), String>,
+    {
+        let root = self.stash_executor(setup)?;
+        loop {
+            match step(self, &root, DEFAULT_SLICE * 10) {
+                Step::Fuel => self.gc_step(),
+                Step::Collect => self.gc_full(),
+                Step::Done(r) => return r,
+                Step::Await(mut op) => {
+                    let waker =
+                        Waker::from(std::sync::Arc::new(ThreadWakerArc(std::thread::current())));
+                    let mut cx = Context::from_waker(&waker);
+                    let out = loop {
+                        match op.as_mut().poll(&mut cx) {
+                            Poll::Ready(out) => break out,
+                            Poll::Pending => std::thread::park(),
+                        }
+                    };
+                    resolve(self, &root, out);
+                }
+            }
+        }
+    }
+}
+
+/// One Lua invocation as a future (DESIGN.md §3): poll it from a tokio task on the state's thread.
+pub struct LuaTask {
+    lua: Rc<RefCell<Lua>>,
+    root: Option<DynamicRoot<ExecRoot>>,
+    pending: Option<AsyncOp>,
+    slice: i64,
+}
+
+impl LuaTask {
+    /// A task calling the function `setup` returns, with its arguments.
+    pub fn new<F>(lua: Rc<RefCell<Lua>>, setup: F) -> Result<Self, RunError>
+    where
+        F: for<'gc> FnOnce(Ctx<'gc>) -> Result<(Value<'gc>, Vec<Value<'gc>>), String>,
+    {
+        let root = lua.borrow().stash_executor(setup)?;
+        Ok(LuaTask {
+            lua,
+            root: Some(root),
+            pending: None,
+            slice: DEFAULT_SLICE,
+        })
+    }
+
+    /// Sets the fuel slice (instructions between two returns to the scheduler).
+    pub fn with_slice(mut self, slice: i64) -> Self {
+        self.slice = slice.max(1);
+        self
+    }
+}
+
+impl Future for LuaTask {
+    type Output = Result<Vec<StaticValue>, RunError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let Some(root) = this.root.as_ref() else {
+            return Poll::Ready(Err(RunError {
+                message: "task polled after completion".into(),
+                traceback: String::new(),
+            }));
+        };
+        loop {
+            if let Some(op) = this.pending.as_mut() {
+                match op.as_mut().poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(out) => {
+                        this.pending = None;
+                        resolve(&this.lua.borrow(), root, out);
+                    }
+                }
+            }
+            let r = step(&this.lua.borrow(), root, this.slice);
+            match r {
+                Step::Fuel => {
+                    this.lua.borrow_mut().gc_step();
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                Step::Await(op) => this.pending = Some(op),
+                Step::Collect => this.lua.borrow_mut().gc_full(),
+                Step::Done(r) => {
+                    this.root = None;
+                    this.lua.borrow_mut().gc_step();
+                    return Poll::Ready(r);
+                }
+            }
+        }
+    }
+}
