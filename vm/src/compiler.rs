@@ -2697,15 +2697,11 @@ impl Compiler {
                 }
                 TableField::Named { name, value } => {
                     nh += 1;
-                    let mut key = ExpDesc::new(ExpKind::KStr(Rc::from(name.as_bytes())));
-                    self.rec_field(treg, &mut key, value, line)?;
+                    self.rec_field(treg, None, name, value, line)?;
                 }
                 TableField::Keyed { key, value } => {
                     nh += 1;
-                    let mut k = ExpDesc::new(ExpKind::Void);
-                    self.expr(key, &mut k)?;
-                    self.exp_to_val(&mut k, line)?;
-                    self.rec_field(treg, &mut k, value, line)?;
+                    self.rec_field(treg, Some(key), "", value, line)?;
                 }
             }
         }
@@ -2713,14 +2709,15 @@ impl Compiler {
             if pending.is_multi() {
                 self.set_multret(&pending, line)?;
                 self.set_list(treg, na, 0, line);
-                na -= 1;
+                // The open item's count is not known: size the array for the fixed ones.
+                na += to_store - 1;
             } else {
                 if pending.k != ExpKind::Void {
                     self.exp_to_next_reg(&mut pending, line)?;
                 }
                 self.set_list(treg, na, to_store, line);
+                na += to_store;
             }
-            na += to_store;
         }
         self.fs().f.code[pc] = Insn::NewTable {
             a: treg,
@@ -2730,10 +2727,21 @@ impl Compiler {
         Ok(())
     }
 
-    fn rec_field(&mut self, treg: u8, key: &mut ExpDesc, value: &Expr, line: Line) -> CResult<()> {
+    /// `[key] = value` (or `name = value` when `key` is `None`). The registers the key and value
+    /// use are released afterwards, so the level is taken before evaluating the key.
+    fn rec_field(&mut self, treg: u8, key: Option<&Expr>, name: &str, value: &Expr, line: Line) -> CResult<()> {
         let reg = self.fsr().free_reg;
+        let mut k = match key {
+            Some(key) => {
+                let mut k = ExpDesc::new(ExpKind::Void);
+                self.expr(key, &mut k)?;
+                self.exp_to_val(&mut k, line)?;
+                k
+            }
+            None => ExpDesc::new(ExpKind::KStr(Rc::from(name.as_bytes()))),
+        };
         let mut tab = ExpDesc::new(ExpKind::NonReloc(treg));
-        self.indexed(&mut tab, key, line)?;
+        self.indexed(&mut tab, &mut k, line)?;
         let mut val = ExpDesc::new(ExpKind::Void);
         self.expr(value, &mut val)?;
         self.store_var(&tab, &mut val, line)?;
