@@ -1,0 +1,105 @@
+-- 20_load: load with strings and reader functions, chunk names, modes,
+-- environments, syntax error messages
+-- Group A: core language only.
+print("== 20_load ==")
+
+-- load a string
+local f = load("return 1 + 2")
+print("load string", f())
+print("load with args", load("local a, b = ... return a * b")(6, 7))
+-- load returns nil plus message on syntax error
+local function syn(src, name)
+  local fn, msg = load(src, name)
+  print("syntax", fn, msg)
+end
+syn("return +")
+syn("x = = 1")
+syn("local 1 = 2")
+syn("return 1 +* 2")
+syn("if x then")
+syn("for i = 1 do end")
+syn("function f( return end")
+syn("x = }")
+syn("return 'unclosed")
+syn("return [==[ unclosed")
+syn("x = 1 y")
+syn("local t = {1, 2")
+syn("f(")
+syn("return 1 2")
+syn("a.b:c = 1")
+syn("local function end")
+syn("return ... ...")
+syn("::lbl:: ::lbl::")
+syn("goto missing")
+syn("local x <const> = 1; x = 2")
+syn("(f)")
+syn("a, b")
+syn("x = 1\ny = \n\n= 3")
+syn("return 0x", "=hex")
+syn("return 1..2", "=dots")
+print("empty chunk compiles", type(load("", "=empty")))
+syn("return \"\\300\"", "=esc")
+syn("\n\n\nreturn +", "=line4")
+syn("return +", "@named.lua")
+syn("return +", "a chunk called by its source text")
+syn("return +\n-- second line", "first line\nsecond line")
+syn("return +", "a very long chunk name that should be truncated by the implementation because it is longer than the limit of what is shown in a message")
+-- maximum nesting / too many locals are implementation limits: check only failure
+local many = "local a1"
+for i = 2, 250 do many = many .. ", a" .. i end
+local fmany = load(many .. " = 1")
+print("250 locals is over the limit", fmany == nil)
+-- an empty chunk is fine
+print("empty chunk", load("")())
+print("only comments", load("-- nothing\n--[[ more ]]")())
+
+-- reader functions
+local pieces = {"return ", "'pie", "ces'", " .. 1"}
+local i = 0
+local rf = load(function() i = i + 1; return pieces[i] end)
+print("reader", rf())
+-- a reader returning empty string ends the chunk
+local parts = {"return 5", "", "+ 1"}
+i = 0
+print("empty piece ends", load(function() i = i + 1; return parts[i] end)())
+-- reader returning a non-string is an error
+print("reader bad value", pcall(load("return load(function() return {} end)", "=rd")))
+-- reader that errors
+print("reader error", pcall(load("return load(function() error('reader failed', 0) end)", "=re")))
+-- chunk names
+print("default name", pcall(load("error('e')")))
+print("default reader name", pcall(load(function() if not i then return nil end i = nil return "error('e')" end)))
+print("= name", pcall(load("error('e')", "=custom")))
+print("@ name", pcall(load("error('e')", "@some/file.lua")))
+
+-- modes
+print("text mode ok", load("return 1", "m", "t")())
+print("binary mode rejects text", load("return 1", "m", "b"))
+print("bt mode", load("return 2", "m", "bt")())
+print("bad mode", pcall(load, "return 1", "m", "x"))
+
+-- env argument
+local env = {x = 10}
+print("env", load("return x", "e", "t", env)())
+print("env assignment", load("y = 5", "e", "t", env)(), env.y)
+print("explicit nil env", pcall(load("return x", "e", "t", nil)))
+-- functions from load are vararg main chunks
+print("vararg", load("return select('#', ...)")(1, 2, 3))
+-- load of something that is not a string/function
+print("load number", pcall(load, 42))
+print("load nil", pcall(load))
+
+-- loaded code can define locals/upvalues independent of the caller
+local secret = "caller local"
+print("no access to caller locals", load("return secret")())
+
+-- recursion through load
+local nested = load("return load('return load(\"return 3\")')")()()()
+print("nested load", nested)
+
+-- syntax error position for a large chunk
+local big = {}
+for k = 1, 100 do big[k] = "local v" .. k .. " = " .. k end
+big[101] = "return v100 +"
+print("error at line 101", load((function() local s = "" for k = 1, #big do s = s .. big[k] .. "\n" end return s end)(), "=big"))
+print("done 20_load")

@@ -1,0 +1,155 @@
+-- 42_string_format: string.format specifiers, flags, width, precision, %q, %a
+-- Group B: standard library.
+print("== 42_string_format ==")
+
+-- print pcall results; the script's own path in messages is replaced by
+-- "script" so the output does not depend on how the file was named
+local function E(label, f, ...)
+  local r = table.pack(pcall(f, ...))
+  for i = 1, r.n do
+    if type(r[i]) == "string" then r[i] = (r[i]:gsub("^[^\n]-%.lua:(%d+):", "script:%1:")) end
+  end
+  print(label, table.unpack(r, 1, r.n))
+end
+
+
+local function P(fmt, ...) print(fmt, "=>", "[" .. string.format(fmt, ...) .. "]") end
+
+-- integers
+P("%d", 42)
+P("%d", -42)
+P("%5d", 42)
+P("%-5d|", 42)
+P("%05d", 42)
+P("%+d", 42)
+P("% d", 42)
+P("%.3d", 7)
+P("%8.3d", 7)
+P("%d", 3.0)
+P("%d", "10")
+P("%d", -9223372036854775807 - 1)
+P("%i", 12)
+P("%x", 255)
+P("%X", 255)
+P("%#x", 255)
+P("%#X", 0)
+P("%o", 8)
+P("%#o", 8)
+P("%x", -1)
+P("%u", 42)
+P("%c", 65)
+P("%c%c%c", 76, 117, 97)
+P("%5c|", 65)
+P("%-5c|", 65)
+E("%d non-integer float", string.format, "%d", 3.5)
+E("%d string", string.format, "%d", "x")
+E("%x float", string.format, "%x", 1.5)
+E("%c string", string.format, "%c", "A")
+
+-- floats
+P("%f", 3.14159)
+P("%.2f", 3.14159)
+P("%10.3f|", 3.14159)
+P("%-10.3f|", 3.14159)
+P("%010.3f", -3.14159)
+P("%+.1f", 2.25)
+P("%.0f", 2.5)
+P("%.0f", 3.5)
+P("%#.0f", 3.0)
+P("%e", 12345.678)
+P("%.2e", 12345.678)
+P("%E", 0.000123)
+P("%g", 100000)
+P("%g", 1000000)
+P("%g", 1e-5)
+P("%g", 0.0001)
+P("%.3g", 3.14159)
+P("%#g", 1.0)
+P("%G", 1e-20)
+P("%f", 1 / 0)
+P("%f", -1 / 0)
+P("%.3f", 2 ^ 53)
+P("%5.1f|", 1e300 * 10)
+P("%f", 42)
+P("%.20f", 0.1)
+P("%.14g", 0.1)
+P("%.17g", 0.1)
+P("%g", -0.0)
+P("%.99f", 1 / 3)
+
+-- hex floats: %a output format is implementation-dependent in its
+-- normalisation, so check round-trips and a few canonical values
+for _, v in ipairs({1.0, 0.5, -2.75, 1e10, 1 / 3, 2 ^ -1074, 1e308}) do
+  local s = string.format("%a", v)
+  assert(tonumber(s) == v, s)
+end
+print("%a round-trips")
+P("%a", 1.0)
+P("%a", 0.5)
+P("%a", 0.0)
+P("%A", 255.5)
+P("%.3a", 1.0)
+
+-- strings
+P("%s", "hello")
+P("%10s|", "hello")
+P("%-10s|", "hello")
+P("%.3s", "hello")
+P("%10.2s|", "hello")
+P("%s", 42)
+P("%s", 4.5)
+P("%s", nil)
+P("%s", true)
+P("%s %s", "a", "b")
+P("%s", setmetatable({}, {__tostring = function() return "custom" end}))
+P("%%")
+P("100%% sure")
+P("%s", "with\0zero")
+E("%10s with zero", string.format, "%10s", "a\0b")
+E("%s __tostring bad", string.format, "%s", setmetatable({}, {__tostring = function() return {} end}))
+
+-- %q
+P("%q", "hello")
+P("%q", 'quote " and \\ backslash')
+P("%q", "new\nline")
+P("%q", "tab\tzero\0one\1")
+P("%q", "\r\n\255\127")
+P("%q", "digit after zero \0" .. "1")
+P("%q", 42)
+P("%q", -42)
+P("%q", 3.5)
+P("%q", 1 / 0)
+P("%q", -1 / 0)
+P("%q", 0 / 0 ~= 0 / 0)
+P("%q", -9223372036854775807 - 1)
+P("%q", 9223372036854775807)
+P("%q", 2 ^ 63)
+P("%q", 0.1)
+P("%q", nil)
+P("%q", true)
+P("%q", false)
+E("%q table", string.format, "%q", {})
+E("%q with modifier", string.format, "%10q", "x")
+-- %q round-trips through load
+for _, v in ipairs({"a\0b\n\"\\", "\1\2\3\255", 12, -0.5, 1e100, 2 ^ -1074, -9223372036854775807 - 1, 0.1}) do
+  local src = "return " .. string.format("%q", v)
+  local back = load(src)()
+  assert(back == v and math.type(back) == math.type(v), src)
+end
+print("%q round-trips")
+
+-- errors
+E("no value", string.format, "%d")
+E("invalid conversion", string.format, "%y", 1)
+E("invalid conversion 2", string.format, "%", 1)
+E("too long format", string.format, "%123456789d", 1)
+E("precision too long", string.format, "%.123d", 1)
+E("bad format arg", string.format, {})
+E("flags with %q", string.format, "%-q", "x")
+E("width with %c too big", string.format, "%100c", 65)
+E("invalid %i flag", string.format, "%#i", 1)
+print("extra args ignored", string.format("%d", 1, 2, 3))
+print("no specifiers", string.format("plain"))
+print("number format", string.format(42))
+print("many", string.format("%s-%s-%s-%s-%s-%s-%s-%s-%s-%s", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10))
+print("done 42_string_format")

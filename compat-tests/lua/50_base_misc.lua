@@ -1,0 +1,144 @@
+-- 50_base_misc: loadfile/dofile, load modes with binary chunks, warn,
+-- collectgarbage options, select/varargs with library functions, print/tostring
+-- Group B: standard library.
+print("== 50_base_misc ==")
+
+-- print pcall results; the script's own path in messages is replaced by
+-- "script" so the output does not depend on how the file was named
+local function E(label, f, ...)
+  local r = table.pack(pcall(f, ...))
+  for i = 1, r.n do
+    if type(r[i]) == "string" then r[i] = (r[i]:gsub("^[^\n]-%.lua:(%d+):", "script:%1:")) end
+  end
+  print(label, table.unpack(r, 1, r.n))
+end
+
+
+local name = os.tmpname()
+local function clean(v)
+  if type(v) ~= "string" then return v end
+  local a, b = v:find(name, 1, true)
+  while a do v = v:sub(1, a - 1) .. "TMP" .. v:sub(b + 1); a, b = v:find(name, 1, true) end
+  return v
+end
+local function C(label, ...)
+  local r = table.pack(...)
+  for i = 1, r.n do r[i] = clean(r[i]) end
+  print(label, table.unpack(r, 1, r.n))
+end
+local function write(text) local f = assert(io.open(name, "w")) f:write(text) f:close() end
+
+-- loadfile / dofile
+write("local a = ... return (a or 0) + 1, x")
+local f = loadfile(name)
+print("loadfile", f(41))
+print("loadfile env", loadfile(name, "t", {x = "envx"})(1))
+print("dofile", dofile(name))
+write("#!/usr/bin/env lua\nreturn 'shebang skipped'")
+print("loadfile shebang", loadfile(name)())
+write("return +")
+C("loadfile syntax", loadfile(name))
+C("dofile syntax", pcall(dofile, name))
+write("error('in file')")
+C("dofile runtime", pcall(dofile, name))
+C("loadfile missing", loadfile(name .. ".missing"))
+C("loadfile mode b on text", loadfile(name, "b"))
+write("return 1")
+print("loadfile mode t", loadfile(name, "t")())
+
+-- binary chunks: string.dump + load modes
+local function adder(a, b) return a + b end
+local dumped = string.dump(adder)
+print("dump type", type(dumped), dumped:sub(1, 4) == "\27Lua")
+print("load binary", load(dumped, "bin", "b")(2, 3))
+print("load binary default mode", load(dumped)(4, 5))
+print("load binary as text", load(dumped, "bin", "t"))
+print("dump strip", load(string.dump(adder, true))(1, 1))
+E("dump C function", string.dump, print)
+-- upvalues of dumped functions are fresh (nil) except _ENV for main chunks
+local up = 10
+local function useup() return up end
+print("dumped upvalue gets _ENV", load(string.dump(useup))() == _G)
+f = assert(io.open(name, "wb")) f:write(dumped) f:close()
+print("loadfile binary", loadfile(name, "b")(6, 7))
+print("dofile binary fails without args", (pcall(dofile, name)))
+
+-- warn: goes to stderr when on; it must not affect stdout
+warn("@on")
+warn("this ", "is ", "a warning")
+warn("@off")
+warn("not shown")
+E("warn no args", warn)
+E("warn non-string", warn, {})
+print("warn done")
+
+-- collectgarbage options: only types of results
+print("count", math.type(collectgarbage("count")))
+print("collect", collectgarbage("collect"))
+print("step", type(collectgarbage("step", 0)))
+print("isrunning", collectgarbage("isrunning"))
+collectgarbage("stop")
+print("stopped", collectgarbage("isrunning"))
+collectgarbage("restart")
+print("restarted", collectgarbage("isrunning"))
+print("incremental", collectgarbage("incremental"))
+print("generational", collectgarbage("generational"))
+print("back to incremental", collectgarbage("incremental"))
+print("setpause type", math.type(collectgarbage("setpause", 200)))
+print("setstepmul type", math.type(collectgarbage("setstepmul", 100)))
+E("collectgarbage bad option", collectgarbage, "bogus")
+
+-- select and varargs with library functions
+print("select with string.byte", select("#", string.byte("abcdef", 1, -1)))
+print("select -2", select(-2, string.byte("abc", 1, 3)))
+print("table.pack of gsub", table.pack(("aaa"):gsub("a", "b")).n)
+print("math.max over unpack", math.max(table.unpack({3, 9, 2})))
+print("string.format varargs", string.format(string.rep("%d", 5, ","), table.unpack({1, 2, 3, 4, 5})))
+print("truncated in middle", string.byte("ab", 1, 2), "end")
+
+-- print calls tostring (including __tostring and __name)
+local obj = setmetatable({}, {__tostring = function() return "OBJ" end})
+print("print obj", obj, nil, false, 1.5)
+print("print no args follows")
+print()
+E("print bad __tostring", print, setmetatable({}, {__tostring = function() return nil end}))
+
+-- tostring/tonumber through library
+print("tostring int/float", tostring(10), tostring(10.0), tostring(-0.0))
+print("tonumber bases", tonumber("z", 36), tonumber("-ff", 16), tonumber("1e1", 10), tonumber("7", 8))
+
+-- _VERSION and debug.traceback existence
+print("_VERSION", _VERSION)
+print("debug.traceback exists", type(debug.traceback))
+
+-- ipairs/pairs on library tables are ordinary
+local n = 0
+for k, v in pairs(string) do n = n + 1 end
+print("string lib has functions", n >= 17)
+local names = {}
+for k in pairs(table) do names[#names + 1] = k end
+table.sort(names)
+print("table library", table.concat(names, " "))
+names = {}
+for k in pairs(coroutine) do names[#names + 1] = k end
+table.sort(names)
+print("coroutine library", table.concat(names, " "))
+names = {}
+for k in pairs(utf8) do names[#names + 1] = k end
+table.sort(names)
+print("utf8 library", table.concat(names, " "))
+-- the math table may hold extra 5.3-compatibility functions depending on the
+-- build; check only the 5.4 set
+local missing = {}
+for _, k in ipairs({"abs", "acos", "asin", "atan", "ceil", "cos", "deg", "exp", "floor", "fmod",
+  "huge", "log", "max", "maxinteger", "min", "mininteger", "modf", "pi", "rad", "random",
+  "randomseed", "sin", "sqrt", "tan", "tointeger", "type", "ult"}) do
+  if math[k] == nil then missing[#missing + 1] = k end
+end
+print("math library complete", #missing == 0, table.concat(missing, " "))
+names = {}
+for k in pairs(string) do names[#names + 1] = k end
+table.sort(names)
+print("string library", table.concat(names, " "))
+os.remove(name)
+print("done 50_base_misc")
