@@ -1,1 +1,3 @@
 //! halo-stdlib: the Lua 5.4 standard library on halo-vm's public API.
+
+pub mod pattern;
