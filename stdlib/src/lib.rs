@@ -2,3 +2,4 @@
 
 pub mod pack;
 pub mod pattern;
+pub mod strftime;
