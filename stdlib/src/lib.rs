@@ -1,9 +1,15 @@
 //! halo-stdlib: the Lua 5.4 standard library on halo-vm's public API.
 //!
 //! `open_all` opens everything available; the base library and `coroutine` come from
-//! `halo_vm::baselib` (they are intimate with the VM).
+//! `halo_vm::baselib` (they are intimate with the VM). The pure engines below (patterns, pack
+//! formats, strftime) are independent of the VM and tested on their own; the library functions
+//! that use them are wired in by the stdlib work (see docs/COMPAT.md for what is open today).
 
 use halo_vm::Ctx;
+
+pub mod pack;
+pub mod pattern;
+pub mod strftime;
 
 /// Opens the standard library into the state's globals.
 pub fn open_all(ctx: Ctx<'_>) {
