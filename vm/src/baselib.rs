@@ -263,9 +263,8 @@ fn rawlen<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>
     let n = match stack.get(0) {
         Value::Table(t) => t.length(),
         Value::String(s) => s.len() as i64,
-        _ => return Err(Error::bad_arg(1, "table or string expected")),
+        _ => return Err(type_error(ctx, &stack, 0, "table or string")),
     };
-    let _ = ctx;
     stack.ret1(Value::Integer(n));
     Ok(Action::Return)
 }
@@ -281,8 +280,9 @@ fn rawset<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>
     let t = check_table(ctx, &stack, 0)?;
     let k = check_any(ctx, &stack, 1)?;
     let v = check_any(ctx, &stack, 2)?;
+    // Raised by the table code itself in PUC-Rio: no position.
     t.set(ctx.mc, k, v)
-        .map_err(|e| Error::runtime(format!("table {}", e.message())))?;
+        .map_err(|e| Error::Value(ctx.str_value(&format!("table {}", e.message()))))?;
     stack.ret1(Value::Table(t));
     Ok(Action::Return)
 }
@@ -294,7 +294,7 @@ fn setmetatable<'gc>(
 ) -> NResult<'gc> {
     let t = check_table(ctx, &stack, 0)?;
     let mt = match stack.get(1) {
-        Value::Nil => None,
+        Value::Nil if stack.len() >= 2 => None,
         Value::Table(m) => Some(m),
         _ => return Err(type_error(ctx, &stack, 1, "nil or table")),
     };
@@ -336,7 +336,9 @@ fn next<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) 
     match t.next(stack.get(1)) {
         Ok(Some((k, v))) => stack.replace(&[k, v]),
         Ok(None) => stack.ret1(Value::Nil),
-        Err(()) => return Err(Error::Value(ctx.str_value("invalid key to 'next'"))),
+        Err(crate::table::InvalidKey) => {
+            return Err(Error::Value(ctx.str_value("invalid key to 'next'")));
+        }
     }
     Ok(Action::Return)
 }
@@ -351,15 +353,8 @@ fn pairs<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>)
             then: Some(Box::new(Truncate(3))),
         });
     }
-    if !matches!(v, Value::Table(_)) {
-        return Err(type_error(ctx, &stack, 0, "table"));
-    }
-    let next = ctx.get_global("next");
-    let next = if let Value::Function(_) = next {
-        next
-    } else {
-        NativeFunction::new(ctx.mc, self::next).into()
-    };
+    // Like PUC-Rio, any value is accepted here: `next` complains when the loop starts.
+    let next = NativeFunction::new(ctx.mc, self::next).into();
     stack.replace(&[next, v, Value::Nil]);
     Ok(Action::Return)
 }
@@ -719,6 +714,21 @@ struct LoadReader<'gc> {
 }
 
 impl<'gc> Sequence<'gc> for LoadReader<'gc> {
+    // An error in the reader makes `load` fail with it, like lua_load's protected parser.
+    fn catches(&self) -> bool {
+        true
+    }
+
+    fn catch(
+        &mut self,
+        _ctx: Ctx<'gc>,
+        err: Value<'gc>,
+        mut stack: Stack<'gc, '_>,
+    ) -> NResult<'gc> {
+        stack.replace(&[Value::Nil, err]);
+        Ok(Action::Return)
+    }
+
     fn poll(&mut self, ctx: Ctx<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
         match stack.get(0) {
             Value::Nil => {}
@@ -765,7 +775,7 @@ fn check_thread<'gc>(
 ) -> Result<Thread<'gc>, Error<'gc>> {
     match stack.get(i) {
         Value::Thread(t) => Ok(t),
-        _ => Err(type_error(ctx, stack, i, "coroutine")),
+        _ => Err(type_error(ctx, stack, i, "thread")),
     }
 }
 
@@ -835,7 +845,7 @@ fn co_isyieldable<'gc>(
     let co = match stack.get(0) {
         Value::Thread(t) => t,
         Value::Nil => stack.thread(),
-        _ => return Err(type_error(ctx, &stack, 0, "coroutine")),
+        _ => return Err(type_error(ctx, &stack, 0, "thread")),
     };
     let main = co == stack.thread() && stack.is_main_thread();
     stack.ret1(Value::Boolean(!main));
@@ -862,8 +872,10 @@ fn co_close<'gc>(
     let co = check_thread(ctx, &stack, 0)?;
     match status_name(stack.thread(), co) {
         "suspended" | "dead" => {
-            co.close(ctx.mc);
-            stack.ret1(Value::Boolean(true));
+            match co.close(ctx.mc) {
+                Some(err) => stack.replace(&[Value::Boolean(false), err]),
+                None => stack.ret1(Value::Boolean(true)),
+            }
             Ok(Action::Return)
         }
         s => Err(Error::runtime(format!("cannot close a {s} coroutine"))),

@@ -146,7 +146,7 @@ impl<'gc, 'a> Stack<'gc, 'a> {
         self.values.push(v);
     }
     pub fn pop(&mut self) -> Option<Value<'gc>> {
-        if self.len() > 0 {
+        if !self.is_empty() {
             self.values.pop()
         } else {
             None

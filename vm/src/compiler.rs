@@ -104,8 +104,8 @@ enum ExpKind {
         vidx: usize,
     },
     Upval(u8),
-    /// A compile-time constant local (index into the active-variable list of this function).
-    Const(usize),
+    /// A compile-time constant local: function level and index in its active variables.
+    Const(usize, usize),
     /// `R[t][R[idx]]`
     Indexed {
         t: u8,
@@ -164,7 +164,7 @@ impl ExpDesc {
             self.k,
             ExpKind::Local { .. }
                 | ExpKind::Upval(_)
-                | ExpKind::Const(_)
+                | ExpKind::Const(..)
                 | ExpKind::Indexed { .. }
                 | ExpKind::IndexUp { .. }
                 | ExpKind::IndexInt { .. }
@@ -815,8 +815,8 @@ impl Compiler {
 
     fn discharge_vars(&mut self, e: &mut ExpDesc, line: Line) {
         match e.k.clone() {
-            ExpKind::Const(vidx) => {
-                let v = self.fsr().actvar[vidx].value.clone().unwrap();
+            ExpKind::Const(level, vidx) => {
+                let v = self.funcs[level].actvar[vidx].value.clone().unwrap();
                 e.k = Self::const_to_exp(&v);
             }
             ExpKind::Local { reg, .. } => e.k = ExpKind::NonReloc(reg),
@@ -987,10 +987,10 @@ impl Compiler {
 
     /// Returns (operand, is_constant).
     fn exp_to_rk(&mut self, e: &mut ExpDesc, line: Line) -> CResult<(u16, bool)> {
-        if self.exp_to_k(e, line)? {
-            if let ExpKind::K(k) = e.k {
-                return Ok((k as u16, true));
-            }
+        if self.exp_to_k(e, line)?
+            && let ExpKind::K(k) = e.k
+        {
+            return Ok((k as u16, true));
         }
         let r = self.exp_to_any_reg(e, line)?;
         Ok((r as u16, false))
@@ -1561,7 +1561,7 @@ impl Compiler {
             let v = &fs.actvar[i];
             if v.name == name {
                 return Some(if v.kind == VarKind::CompileTimeConst {
-                    ExpKind::Const(i)
+                    ExpKind::Const(level, i)
                 } else {
                     ExpKind::Local {
                         reg: v.reg,
@@ -1653,11 +1653,6 @@ impl Compiler {
                 let idx = self.new_upvalue(level, name, &v, line)?;
                 Ok(Some(ExpKind::Upval(idx)))
             }
-            Some(ExpKind::Const(i)) => {
-                // A compile-time constant of an enclosing function: use its value directly.
-                let v = self.funcs[level - 1].actvar[i].value.clone().unwrap();
-                Ok(Some(Self::const_to_exp(&v)))
-            }
             other => Ok(other),
         }
     }
@@ -1680,7 +1675,7 @@ impl Compiler {
     fn check_readonly(&self, e: &ExpDesc, line: Line) -> CResult<()> {
         let fs = self.fsr();
         let name = match e.k {
-            ExpKind::Const(i) => Some(&fs.actvar[i].name),
+            ExpKind::Const(level, i) => Some(&self.funcs[level].actvar[i].name),
             ExpKind::Local { vidx, .. } => {
                 let v = &fs.actvar[vidx];
                 (v.kind != VarKind::Regular).then_some(&v.name)
@@ -1713,14 +1708,13 @@ impl Compiler {
 
     fn adjust_local_vars(&mut self, nvars: usize) {
         let fs = self.fs();
-        let mut reg_level = fs.nvarstack();
-        for _ in 0..nvars {
+        let first_reg = fs.nvarstack();
+        for reg_level in first_reg..first_reg + nvars {
             let vidx = fs.nactvar;
             fs.nactvar += 1;
             let pc = fs.pc() as u32;
             let v = &mut fs.actvar[vidx];
             v.reg = reg_level as u8;
-            reg_level += 1;
             fs.f.local_vars.push(LocalVarInfo {
                 name: v.name.clone(),
                 start_pc: pc,
@@ -1794,7 +1788,7 @@ impl Compiler {
 
     fn undef_goto(&self, gt: &LabelDesc, line: Line) -> CompileError {
         if gt.name == "break" {
-            self.error(line, format!("break outside a loop at line {}", gt.line))
+            self.error(line, format!("break outside loop at line {}", gt.line))
         } else {
             self.error(
                 line,
@@ -2391,7 +2385,7 @@ impl Compiler {
             ExpKind::True => Some(ConstVal::Bool(true)),
             ExpKind::Nil => Some(ConstVal::Nil),
             ExpKind::KStr(s) => Some(ConstVal::Str(s.clone())),
-            ExpKind::Const(i) => self.fsr().actvar[*i].value.clone(),
+            ExpKind::Const(level, i) => self.funcs[*level].actvar[*i].value.clone(),
             ExpKind::KInt(i) => Some(ConstVal::Int(*i)),
             ExpKind::KFlt(f) => Some(ConstVal::Float(*f)),
             _ => None,
@@ -2551,10 +2545,9 @@ impl Compiler {
                 if let ExpKind::Call(pc) = e.k
                     && n == 1
                     && !self.fsr().blocks.last().unwrap().inside_tbc
+                    && let Insn::Call { a, b, .. } = self.fsr().f.code[pc]
                 {
-                    if let Insn::Call { a, b, .. } = self.fsr().f.code[pc] {
-                        self.fs().f.code[pc] = Insn::TailCall { a, b };
-                    }
+                    self.fs().f.code[pc] = Insn::TailCall { a, b };
                 }
                 nret = -1;
             } else if n == 1 {
@@ -2729,7 +2722,14 @@ impl Compiler {
 
     /// `[key] = value` (or `name = value` when `key` is `None`). The registers the key and value
     /// use are released afterwards, so the level is taken before evaluating the key.
-    fn rec_field(&mut self, treg: u8, key: Option<&Expr>, name: &str, value: &Expr, line: Line) -> CResult<()> {
+    fn rec_field(
+        &mut self,
+        treg: u8,
+        key: Option<&Expr>,
+        name: &str,
+        value: &Expr,
+        line: Line,
+    ) -> CResult<()> {
         let reg = self.fsr().free_reg;
         let mut k = match key {
             Some(key) => {

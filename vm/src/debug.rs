@@ -293,9 +293,7 @@ pub(crate) fn traceback(ts: &ThreadState<'_>, msg: Option<&str>, skip_top: usize
             Frame::Lua(f) => {
                 let info = &f.closure.proto().info;
                 out.push_str(&format!("{}:{}: in ", short_src(info), current_line(f)));
-                if i == 0 && info.line_defined == 0 {
-                    out.push_str("main chunk");
-                } else if info.line_defined == 0 {
+                if info.line_defined == 0 {
                     out.push_str("main chunk");
                 } else {
                     match call_name(ts, i) {

@@ -434,12 +434,63 @@ impl<'gc> Executor<'gc> {
                 Frame::Native(nf) => nf.seq.as_ref().is_some_and(|s| s.catches()),
                 _ => false,
             });
+            let close_bottom = match catcher {
+                Some(i) => match &ts.frames[i] {
+                    Frame::Native(nf) => Some(nf.func + 1),
+                    _ => unreachable!(),
+                },
+                None if es.threads.len() == 1 => Some(0),
+                None => None,
+            };
+            if let Some(cb) = close_bottom
+                && let Some(&slot) = ts.tbc.last()
+                && slot >= cb
+            {
+                // Close a pending to-be-closed variable with the error, before unwinding; a
+                // marker frame raises the (possibly replaced) error again afterwards.
+                ts.tbc.pop();
+                let v = ts.stack[slot];
+                let tm = crate::meta::metamethod(ctx, v, crate::meta::MetaEvent::Close);
+                let top = ts.stack.len();
+                ts.stack.push(Value::Nil);
+                ts.frames.push(Frame::Native(crate::thread::NativeFrame {
+                    func: top,
+                    ret: ReturnTo::Discard,
+                    seq: Some(Box::new(ReRaise(value))),
+                    ready: false,
+                    resume_wrap: None,
+                }));
+                ts.stack.extend_from_slice(&[tm, v, value]);
+                let r = match interp::call_value(
+                    ctx,
+                    thread,
+                    &mut ts,
+                    top + 1,
+                    2,
+                    ReturnTo::Results(-1),
+                ) {
+                    Ok(CallStart::Action(a)) => self.handle_action(ctx, es, thread, &mut ts, a),
+                    Ok(_) => Ok(None),
+                    Err(Error::Runtime(m)) => Err(Error::Value(ctx.str_value(&m))),
+                    Err(e) => Err(e),
+                };
+                drop(ts);
+                match r {
+                    Ok(Some(res)) => return Some(res),
+                    Ok(None) => return None,
+                    Err(e) => {
+                        err = e;
+                        continue;
+                    }
+                }
+            }
             if let Some(i) = catcher {
                 let bottom = match &ts.frames[i] {
                     Frame::Native(nf) => nf.func + 1,
                     _ => unreachable!(),
                 };
                 ts.close_upvalues(ctx.mc, bottom);
+                ts.tbc.retain(|&s| s < bottom);
                 ts.frames.truncate(i + 1);
                 ts.stack.truncate(bottom);
                 let Some(Frame::Native(nf)) = ts.frames.last_mut() else {
@@ -483,7 +534,11 @@ impl<'gc> Executor<'gc> {
             ts.close_upvalues(ctx.mc, 0);
             ts.frames.clear();
             ts.stack.clear();
+            ts.tbc.clear();
             ts.status = ThreadStatus::Dead;
+            if es.threads.len() > 1 {
+                ts.error = Some(value);
+            }
             drop(ts);
             if es.threads.len() == 1 {
                 es.outcome = Some(Outcome::Failed(value, traceback));
@@ -644,6 +699,17 @@ pub(crate) fn global_func_name<'gc>(ctx: Ctx<'gc>, f: Value<'gc>) -> Option<Stri
         k = key;
     }
     None
+}
+
+/// Raises its error again once the `__close` call below it returned (error unwinding).
+#[derive(Collect)]
+#[collect(no_drop)]
+struct ReRaise<'gc>(Value<'gc>);
+
+impl<'gc> crate::callback::Sequence<'gc> for ReRaise<'gc> {
+    fn poll(&mut self, _ctx: Ctx<'gc>, _stack: Stack<'gc, '_>) -> Result<Action<'gc>, Error<'gc>> {
+        Err(Error::Value(self.0))
+    }
 }
 
 /// Re-raises the value in its stack: used to raise an async resolution's error at the await.

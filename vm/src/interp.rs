@@ -205,9 +205,13 @@ pub(crate) enum Culprit {
 }
 
 pub(crate) enum OpError {
-    /// Message with a `{}` to be replaced by the variable info of the culprit operand.
+    /// Message completed by the variable info of the culprit operand.
     Typed(String, Culprit),
-    Plain(String),
+    /// Raised, in PUC-Rio, inside the string library's arithmetic metamethods (C code), by the
+    /// core: no position.
+    NoPosition(String),
+    /// Raised by those metamethods through luaL_error: the caller's position.
+    Positioned(String),
 }
 
 /// Arithmetic with coercions and metamethods (`luaT_trybinTM`, plus the string arithmetic that
@@ -223,7 +227,7 @@ pub(crate) fn arith_slow<'gc>(
             return match arith_num(op, x, y) {
                 Ok(Some(v)) => Ok(Slow::Value(v)),
                 Ok(None) => unreachable!(),
-                Err(m) => Err(OpError::Plain(m.replace("%%", "%"))),
+                Err(m) => Err(OpError::NoPosition(m.replace("%%", "%"))),
             };
         }
     } else if let (Some(x), Some(y)) = (to_int_bitwise(a), to_int_bitwise(b)) {
@@ -247,7 +251,7 @@ pub(crate) fn arith_slow<'gc>(
             // String arithmetic that failed to convert: lstrlib's trymt.
             let tm2 = meta::metamethod(ctx, b, event);
             if matches!(b, Value::String(_)) || tm2.is_nil() {
-                return Err(OpError::Plain(format!(
+                return Err(OpError::Positioned(format!(
                     "attempt to {} a '{}' with a '{}'",
                     arith_verb(op),
                     meta::type_name_for_error(ctx, a),
@@ -681,6 +685,7 @@ fn push_lua_frame<'gc>(
         nvarargs,
         ret,
         concat_rem: 0,
+        saved_top: 0,
     }));
     Ok(())
 }
@@ -773,11 +778,16 @@ fn call_meta<'gc>(
     func: Value<'gc>,
     args: &[Value<'gc>],
     ret: ReturnTo,
+    min_top: usize,
 ) -> Result<CallStart<'gc>, Error<'gc>> {
     let top = match ts.frames.last() {
         Some(Frame::Lua(f)) => f.base + f.closure.proto().info.max_stack as usize,
         _ => ts.stack.len(),
-    };
+    }
+    .max(min_top);
+    if ts.stack.len() < top {
+        ts.stack.resize(top, Value::Nil);
+    }
     ts.stack.truncate(top);
     ts.stack.push(func);
     ts.stack.extend_from_slice(args);
@@ -856,6 +866,7 @@ pub(crate) fn run<'gc>(
         macro_rules! throw {
             ($msg:expr) => {{
                 save_pc!();
+                #[allow(clippy::unnecessary_to_owned)]
                 return Err(rt_error(ctx, ts, &$msg));
             }};
         }
@@ -878,9 +889,10 @@ pub(crate) fn run<'gc>(
         // A metamethod call: whether it ran natively or pushed a frame, the frame state (pc for
         // comparisons, pending concatenation) may have changed, so reload it.
         macro_rules! meta_call {
-            ($f:expr, $args:expr, $ret:expr) => {{
+            ($f:expr, $args:expr, $ret:expr) => {{ meta_call!($f, $args, $ret, 0) }};
+            ($f:expr, $args:expr, $ret:expr, $min_top:expr) => {{
                 save_pc!();
-                match call_meta(ctx, thread, ts, $f, $args, $ret) {
+                match call_meta(ctx, thread, ts, $f, $args, $ret, $min_top) {
                     Ok(CallStart::Lua) | Ok(CallStart::Done) => continue 'newframe,
                     Ok(CallStart::Action(a)) => return Ok(RunExit::Action(a)),
                     Err(e) => return Err(e),
@@ -890,13 +902,23 @@ pub(crate) fn run<'gc>(
         macro_rules! op_error {
             ($e:expr, $rb:expr, $rc:expr) => {{
                 match $e {
-                    OpError::Plain(m) => throw!(m),
+                    OpError::Positioned(m) => throw!(m),
+                    OpError::NoPosition(m) => {
+                        save_pc!();
+                        return Err(Error::Value(ctx.str_value(&m)));
+                    }
                     OpError::Typed(m, culprit) => {
                         let vi = match culprit {
                             Culprit::First => $rb,
                             Culprit::Second => $rc,
                         };
-                        throw!(format!("{}{}", m, vi))
+                        // "number has no integer representation" takes the name after "number".
+                        match m.strip_prefix("number ") {
+                            Some(rest) if m.starts_with("number has no") => {
+                                throw!(format!("number{} {}", vi, rest))
+                            }
+                            _ => throw!(format!("{}{}", m, vi)),
+                        }
                     }
                 }
             }};
@@ -1386,16 +1408,29 @@ pub(crate) fn run<'gc>(
                     }
                 }
                 Insn::Close { a } => {
-                    ts.close_upvalues(ctx.mc, base + a as usize);
+                    let level = base + a as usize;
+                    ts.close_upvalues(ctx.mc, level);
+                    if let Some(&slot) = ts.tbc.last()
+                        && slot >= level
+                    {
+                        // Call one `__close`, then run this instruction again for the next.
+                        ts.tbc.pop();
+                        let v = ts.stack[slot];
+                        let tm = meta::metamethod(ctx, v, MetaEvent::Close);
+                        pc -= 1;
+                        meta_call!(tm, &[v, Value::Nil], ReturnTo::Discard);
+                    }
                 }
                 Insn::Tbc { a } => {
                     let v = r!(a);
-                    if v.to_bool() && meta::metamethod(ctx, v, MetaEvent::Close).is_nil() {
-                        let name = debug::local_name(&proto.info, pc - 1, a as usize)
-                            .unwrap_or("?".into());
-                        throw!(format!("variable '{name}' got a non-closable value"));
+                    if v.to_bool() {
+                        if meta::metamethod(ctx, v, MetaEvent::Close).is_nil() {
+                            let name = debug::local_name(&proto.info, pc, a as usize)
+                                .unwrap_or("?".into());
+                            throw!(format!("variable '{name}' got a non-closable value"));
+                        }
+                        ts.tbc.push(base + a as usize);
                     }
-                    throw!("to-be-closed variables are not supported yet".to_string());
                 }
                 Insn::Jmp { sj } => pc = (pc as i64 + sj as i64) as usize,
                 Insn::Eq { a, b, k: kk } => {
@@ -1579,22 +1614,35 @@ pub(crate) fn run<'gc>(
                         Err(e) => return Err(e),
                     }
                 }
-                Insn::Return { a, b } => {
-                    let from = base + a as usize;
-                    let n = if b == 0 {
-                        ts.top - from
-                    } else {
-                        b as usize - 1
+                Insn::Return { .. } | Insn::Return0 | Insn::Return1 { .. } => {
+                    let (from, n) = match insn {
+                        Insn::Return { a, b } => {
+                            let from = base + a as usize;
+                            let top = match ts.frames.last() {
+                                Some(Frame::Lua(f)) if f.saved_top != 0 => f.saved_top,
+                                _ => ts.top,
+                            };
+                            (from, if b == 0 { top - from } else { b as usize - 1 })
+                        }
+                        Insn::Return1 { a } => (base + a as usize, 1),
+                        _ => (base, 0),
                     };
+                    if let Some(&slot) = ts.tbc.last()
+                        && slot >= base
+                    {
+                        // Close the frame's to-be-closed variables one call at a time, keeping
+                        // the return values (above them) in place; then return again.
+                        ts.close_upvalues(ctx.mc, base);
+                        ts.tbc.pop();
+                        if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
+                            f.saved_top = from + n;
+                        }
+                        let v = ts.stack[slot];
+                        let tm = meta::metamethod(ctx, v, MetaEvent::Close);
+                        pc -= 1;
+                        meta_call!(tm, &[v, Value::Nil], ReturnTo::Discard, from + n);
+                    }
                     do_return(ctx, ts, from, n);
-                    continue 'newframe;
-                }
-                Insn::Return0 => {
-                    do_return(ctx, ts, base, 0);
-                    continue 'newframe;
-                }
-                Insn::Return1 { a } => {
-                    do_return(ctx, ts, base + a as usize, 1);
                     continue 'newframe;
                 }
                 Insn::ForPrep { a, bx } => {
@@ -1668,7 +1716,7 @@ pub(crate) fn run<'gc>(
                         if meta::metamethod(ctx, v, MetaEvent::Close).is_nil() {
                             throw!("variable '(for state)' got a non-closable value".to_string());
                         }
-                        throw!("to-be-closed variables are not supported yet".to_string());
+                        ts.tbc.push(base + a as usize + 3);
                     }
                     pc += bx as usize;
                 }

@@ -99,6 +99,8 @@ impl Lua {
     /// A bare state: globals empty but for `_G` and `_VERSION`. Libraries are opened by
     /// `crate::baselib::open` and by halo-stdlib.
     pub fn new() -> Self {
+        // The closure (not `State::new` itself) gives the higher-ranked lifetime the arena needs.
+        #[allow(clippy::redundant_closure)]
         let arena = Arena::<StateRoot>::new(|mc| State::new(mc));
         let lua = Lua { arena };
         lua.enter(|ctx| {

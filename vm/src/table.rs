@@ -44,6 +44,10 @@ pub enum KeyError {
     NaN,
 }
 
+/// `next` was given a key that is not in the table ("invalid key to 'next'").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidKey;
+
 impl KeyError {
     pub fn message(self) -> &'static str {
         match self {
@@ -280,7 +284,7 @@ impl<'gc> Table<'gc> {
     }
 
     /// `next(t, key)`: `Ok(None)` at the end, `Err` if `key` is not in the table.
-    pub fn next(self, key: Value<'gc>) -> Result<Option<(Value<'gc>, Value<'gc>)>, ()> {
+    pub fn next(self, key: Value<'gc>) -> Result<Option<(Value<'gc>, Value<'gc>)>, InvalidKey> {
         self.0.borrow().next(key)
     }
 }
@@ -419,17 +423,17 @@ impl<'gc> TableState<'gc> {
         i as i64
     }
 
-    pub fn next(&self, key: Value<'gc>) -> Result<Option<(Value<'gc>, Value<'gc>)>, ()> {
+    pub fn next(&self, key: Value<'gc>) -> Result<Option<(Value<'gc>, Value<'gc>)>, InvalidKey> {
         let start = match key {
             Value::Nil => 0,
             _ => {
-                let key = normalize_key(key).map_err(|_| ())?;
+                let key = normalize_key(key).map_err(|_| InvalidKey)?;
                 match key {
                     Value::Integer(i) if i >= 1 && (i as u64) <= self.array.len() as u64 => {
                         i as usize
                     }
                     _ => {
-                        let slot = self.hash.find(key).ok_or(())?;
+                        let slot = self.hash.find(key).ok_or(InvalidKey)?;
                         self.array.len() + slot + 1
                     }
                 }

@@ -67,6 +67,8 @@ pub(crate) struct LuaFrame<'gc> {
     pub ret: ReturnTo,
     /// When non-zero, a `Concat` at `pc` resumes with this many operands left.
     pub concat_rem: u8,
+    /// When non-zero, the end of the values a `Return` interrupted by `__close` calls returns.
+    pub saved_top: usize,
 }
 
 #[derive(Collect)]
@@ -103,6 +105,8 @@ pub struct ThreadState<'gc> {
     pub(crate) top: usize,
     /// An invocation's own thread (not a coroutine): `coroutine.running` reports it as main.
     pub(crate) main: bool,
+    /// The error a dead coroutine died with, reported once by `coroutine.close`.
+    pub(crate) error: Option<Value<'gc>>,
 }
 
 impl<'gc> Thread<'gc> {
@@ -117,6 +121,7 @@ impl<'gc> Thread<'gc> {
                 status: ThreadStatus::Fresh,
                 top: 0,
                 main: false,
+                error: None,
             }),
         ))
     }
@@ -131,12 +136,15 @@ impl<'gc> Thread<'gc> {
 
     /// Kills a suspended coroutine (`coroutine.close`): its upvalues are closed and its frames
     /// dropped.
-    pub fn close(self, mc: &Mutation<'gc>) {
+    /// Returns the error it had died with, if any (once).
+    pub fn close(self, mc: &Mutation<'gc>) -> Option<Value<'gc>> {
         let mut ts = self.0.borrow_mut(mc);
         ts.close_upvalues(mc, 0);
         ts.frames.clear();
         ts.stack.clear();
+        ts.tbc.clear();
         ts.status = ThreadStatus::Dead;
+        ts.error.take()
     }
 
     pub(crate) fn borrow_mut(self, mc: &Mutation<'gc>) -> RefMut<'gc, ThreadState<'gc>> {
