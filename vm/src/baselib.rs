@@ -864,6 +864,59 @@ fn co_running<'gc>(
     Ok(Action::Return)
 }
 
+/// Calls the `__close` of a closed coroutine's pending variables (innermost first), each with
+/// the current error; an error in one replaces it. Returns `true` or `false, err`.
+#[derive(Collect)]
+#[collect(no_drop)]
+struct CloseSeq<'gc> {
+    pending: Vec<Value<'gc>>,
+    err: Option<Value<'gc>>,
+}
+
+impl<'gc> CloseSeq<'gc> {
+    fn next(&mut self, ctx: Ctx<'gc>, stack: &mut Stack<'gc, '_>, first: bool) -> NResult<'gc> {
+        stack.clear();
+        match self.pending.pop() {
+            Some(v) => {
+                let tm = meta::metamethod(ctx, v, MetaEvent::Close);
+                stack.push(v);
+                stack.push(self.err.unwrap_or(Value::Nil));
+                let then: Option<Box<dyn Sequence<'gc> + 'gc>> = if first {
+                    Some(Box::new(CloseSeq {
+                        pending: std::mem::take(&mut self.pending),
+                        err: self.err,
+                    }))
+                } else {
+                    None
+                };
+                Ok(Action::Call { func: tm, then })
+            }
+            None => {
+                match self.err {
+                    Some(e) => stack.replace(&[Value::Boolean(false), e]),
+                    None => stack.ret1(Value::Boolean(true)),
+                }
+                Ok(Action::Return)
+            }
+        }
+    }
+}
+
+impl<'gc> Sequence<'gc> for CloseSeq<'gc> {
+    fn poll(&mut self, ctx: Ctx<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+        self.next(ctx, &mut stack, false)
+    }
+
+    fn catches(&self) -> bool {
+        true
+    }
+
+    fn catch(&mut self, ctx: Ctx<'gc>, err: Value<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+        self.err = Some(err);
+        self.next(ctx, &mut stack, false)
+    }
+}
+
 fn co_close<'gc>(
     ctx: Ctx<'gc>,
     _f: NativeFunction<'gc>,
@@ -872,11 +925,10 @@ fn co_close<'gc>(
     let co = check_thread(ctx, &stack, 0)?;
     match status_name(stack.thread(), co) {
         "suspended" | "dead" => {
-            match co.close(ctx.mc) {
-                Some(err) => stack.replace(&[Value::Boolean(false), err]),
-                None => stack.ret1(Value::Boolean(true)),
-            }
-            Ok(Action::Return)
+            let (err, pending) = co.close(ctx.mc);
+            let mut seq = CloseSeq { pending, err };
+            stack.clear();
+            seq.next(ctx, &mut stack, true)
         }
         s => Err(Error::runtime(format!("cannot close a {s} coroutine"))),
     }

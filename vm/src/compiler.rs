@@ -227,6 +227,8 @@ struct FuncState {
     upval_kinds: Vec<VarKind>,
     blocks: Vec<BlockCnt>,
     actvar: Vec<VarDesc>,
+    /// Logical length of `actvar` (declared variables, active or pending).
+    actvar_n: usize,
     nactvar: usize,
     free_reg: usize,
     last_target: usize,
@@ -398,6 +400,7 @@ impl FuncState {
             upval_kinds: Vec::new(),
             blocks: Vec::new(),
             actvar: Vec::new(),
+            actvar_n: 0,
             nactvar: 0,
             free_reg: 0,
             last_target: 0,
@@ -1692,10 +1695,14 @@ impl Compiler {
 
     fn new_localvar(&mut self, name: &str, line: Line) -> CResult<usize> {
         let fs = self.fsr();
-        if fs.actvar.len() + 1 > MAX_VARS {
+        if fs.actvar_n + 1 > MAX_VARS {
             return Err(self.error_limit(MAX_VARS, "local variables", line));
         }
         let fs = self.fs();
+        // Entries past `actvar_n` are dead variables, kept (like PUC-Rio's) because pending
+        // gotos still measure register levels with them; a new variable overwrites them.
+        fs.actvar.truncate(fs.actvar_n);
+        fs.actvar_n += 1;
         fs.actvar.push(VarDesc {
             name: name.to_string(),
             kind: VarKind::Regular,
@@ -1703,7 +1710,7 @@ impl Compiler {
             pidx: None,
             value: None,
         });
-        Ok(fs.actvar.len() - 1)
+        Ok(fs.actvar_n - 1)
     }
 
     fn adjust_local_vars(&mut self, nvars: usize) {
@@ -1733,7 +1740,7 @@ impl Compiler {
                 fs.f.local_vars[p].end_pc = pc;
             }
         }
-        fs.actvar.truncate(to_level);
+        fs.actvar_n = to_level;
     }
 
     // ---------------------------------------------------------------- blocks & gotos
@@ -2336,7 +2343,7 @@ impl Compiler {
         let mut e = ExpDesc::new(ExpKind::Void);
         // Evaluate first: the new names are not in scope in their own initialisers.
         let nexps = self.expr_list(exprs, &mut e)?;
-        let first_vidx = self.fsr().actvar.len();
+        let first_vidx = self.fsr().actvar_n;
         for (i, n) in names.iter().enumerate() {
             let vidx = self.new_localvar(&n.name, line)?;
             self.fs().actvar[vidx].kind = match n.attrib {

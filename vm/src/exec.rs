@@ -531,14 +531,17 @@ impl<'gc> Executor<'gc> {
             } else {
                 String::new()
             };
+            if es.threads.len() > 1 {
+                // PUC-Rio leaves a dead coroutine's variables to `coroutine.close`.
+                ts.error = Some(value);
+                let pending: Vec<Value<'gc>> = ts.tbc.iter().map(|&s| ts.stack[s]).collect();
+                ts.to_close = pending;
+            }
             ts.close_upvalues(ctx.mc, 0);
             ts.frames.clear();
             ts.stack.clear();
             ts.tbc.clear();
             ts.status = ThreadStatus::Dead;
-            if es.threads.len() > 1 {
-                ts.error = Some(value);
-            }
             drop(ts);
             if es.threads.len() == 1 {
                 es.outcome = Some(Outcome::Failed(value, traceback));

@@ -107,6 +107,9 @@ pub struct ThreadState<'gc> {
     pub(crate) main: bool,
     /// The error a dead coroutine died with, reported once by `coroutine.close`.
     pub(crate) error: Option<Value<'gc>>,
+    /// Values of to-be-closed variables still pending when the coroutine died (innermost last):
+    /// `coroutine.close` closes them.
+    pub(crate) to_close: Vec<Value<'gc>>,
 }
 
 impl<'gc> Thread<'gc> {
@@ -122,6 +125,7 @@ impl<'gc> Thread<'gc> {
                 top: 0,
                 main: false,
                 error: None,
+                to_close: Vec::new(),
             }),
         ))
     }
@@ -136,15 +140,18 @@ impl<'gc> Thread<'gc> {
 
     /// Kills a suspended coroutine (`coroutine.close`): its upvalues are closed and its frames
     /// dropped.
-    /// Returns the error it had died with, if any (once).
-    pub fn close(self, mc: &Mutation<'gc>) -> Option<Value<'gc>> {
+    /// Returns the error it had died with (once), and the values of its pending to-be-closed
+    /// variables, innermost last, whose `__close` the caller must call.
+    pub fn close(self, mc: &Mutation<'gc>) -> (Option<Value<'gc>>, Vec<Value<'gc>>) {
         let mut ts = self.0.borrow_mut(mc);
+        let mut pending = std::mem::take(&mut ts.to_close);
+        let tbc = std::mem::take(&mut ts.tbc);
+        pending.extend(tbc.iter().map(|&s| ts.stack[s]));
         ts.close_upvalues(mc, 0);
         ts.frames.clear();
         ts.stack.clear();
-        ts.tbc.clear();
         ts.status = ThreadStatus::Dead;
-        ts.error.take()
+        (ts.error.take(), pending)
     }
 
     pub(crate) fn borrow_mut(self, mc: &Mutation<'gc>) -> RefMut<'gc, ThreadState<'gc>> {
