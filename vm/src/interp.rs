@@ -836,6 +836,20 @@ pub(crate) fn run<'gc>(
     ts: &mut ThreadState<'gc>,
     fuel: &mut i64,
 ) -> Result<RunExit<'gc>, Error<'gc>> {
+    // Count in a register; the guard writes the count back on every way out.
+    struct Fuel<'a> {
+        total: &'a mut i64,
+        left: i64,
+    }
+    impl Drop for Fuel<'_> {
+        fn drop(&mut self) {
+            *self.total = self.left;
+        }
+    }
+    let mut fuel = Fuel {
+        left: *fuel,
+        total: fuel,
+    };
     'newframe: loop {
         let (closure, base, mut pc, concat_rem) = match ts.frames.last_mut() {
             Some(Frame::Lua(f)) => {
@@ -969,8 +983,8 @@ pub(crate) fn run<'gc>(
         }
 
         loop {
-            *fuel -= 1;
-            if *fuel < 0 {
+            fuel.left -= 1;
+            if fuel.left < 0 {
                 save_pc!();
                 return Ok(RunExit::Fuel);
             }
