@@ -438,6 +438,69 @@ pub enum Insn {
     },
 }
 
+impl Insn {
+    /// The register an instruction writes as its `a` operand, if it writes one (`SelfOp` also
+    /// writes `a + 1`). The compiler uses it to relocate results, `debug` to trace names.
+    pub fn target_mut(&mut self) -> Option<&mut u8> {
+        use Insn::*;
+        match self {
+            Move { a, .. }
+            | LoadI { a, .. }
+            | LoadF { a, .. }
+            | LoadK { a, .. }
+            | LoadFalse { a }
+            | LFalseSkip { a }
+            | LoadTrue { a }
+            | LoadNil { a, .. }
+            | GetUpval { a, .. }
+            | GetTabUp { a, .. }
+            | GetTable { a, .. }
+            | GetI { a, .. }
+            | GetField { a, .. }
+            | NewTable { a, .. }
+            | SelfOp { a, .. }
+            | AddI { a, .. }
+            | AddK { a, .. }
+            | SubK { a, .. }
+            | MulK { a, .. }
+            | ModK { a, .. }
+            | PowK { a, .. }
+            | DivK { a, .. }
+            | IDivK { a, .. }
+            | BAndK { a, .. }
+            | BOrK { a, .. }
+            | BXorK { a, .. }
+            | ShrI { a, .. }
+            | ShlI { a, .. }
+            | Add { a, .. }
+            | Sub { a, .. }
+            | Mul { a, .. }
+            | Mod { a, .. }
+            | Pow { a, .. }
+            | Div { a, .. }
+            | IDiv { a, .. }
+            | BAnd { a, .. }
+            | BOr { a, .. }
+            | BXor { a, .. }
+            | Shl { a, .. }
+            | Shr { a, .. }
+            | Unm { a, .. }
+            | BNot { a, .. }
+            | Not { a, .. }
+            | Len { a, .. }
+            | Concat { a, .. }
+            | TestSet { a, .. }
+            | Closure { a, .. }
+            | Vararg { a, .. } => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn target(mut self) -> Option<u8> {
+        self.target_mut().copied()
+    }
+}
+
 /// A constant of a function prototype.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Constant {

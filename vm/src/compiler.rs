@@ -294,54 +294,9 @@ fn arith_fold(op: BinOp, a: number::Number, b: number::Number) -> Option<number:
 
 /// Sets the target register of a relocatable instruction.
 fn set_a(insn: &mut Insn, reg: u8) {
-    use Insn::*;
-    match insn {
-        Move { a, .. }
-        | LoadI { a, .. }
-        | LoadF { a, .. }
-        | LoadK { a, .. }
-        | LoadFalse { a }
-        | LFalseSkip { a }
-        | LoadTrue { a }
-        | LoadNil { a, .. }
-        | GetUpval { a, .. }
-        | GetTabUp { a, .. }
-        | GetTable { a, .. }
-        | GetI { a, .. }
-        | GetField { a, .. }
-        | NewTable { a, .. }
-        | AddI { a, .. }
-        | AddK { a, .. }
-        | SubK { a, .. }
-        | MulK { a, .. }
-        | ModK { a, .. }
-        | PowK { a, .. }
-        | DivK { a, .. }
-        | IDivK { a, .. }
-        | BAndK { a, .. }
-        | BOrK { a, .. }
-        | BXorK { a, .. }
-        | ShrI { a, .. }
-        | ShlI { a, .. }
-        | Add { a, .. }
-        | Sub { a, .. }
-        | Mul { a, .. }
-        | Mod { a, .. }
-        | Pow { a, .. }
-        | Div { a, .. }
-        | IDiv { a, .. }
-        | BAnd { a, .. }
-        | BOr { a, .. }
-        | BXor { a, .. }
-        | Shl { a, .. }
-        | Shr { a, .. }
-        | Unm { a, .. }
-        | BNot { a, .. }
-        | Not { a, .. }
-        | Len { a, .. }
-        | Closure { a, .. }
-        | Vararg { a, .. } => *a = reg,
-        _ => unreachable!("set_a on a non-relocatable instruction {insn:?}"),
+    match insn.target_mut() {
+        Some(a) => *a = reg,
+        None => unreachable!("set_a on a non-relocatable instruction {insn:?}"),
     }
 }
 

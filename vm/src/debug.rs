@@ -53,58 +53,12 @@ pub(crate) fn local_name(p: &FunctionProto, pc: usize, reg: usize) -> Option<Str
 }
 
 fn sets_a(insn: &Insn, reg: usize) -> bool {
-    use Insn::*;
-    let a = match *insn {
-        Move { a, .. }
-        | LoadI { a, .. }
-        | LoadF { a, .. }
-        | LoadK { a, .. }
-        | LoadFalse { a }
-        | LFalseSkip { a }
-        | LoadTrue { a }
-        | GetUpval { a, .. }
-        | GetTabUp { a, .. }
-        | GetTable { a, .. }
-        | GetI { a, .. }
-        | GetField { a, .. }
-        | NewTable { a, .. }
-        | AddI { a, .. }
-        | AddK { a, .. }
-        | SubK { a, .. }
-        | MulK { a, .. }
-        | ModK { a, .. }
-        | PowK { a, .. }
-        | DivK { a, .. }
-        | IDivK { a, .. }
-        | BAndK { a, .. }
-        | BOrK { a, .. }
-        | BXorK { a, .. }
-        | ShrI { a, .. }
-        | ShlI { a, .. }
-        | Add { a, .. }
-        | Sub { a, .. }
-        | Mul { a, .. }
-        | Mod { a, .. }
-        | Pow { a, .. }
-        | Div { a, .. }
-        | IDiv { a, .. }
-        | BAnd { a, .. }
-        | BOr { a, .. }
-        | BXor { a, .. }
-        | Shl { a, .. }
-        | Shr { a, .. }
-        | Unm { a, .. }
-        | BNot { a, .. }
-        | Not { a, .. }
-        | Len { a, .. }
-        | Concat { a, .. }
-        | TestSet { a, .. }
-        | Closure { a, .. }
-        | Vararg { a, .. } => a,
-        SelfOp { a, .. } => return reg == a as usize || reg == a as usize + 1,
-        _ => return false,
-    };
-    a as usize == reg
+    match (*insn, insn.target()) {
+        (Insn::SelfOp { a, .. }, _) => reg == a as usize || reg == a as usize + 1,
+        (Insn::LoadNil { .. }, _) => false,
+        (_, Some(a)) => a as usize == reg,
+        (_, None) => false,
+    }
 }
 
 /// The last instruction before `lastpc` that set `reg` unconditionally (findsetreg).
