@@ -643,6 +643,11 @@ fn load<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) 
     } else {
         None
     };
+    // Numbers are source text too (lua_tolstring), anything else must be a reader function.
+    let chunk = match chunk {
+        Value::Integer(_) | Value::Number(_) => Value::String(check_string(ctx, &stack, 0)?),
+        other => other,
+    };
     match chunk {
         Value::String(s) => {
             let name = match opt_string(ctx, &stack, 1)? {
@@ -669,7 +674,7 @@ fn load<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) 
                 then: Some(Box::new(seq)),
             })
         }
-        _ => Err(type_error(ctx, &stack, 0, "string")),
+        _ => Err(type_error(ctx, &stack, 0, "function")),
     }
 }
 
@@ -742,11 +747,9 @@ impl<'gc> Sequence<'gc> for LoadReader<'gc> {
                 });
             }
             _ => {
-                stack.replace(&[
-                    Value::Nil,
-                    ctx.str_value("reader function must return a string"),
-                ]);
-                return Ok(Action::Return);
+                // Raised with the caller's position, then caught by this same frame (`catch`),
+                // so `load` returns it as nil plus message.
+                return Err(Error::runtime("reader function must return a string"));
             }
         }
         let buf = std::mem::take(&mut self.buf);
