@@ -97,15 +97,7 @@ impl<'gc> Executor<'gc> {
         };
         let bottom = nf.func + 1;
         ts.stack.truncate(bottom);
-        let r = resolve(
-            ctx,
-            Stack {
-                main: ts.main,
-                values: &mut ts.stack,
-                bottom,
-                thread,
-            },
-        );
+        let r = resolve(ctx, ts.window(bottom, thread));
         match r {
             Ok(()) => {
                 if let Some(Frame::Native(nf)) = ts.frames.last_mut() {
@@ -184,15 +176,7 @@ impl<'gc> Executor<'gc> {
                         }
                         Some(mut seq) => {
                             *fuel -= 1;
-                            let r = seq.poll(
-                                ctx,
-                                Stack {
-                                    main: ts.main,
-                                    values: &mut ts.stack,
-                                    bottom,
-                                    thread,
-                                },
-                            );
+                            let r = seq.poll(ctx, ts.window(bottom, thread));
                             if let Some(Frame::Native(nf)) = ts.frames.last_mut() {
                                 nf.seq = Some(seq);
                             }
@@ -498,16 +482,7 @@ impl<'gc> Executor<'gc> {
                 };
                 let mut seq = nf.seq.take().unwrap();
                 nf.ready = false;
-                let r = seq.catch(
-                    ctx,
-                    value,
-                    Stack {
-                        main: ts.main,
-                        values: &mut ts.stack,
-                        bottom,
-                        thread,
-                    },
-                );
+                let r = seq.catch(ctx, value, ts.window(bottom, thread));
                 if let Some(Frame::Native(nf)) = ts.frames.last_mut() {
                     nf.seq = Some(seq);
                 }

@@ -15,7 +15,7 @@
 use gc_arena::Gc;
 
 use crate::bytecode::Insn;
-use crate::callback::{Action, Error, Stack};
+use crate::callback::{Action, Error};
 use crate::closure::{Closure, Proto, UpValue, UpValueState};
 use crate::debug;
 use crate::meta::{self, MetaEvent};
@@ -571,16 +571,7 @@ pub(crate) fn call_value<'gc>(
             }
             Value::Function(Function::Native(nf)) => {
                 ts.stack.truncate(func + 1 + nargs);
-                let r = (nf.func())(
-                    ctx,
-                    nf,
-                    Stack {
-                        main: ts.main,
-                        values: &mut ts.stack,
-                        bottom: func + 1,
-                        thread,
-                    },
-                );
+                let r = (nf.func())(ctx, nf, ts.window(func + 1, thread));
                 match r {
                     Ok(Action::Return) => {
                         let n = ts.stack.len() - (func + 1);
@@ -913,6 +904,29 @@ pub(crate) fn run<'gc>(
                 }
             }};
         }
+        // The `__index` slow path of a read into R[a]: a value, a metamethod call, or an error
+        // naming the indexed variable (`$vi`, evaluated only then).
+        macro_rules! get_slow {
+            ($t:expr, $key:expr, $a:expr, $vi:expr) => {
+                match index(ctx, $t, $key) {
+                    Ok(Slow::Value(v)) => r!($a) = v,
+                    Ok(Slow::Call(f, args)) => {
+                        meta_call!(f, &args, ReturnTo::Register(base + $a as usize))
+                    }
+                    Err(e) => throw!(index_error_msg(e, $vi, "index")),
+                }
+            };
+        }
+        // The `__newindex` slow path of a write.
+        macro_rules! set_slow {
+            ($t:expr, $key:expr, $v:expr, $vi:expr) => {
+                match new_index(ctx, $t, $key, $v) {
+                    Ok(None) => {}
+                    Ok(Some((f, args))) => meta_call!(f, &args, ReturnTo::Discard),
+                    Err(e) => throw!(index_error_msg(e, $vi, "index")),
+                }
+            };
+        }
         macro_rules! op_error {
             ($e:expr, $rb:expr, $rc:expr) => {{
                 match $e {
@@ -1021,16 +1035,7 @@ pub(crate) fn run<'gc>(
                             continue;
                         }
                     }
-                    match index(ctx, t, key) {
-                        Ok(Slow::Value(v)) => r!(a) = v,
-                        Ok(Slow::Call(f, args)) => {
-                            meta_call!(f, &args, ReturnTo::Register(base + a as usize))
-                        }
-                        Err(e) => {
-                            let vi = debug::upvalue_info(&proto.info, b as usize);
-                            throw!(index_error_msg(e, vi, "index"))
-                        }
-                    }
+                    get_slow!(t, key, a, debug::upvalue_info(&proto.info, b as usize));
                 }
                 Insn::GetTable { a, b, c } => {
                     let (t, key) = (r!(b), r!(c));
@@ -1041,13 +1046,7 @@ pub(crate) fn run<'gc>(
                             continue;
                         }
                     }
-                    match index(ctx, t, key) {
-                        Ok(Slow::Value(v)) => r!(a) = v,
-                        Ok(Slow::Call(f, args)) => {
-                            meta_call!(f, &args, ReturnTo::Register(base + a as usize))
-                        }
-                        Err(e) => throw!(index_error_msg(e, varinfo!(b), "index")),
-                    }
+                    get_slow!(t, key, a, varinfo!(b));
                 }
                 Insn::GetI { a, b, c } => {
                     let t = r!(b);
@@ -1058,13 +1057,7 @@ pub(crate) fn run<'gc>(
                             continue;
                         }
                     }
-                    match index(ctx, t, Value::Integer(c as i64)) {
-                        Ok(Slow::Value(v)) => r!(a) = v,
-                        Ok(Slow::Call(f, args)) => {
-                            meta_call!(f, &args, ReturnTo::Register(base + a as usize))
-                        }
-                        Err(e) => throw!(index_error_msg(e, varinfo!(b), "index")),
-                    }
+                    get_slow!(t, Value::Integer(c as i64), a, varinfo!(b));
                 }
                 Insn::GetField { a, b, k: kk } => {
                     let t = r!(b);
@@ -1078,13 +1071,7 @@ pub(crate) fn run<'gc>(
                             continue;
                         }
                     }
-                    match index(ctx, t, key) {
-                        Ok(Slow::Value(v)) => r!(a) = v,
-                        Ok(Slow::Call(f, args)) => {
-                            meta_call!(f, &args, ReturnTo::Register(base + a as usize))
-                        }
-                        Err(e) => throw!(index_error_msg(e, varinfo!(b), "index")),
-                    }
+                    get_slow!(t, key, a, varinfo!(b));
                 }
                 Insn::SetTabUp { a, b, c, k: isk } => {
                     let t = get_upvalue(ts, thread, upvals[a as usize]);
@@ -1096,14 +1083,7 @@ pub(crate) fn run<'gc>(
                         tab.set_str(ctx.mc, s, v);
                         continue;
                     }
-                    match new_index(ctx, t, key, v) {
-                        Ok(None) => {}
-                        Ok(Some((f, args))) => meta_call!(f, &args, ReturnTo::Discard),
-                        Err(e) => {
-                            let vi = debug::upvalue_info(&proto.info, a as usize);
-                            throw!(index_error_msg(e, vi, "index"))
-                        }
-                    }
+                    set_slow!(t, key, v, debug::upvalue_info(&proto.info, a as usize));
                 }
                 Insn::SetTable { a, b, c, k: isk } => {
                     let (t, key) = (r!(a), r!(b));
@@ -1116,11 +1096,7 @@ pub(crate) fn run<'gc>(
                         }
                         continue;
                     }
-                    match new_index(ctx, t, key, v) {
-                        Ok(None) => {}
-                        Ok(Some((f, args))) => meta_call!(f, &args, ReturnTo::Discard),
-                        Err(e) => throw!(index_error_msg(e, varinfo!(a), "index")),
-                    }
+                    set_slow!(t, key, v, varinfo!(a));
                 }
                 Insn::SetI { a, b, c, k: isk } => {
                     let t = r!(a);
@@ -1131,11 +1107,7 @@ pub(crate) fn run<'gc>(
                         tab.set_int(ctx.mc, b as i64, v);
                         continue;
                     }
-                    match new_index(ctx, t, Value::Integer(b as i64), v) {
-                        Ok(None) => {}
-                        Ok(Some((f, args))) => meta_call!(f, &args, ReturnTo::Discard),
-                        Err(e) => throw!(index_error_msg(e, varinfo!(a), "index")),
-                    }
+                    set_slow!(t, Value::Integer(b as i64), v, varinfo!(a));
                 }
                 Insn::SetField { a, b, c, k: isk } => {
                     let t = r!(a);
@@ -1147,11 +1119,7 @@ pub(crate) fn run<'gc>(
                         tab.set_str(ctx.mc, s, v);
                         continue;
                     }
-                    match new_index(ctx, t, key, v) {
-                        Ok(None) => {}
-                        Ok(Some((f, args))) => meta_call!(f, &args, ReturnTo::Discard),
-                        Err(e) => throw!(index_error_msg(e, varinfo!(a), "index")),
-                    }
+                    set_slow!(t, key, v, varinfo!(a));
                 }
                 Insn::NewTable { a, b, c } => {
                     r!(a) = Value::Table(Table::with_capacity(ctx.mc, c as usize, b as usize));
@@ -1169,13 +1137,7 @@ pub(crate) fn run<'gc>(
                             continue;
                         }
                     }
-                    match index(ctx, t, key) {
-                        Ok(Slow::Value(v)) => r!(a) = v,
-                        Ok(Slow::Call(f, args)) => {
-                            meta_call!(f, &args, ReturnTo::Register(base + a as usize))
-                        }
-                        Err(e) => throw!(index_error_msg(e, varinfo!(b), "index")),
-                    }
+                    get_slow!(t, key, a, varinfo!(b));
                 }
                 Insn::AddI { a, b, sc } => {
                     let vb = r!(b);

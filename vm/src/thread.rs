@@ -182,6 +182,20 @@ impl<'gc> ThreadState<'gc> {
         u
     }
 
+    /// The native-function window on this stack starting at `bottom` (`me` is this thread).
+    pub(crate) fn window<'a>(
+        &'a mut self,
+        bottom: usize,
+        me: Thread<'gc>,
+    ) -> crate::callback::Stack<'gc, 'a> {
+        crate::callback::Stack {
+            main: self.main,
+            values: &mut self.stack,
+            bottom,
+            thread: me,
+        }
+    }
+
     /// Closes every open upvalue at or above `level`.
     pub(crate) fn close_upvalues(&mut self, mc: &Mutation<'gc>, level: usize) {
         while let Some(u) = self.open_upvalues.last() {
