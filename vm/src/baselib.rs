@@ -47,6 +47,7 @@ pub fn open(ctx: Ctx<'_>) {
     set("assert", assert);
     set("collectgarbage", collectgarbage);
     set("load", load);
+    set("warn", warn);
 
     let co = Table::new(ctx.mc);
     let cset = |name: &str, f: crate::callback::NativeFn| {
@@ -305,7 +306,7 @@ fn setmetatable<'gc>(
     {
         return Err(Error::runtime("cannot change a protected metatable"));
     }
-    t.set_metatable(ctx.mc, mt);
+    crate::gc::set_metatable(ctx, t, mt);
     stack.ret1(Value::Table(t));
     Ok(Action::Return)
 }
@@ -615,6 +616,19 @@ fn collectgarbage<'gc>(
         }
         other => Err(Error::bad_arg(1, format!("invalid option '{other}'"))),
     }
+}
+
+/// `warn(msg1, ...)`: one warning made of the pieces (all strings, at least one).
+fn warn<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let n = stack.len().max(1);
+    let mut pieces = Vec::with_capacity(n);
+    for i in 0..n {
+        pieces.push(check_string(ctx, &stack, i)?);
+    }
+    for (i, p) in pieces.iter().enumerate() {
+        ctx.warning(p.as_bytes(), i + 1 < n);
+    }
+    Ok(Action::Return)
 }
 
 /// Compiles `source` into a closure whose `_ENV` is `env` (the globals when nil).

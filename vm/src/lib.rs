@@ -10,6 +10,7 @@ pub mod closure;
 pub mod compiler;
 mod debug;
 pub mod exec;
+pub mod gc;
 pub mod interp;
 pub mod lexer;
 pub mod meta;

@@ -5,7 +5,12 @@
 //! arena access goes through `Lua::enter`, and garbage collection only runs between two `enter`
 //! calls (never while Rust code holds `Gc` pointers).
 
+use std::cell::Cell;
+use std::io::Write;
+
 use gc_arena::{Arena, Collect, DynamicRootSet, Gc, Mutation, RefLock, Rootable};
+
+use crate::gc::GcState;
 
 use crate::meta::{EVENT_COUNT, MetaEvent};
 use crate::string::LuaString;
@@ -21,6 +26,19 @@ pub struct State<'gc> {
     type_metas: Gc<'gc, RefLock<[Option<Table<'gc>>; 8]>>,
     event_names: Box<[LuaString<'gc>]>,
     pub roots: DynamicRootSet<'gc>,
+    /// Weak tables and objects awaiting finalization (see `gc.rs`).
+    pub(crate) gc: Gc<'gc, RefLock<GcState<'gc>>>,
+    #[collect(require_static)]
+    warnings: Cell<WarnMode>,
+}
+
+/// The warning system's state (§4.6 `lua_warning`, as `lua.c` configures it).
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum WarnMode {
+    Off,
+    On,
+    /// The previous piece said more pieces follow.
+    Continued,
 }
 
 impl<'gc> State<'gc> {
@@ -34,6 +52,9 @@ impl<'gc> State<'gc> {
                 .map(|e| LuaString::new(mc, e.name().as_bytes()))
                 .collect(),
             roots: DynamicRootSet::new(mc),
+            gc: Gc::new(mc, RefLock::new(GcState::default())),
+            // Like `lua5.4`: warnings start off (`-W` or `warn("@on")` turns them on).
+            warnings: Cell::new(WarnMode::Off),
         }
     }
 
@@ -80,6 +101,36 @@ impl<'gc> Ctx<'gc> {
     pub fn get_global(self, name: &str) -> Value<'gc> {
         self.state.globals.get_str(self.str(name))
     }
+
+    /// Emits a warning piece (`lua_warning`): `tocont` says more pieces follow. A lone piece
+    /// `@on` / `@off` turns warnings on or off; other `@...` control messages are ignored.
+    /// Warnings go to stderr as `Lua warning: ...`, like `lua5.4`.
+    pub fn warning(self, msg: &[u8], tocont: bool) {
+        let cell = &self.state.warnings;
+        let mode = cell.get();
+        if mode != WarnMode::Continued && !tocont && msg.first() == Some(&b'@') {
+            match &msg[1..] {
+                b"on" => cell.set(WarnMode::On),
+                b"off" => cell.set(WarnMode::Off),
+                _ => {}
+            }
+            return;
+        }
+        if mode == WarnMode::Off {
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        if mode == WarnMode::On {
+            let _ = err.write_all(b"Lua warning: ");
+        }
+        let _ = err.write_all(msg);
+        if tocont {
+            cell.set(WarnMode::Continued);
+        } else {
+            let _ = err.write_all(b"\n");
+            cell.set(WarnMode::On);
+        }
+    }
 }
 
 pub type StateRoot = Rootable![State<'_>];
@@ -87,6 +138,8 @@ pub type StateRoot = Rootable![State<'_>];
 /// A Lua state owned by the Rust host.
 pub struct Lua {
     pub(crate) arena: Arena<StateRoot>,
+    /// Set while finalizers run (they do not nest).
+    pub(crate) finalizing: bool,
 }
 
 impl Default for Lua {
@@ -102,7 +155,10 @@ impl Lua {
         // The closure (not `State::new` itself) gives the higher-ranked lifetime the arena needs.
         #[allow(clippy::redundant_closure)]
         let arena = Arena::<StateRoot>::new(|mc| State::new(mc));
-        let lua = Lua { arena };
+        let lua = Lua {
+            arena,
+            finalizing: false,
+        };
         lua.enter(|ctx| {
             ctx.set_global("_G", Value::Table(ctx.globals()));
             ctx.set_global("_VERSION", ctx.str_value("Lua 5.4"));
@@ -113,16 +169,6 @@ impl Lua {
     /// Runs `f` inside the arena.
     pub fn enter<R>(&self, f: impl for<'gc> FnOnce(Ctx<'gc>) -> R) -> R {
         self.arena.mutate(|mc, state| f(Ctx { mc, state }))
-    }
-
-    /// Pays the collector's allocation debt (incremental step).
-    pub fn gc_step(&mut self) {
-        self.arena.collect_debt();
-    }
-
-    /// Runs a full collection cycle.
-    pub fn gc_full(&mut self) {
-        self.arena.finish_cycle();
     }
 
     /// Number of live arena objects (collectgarbage("count") estimates bytes from it).

@@ -21,7 +21,7 @@ pub struct StringData {
 
 #[derive(Copy, Clone, Collect)]
 #[collect(no_drop)]
-pub struct LuaString<'gc>(Gc<'gc, StringData>);
+pub struct LuaString<'gc>(pub(crate) Gc<'gc, StringData>);
 
 /// A fixed seed keeps hashing deterministic within and across runs; iteration order of Lua tables
 /// is unspecified anyway, and determinism makes failures reproducible.

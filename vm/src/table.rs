@@ -28,14 +28,63 @@ pub struct Table<'gc>(pub(crate) Gc<'gc, RefLock<TableState<'gc>>>);
 
 gc_identity!(Table);
 
-#[derive(Collect, Default)]
-#[collect(no_drop)]
+#[derive(Default)]
 pub struct TableState<'gc> {
     pub(crate) array: Vec<Value<'gc>>,
     hash: HashPart<'gc>,
     pub(crate) metatable: Option<Table<'gc>>,
-    #[collect(require_static)]
     pub(crate) absent_meta: Cell<u32>,
+    /// `WEAK_KEYS | WEAK_VALUES` as set by `gc::set_metatable` from `__mode`, plus
+    /// `WEAK_REGISTERED` once the table is in the collector's list of weak tables. Only
+    /// `gc.rs` sets the weak bits, and only together with registering the table: a weak table
+    /// the collector does not know about would keep pointers to freed objects.
+    pub(crate) weak: Cell<u8>,
+}
+
+pub(crate) const WEAK_KEYS: u8 = 1;
+pub(crate) const WEAK_VALUES: u8 = 2;
+pub(crate) const WEAK_REGISTERED: u8 = 4;
+
+/// The key left in a node whose weak key was collected: a NaN can never be looked up or
+/// inserted (`normalize_key` rejects it), and the node must keep a non-nil key so probe chains
+/// through it stay intact until the next rebuild drops it.
+const COLLECTED_KEY: f64 = f64::NAN;
+
+// SAFETY: traces every pointer except those a weak mode makes weak. Weak references are never
+// left dangling: the collector (`gc.rs`) clears every entry whose object is dead from every
+// registered weak table before sweeping, and resurrects ephemeron values whose key lives.
+unsafe impl<'gc> Collect<'gc> for TableState<'gc> {
+    fn trace<T: gc_arena::collect::Trace<'gc>>(&self, cc: &mut T) {
+        cc.trace(&self.metatable);
+        let weak = self.weak.get();
+        let (wk, wv) = (weak & WEAK_KEYS != 0, weak & WEAK_VALUES != 0);
+        if !wk && !wv {
+            for v in &self.array {
+                cc.trace(v);
+            }
+            for n in &self.hash.nodes {
+                cc.trace(&n.key);
+                cc.trace(&n.value);
+            }
+            return;
+        }
+        for v in &self.array {
+            if !(wv && v.weak_object().is_some()) {
+                cc.trace(v);
+            }
+        }
+        for n in &self.hash.nodes {
+            let key_weak = wk && n.key.weak_object().is_some();
+            if !key_weak {
+                cc.trace(&n.key);
+            }
+            // A value under a weak key is an ephemeron: the collector marks it only once the
+            // key is known to live (`gc.rs`).
+            if !(key_weak || (wv && n.value.weak_object().is_some())) {
+                cc.trace(&n.value);
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -459,5 +508,53 @@ impl<'gc> TableState<'gc> {
 
     pub fn array_len(&self) -> usize {
         self.array.len()
+    }
+
+    /// Ephemeron step: the values (any arena object) of entries whose weak key is alive
+    /// (`dead` says it is not) — the collector must mark them.
+    pub(crate) fn ephemeron_values(
+        &self,
+        dead: impl Fn(Gc<'gc, ()>) -> bool,
+        out: &mut Vec<Gc<'gc, ()>>,
+    ) {
+        for n in &self.hash.nodes {
+            if let Some(k) = n.key.weak_object()
+                && !dead(k)
+                && let Some(v) = n.value.any_object()
+                && dead(v)
+            {
+                out.push(v);
+            }
+        }
+    }
+
+    /// Removes the entries whose weak value `dead` reports as about to be freed.
+    pub(crate) fn clear_dead_values(&mut self, dead: impl Fn(Gc<'gc, ()>) -> bool) {
+        self.clear_weak_entries(false, dead)
+    }
+
+    /// Removes the entries whose weak key or weak value `dead` reports as about to be freed.
+    pub(crate) fn clear_dead(&mut self, dead: impl Fn(Gc<'gc, ()>) -> bool) {
+        self.clear_weak_entries(true, dead)
+    }
+
+    fn clear_weak_entries(&mut self, keys: bool, dead: impl Fn(Gc<'gc, ()>) -> bool) {
+        let weak = self.weak.get();
+        let (wk, wv) = (keys && weak & WEAK_KEYS != 0, weak & WEAK_VALUES != 0);
+        if wv {
+            for v in &mut self.array {
+                if v.weak_object().is_some_and(&dead) {
+                    *v = Value::Nil;
+                }
+            }
+        }
+        for n in &mut self.hash.nodes {
+            if wk && n.key.weak_object().is_some_and(&dead) {
+                n.key = Value::Number(COLLECTED_KEY);
+                n.value = Value::Nil;
+            } else if wv && n.value.weak_object().is_some_and(&dead) {
+                n.value = Value::Nil;
+            }
+        }
     }
 }

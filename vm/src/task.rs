@@ -23,7 +23,7 @@ use crate::exec::{Executor, StepResult};
 use crate::state::{Ctx, Lua};
 use crate::value::Value;
 
-type ExecRoot = Rootable![Executor<'_>];
+pub(crate) type ExecRoot = Rootable![Executor<'_>];
 
 /// Default fuel slice: `tune.lua.forced-yield`'s default.
 pub const DEFAULT_SLICE: i64 = 10_000;

@@ -22,6 +22,9 @@ pub struct UserDataState<'gc> {
     user_value: Lock<Value<'gc>>,
     #[collect(require_static)]
     data: Box<dyn Any>,
+    /// Whether the object is in the collector's finalization list (`gc::register_userdata`).
+    #[collect(require_static)]
+    pub(crate) finalizer_registered: std::cell::Cell<bool>,
 }
 
 impl<'gc> UserData<'gc> {
@@ -32,6 +35,7 @@ impl<'gc> UserData<'gc> {
                 metatable: Lock::new(metatable),
                 user_value: Lock::new(Value::Nil),
                 data: Box::new(data),
+                finalizer_registered: std::cell::Cell::new(false),
             },
         ))
     }

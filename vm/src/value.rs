@@ -128,6 +128,30 @@ impl<'gc> Value<'gc> {
         }
     }
 
+    /// The arena object behind a value that weak tables may drop and `__gc` may finalize:
+    /// tables, Lua closures, threads and userdata. Strings and native functions behave as values
+    /// (like PUC-Rio's strings and light C functions) and are never removed from weak tables.
+    #[inline]
+    pub fn weak_object(self) -> Option<gc_arena::Gc<'gc, ()>> {
+        match self {
+            Value::Table(t) => Some(gc_arena::Gc::erase(t.0)),
+            Value::Function(Function::Lua(c)) => Some(gc_arena::Gc::erase(c.0)),
+            Value::Thread(t) => Some(gc_arena::Gc::erase(t.0)),
+            Value::UserData(u) => Some(gc_arena::Gc::erase(u.0)),
+            _ => None,
+        }
+    }
+
+    /// Any arena object behind a value (strings and native functions included).
+    #[inline]
+    pub fn any_object(self) -> Option<gc_arena::Gc<'gc, ()>> {
+        match self {
+            Value::String(s) => Some(gc_arena::Gc::erase(s.0)),
+            Value::Function(Function::Native(n)) => Some(gc_arena::Gc::erase(n.0)),
+            other => other.weak_object(),
+        }
+    }
+
     /// The address shown by `tostring` for reference types, and used to hash them.
     pub fn gc_ptr(self) -> Option<*const ()> {
         match self {

@@ -76,6 +76,29 @@ fn print_version() {
     );
 }
 
+/// Closes the state on every way out of `main`, as `lua.c` calls `lua_close`: pending
+/// finalizers run before the process exits.
+struct ClosingLua(Lua);
+
+impl Drop for ClosingLua {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+impl std::ops::Deref for ClosingLua {
+    type Target = Lua;
+    fn deref(&self) -> &Lua {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ClosingLua {
+    fn deref_mut(&mut self) -> &mut Lua {
+        &mut self.0
+    }
+}
+
 fn main() -> ExitCode {
     let argv: Vec<Vec<u8>> = std::env::args_os()
         .map(|a| {
@@ -83,7 +106,7 @@ fn main() -> ExitCode {
             a.into_vec()
         })
         .collect();
-    let mut lua = Lua::new();
+    let mut lua = ClosingLua(Lua::new());
     lua.enter(halo_stdlib::open_all);
 
     // Collect options (lua.c's collectargs).
@@ -108,7 +131,7 @@ fn main() -> ExitCode {
                 break;
             }
             b"-E" => has_ee = true,
-            b"-W" => {}
+            b"-W" => lua.enter(|ctx| ctx.warning(b"@on", false)),
             b"-i" => {
                 has_i = true;
                 has_v = true;
