@@ -588,10 +588,7 @@ fn collectgarbage<'gc>(
             Ok(Action::CollectGarbage)
         }
         "count" => {
-            // Arena metrics count objects; report an estimate in KB like PUC-Rio's float.
-            stack.ret1(Value::Number(
-                ctx.mc.metrics().total_gc_count() as f64 * 64.0 / 1024.0,
-            ));
+            stack.ret1(Value::Number(crate::memory::current_used() as f64 / 1024.0));
             Ok(Action::Return)
         }
         "isrunning" => {

@@ -64,6 +64,8 @@ gc_identity!(Closure);
 pub struct ClosureState<'gc> {
     pub proto: Gc<'gc, Proto<'gc>>,
     pub upvalues: Box<[UpValue<'gc>]>,
+    #[collect(require_static)]
+    _charge: crate::memory::Charge,
 }
 
 impl<'gc> Closure<'gc> {
@@ -72,7 +74,18 @@ impl<'gc> Closure<'gc> {
         proto: Gc<'gc, Proto<'gc>>,
         upvalues: Box<[UpValue<'gc>]>,
     ) -> Self {
-        Closure(Gc::new(mc, ClosureState { proto, upvalues }))
+        // Each upvalue is counted with the closure (most are created for one closure).
+        let charge = crate::memory::Charge::new(
+            16 + std::mem::size_of::<ClosureState<'static>>() + upvalues.len() * 48,
+        );
+        Closure(Gc::new(
+            mc,
+            ClosureState {
+                proto,
+                upvalues,
+                _charge: charge,
+            },
+        ))
     }
 
     /// A main chunk: its only upvalue, `_ENV`, set to `env`.

@@ -117,6 +117,15 @@ impl<'gc> Executor<'gc> {
         }
     }
 
+    /// Raises `value` as an error in the running code where it stands between two steps (the
+    /// host's "not enough memory"): `pcall` can catch it like any error.
+    pub fn raise(self, ctx: Ctx<'gc>, value: Value<'gc>) {
+        let mut es = self.0.borrow_mut(ctx.mc);
+        if es.outcome.is_none() {
+            let _ = self.handle_error(ctx, &mut es, Error::Value(value));
+        }
+    }
+
     /// Runs until finished, failed, out of fuel, or waiting for the host.
     pub fn step(self, ctx: Ctx<'gc>, fuel: &mut i64) -> StepResult {
         let mut es = self.0.borrow_mut(ctx.mc);

@@ -218,6 +218,7 @@ impl Lua {
     /// Pays the collector's allocation debt (an incremental step), then runs any finalizers
     /// that became due.
     pub fn gc_step(&mut self) {
+        let scope = self.memory_scope();
         match self.arena.collection_phase() {
             CollectionPhase::Sweeping => self.arena.cycle_debt(),
             _ => {
@@ -226,18 +227,21 @@ impl Lua {
                 }
             }
         }
+        drop(scope);
         self.run_finalizers();
     }
 
     /// A full collection cycle (`collectgarbage()`): every unreachable object is collected or
     /// finalized, then the due finalizers run.
     pub fn gc_full(&mut self) {
+        let scope = self.memory_scope();
         // Objects marked by a cycle already in progress could survive it: finish that cycle,
         // then run a complete one.
         if self.arena.collection_phase() != CollectionPhase::Sleeping {
             self.finish_cycle();
         }
         self.finish_cycle();
+        drop(scope);
         self.run_finalizers();
     }
 

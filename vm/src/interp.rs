@@ -642,7 +642,7 @@ fn push_lua_frame<'gc>(
             return Err(Error::Runtime("stack overflow".into()));
         }
         if ts.stack.len() < need {
-            ts.stack.resize(need, Value::Nil);
+            grow_stack(ts, need);
         }
         for i in 0..nparams {
             ts.stack[base + i] = if i < nargs {
@@ -660,7 +660,7 @@ fn push_lua_frame<'gc>(
             return Err(Error::Runtime("stack overflow".into()));
         }
         if ts.stack.len() < need {
-            ts.stack.resize(need, Value::Nil);
+            grow_stack(ts, need);
         }
         for i in nargs..nparams {
             ts.stack[base + i] = Value::Nil;
@@ -748,6 +748,16 @@ pub(crate) fn post_call<'gc>(
             }
             restore_frame_stack(ts);
         }
+    }
+}
+
+/// Grows a thread's stack for a new frame, keeping its memory account current.
+#[cold]
+fn grow_stack(ts: &mut ThreadState<'_>, need: usize) {
+    let cap = ts.stack.capacity();
+    ts.stack.resize(need, Value::Nil);
+    if ts.stack.capacity() != cap {
+        ts.sync_charge();
     }
 }
 
@@ -1350,7 +1360,19 @@ pub(crate) fn run<'gc>(
                             while m < n && is_strnum(ts.stack[top - m - 1]) {
                                 m += 1;
                             }
-                            let mut buf: Vec<u8> = Vec::new();
+                            // Numbers format to at most 44 bytes (`%.14g`, integers).
+                            let size: usize = ts.stack[top - m..top]
+                                .iter()
+                                .map(|v| match v {
+                                    Value::String(s) => s.as_bytes().len(),
+                                    _ => 44,
+                                })
+                                .sum();
+                            if let Err(e) = ctx.reserve_memory(size) {
+                                save_pc!();
+                                return Err(e);
+                            }
+                            let mut buf: Vec<u8> = Vec::with_capacity(size);
                             for i in top - m..top {
                                 match ts.stack[i] {
                                     Value::String(s) => buf.extend_from_slice(s.as_bytes()),

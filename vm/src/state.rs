@@ -11,6 +11,7 @@ use std::io::Write;
 use gc_arena::{Arena, Collect, DynamicRootSet, Gc, Mutation, RefLock, Rootable};
 
 use crate::gc::GcState;
+use crate::memory::{self, MemoryAccount};
 
 use crate::meta::{EVENT_COUNT, MetaEvent};
 use crate::string::LuaString;
@@ -102,6 +103,19 @@ impl<'gc> Ctx<'gc> {
         self.state.globals.get_str(self.str(name))
     }
 
+    /// Checks that `n` more bytes fit under the state's memory limit, before a big allocation
+    /// (a concatenation, `string.rep`...): "not enough memory" otherwise.
+    #[inline]
+    pub fn reserve_memory(self, n: usize) -> Result<(), crate::callback::Error<'gc>> {
+        if memory::fits(n) {
+            Ok(())
+        } else {
+            Err(crate::callback::Error::Value(
+                self.str_value(memory::MEMORY_ERROR),
+            ))
+        }
+    }
+
     /// Emits a warning piece (`lua_warning`): `tocont` says more pieces follow. A lone piece
     /// `@on` / `@off` turns warnings on or off; other `@...` control messages are ignored.
     /// Warnings go to stderr as `Lua warning: ...`, like `lua5.4`.
@@ -137,9 +151,21 @@ pub type StateRoot = Rootable![State<'_>];
 
 /// A Lua state owned by the Rust host.
 pub struct Lua {
-    pub(crate) arena: Arena<StateRoot>,
+    /// Dropped by hand in `Drop`, outside any memory scope.
+    pub(crate) arena: std::mem::ManuallyDrop<Arena<StateRoot>>,
+    /// Boxed so its address, installed in the thread-local scope, is stable.
+    account: Box<MemoryAccount>,
     /// Set while finalizers run (they do not nest).
     pub(crate) finalizing: bool,
+}
+
+impl Drop for Lua {
+    fn drop(&mut self) {
+        // Dropping the whole arena needs no accounting: make sure it charges no other state.
+        let _scope = unsafe { memory::Scope::enter(std::ptr::null()) };
+        // SAFETY: the arena is never used again.
+        unsafe { std::mem::ManuallyDrop::drop(&mut self.arena) };
+    }
 }
 
 impl Default for Lua {
@@ -156,7 +182,8 @@ impl Lua {
         #[allow(clippy::redundant_closure)]
         let arena = Arena::<StateRoot>::new(|mc| State::new(mc));
         let lua = Lua {
-            arena,
+            arena: std::mem::ManuallyDrop::new(arena),
+            account: Box::default(),
             finalizing: false,
         };
         lua.enter(|ctx| {
@@ -168,7 +195,35 @@ impl Lua {
 
     /// Runs `f` inside the arena.
     pub fn enter<R>(&self, f: impl for<'gc> FnOnce(Ctx<'gc>) -> R) -> R {
+        let _scope = self.memory_scope();
         self.arena.mutate(|mc, state| f(Ctx { mc, state }))
+    }
+
+    /// Charges this state for what is allocated and freed until the guard drops.
+    pub(crate) fn memory_scope(&self) -> memory::Scope {
+        // SAFETY: the account lives as long as `self`, which outlives the borrow-bound guard's
+        // uses (every caller drops it before returning).
+        unsafe { memory::Scope::enter(&*self.account) }
+    }
+
+    /// Bytes the state's objects use (an accounting of tables, strings, closures, threads and
+    /// userdata, close to what PUC-Rio's allocator would see).
+    pub fn memory_used(&self) -> usize {
+        self.account.used()
+    }
+
+    /// Sets or removes the memory limit (bytes). Over it, code gets "not enough memory".
+    pub fn set_memory_limit(&self, limit: Option<usize>) {
+        self.account.set_limit(limit);
+    }
+
+    pub fn memory_limit(&self) -> Option<usize> {
+        self.account.limit()
+    }
+
+    /// Whether the state uses more memory than its limit allows.
+    pub fn over_memory_limit(&self) -> bool {
+        self.account.over_limit()
     }
 
     /// Number of live arena objects (collectgarbage("count") estimates bytes from it).

@@ -23,6 +23,15 @@ pub struct StringData {
 #[collect(no_drop)]
 pub struct LuaString<'gc>(pub(crate) Gc<'gc, StringData>);
 
+/// What a string costs beyond its bytes: the arena header and `StringData`.
+const STRING_OVERHEAD: usize = 16 + std::mem::size_of::<StringData>();
+
+impl Drop for StringData {
+    fn drop(&mut self) {
+        crate::memory::uncharge(self.bytes.len() + STRING_OVERHEAD);
+    }
+}
+
 /// A fixed seed keeps hashing deterministic within and across runs; iteration order of Lua tables
 /// is unspecified anyway, and determinism makes failures reproducible.
 const HASH_STATE: foldhash::fast::FixedState =
@@ -43,6 +52,7 @@ impl<'gc> LuaString<'gc> {
     }
 
     pub fn from_box(mc: &Mutation<'gc>, bytes: Box<[u8]>) -> Self {
+        crate::memory::charge(bytes.len() + STRING_OVERHEAD);
         LuaString(Gc::new(
             mc,
             StringData {

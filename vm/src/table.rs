@@ -19,6 +19,7 @@ use std::cell::RefMut;
 
 use gc_arena::{Collect, Gc, Mutation, RefLock};
 
+use crate::memory::Charge;
 use crate::string::LuaString;
 use crate::value::{Value, gc_identity};
 
@@ -39,6 +40,8 @@ pub struct TableState<'gc> {
     /// `gc.rs` sets the weak bits, and only together with registering the table: a weak table
     /// the collector does not know about would keep pointers to freed objects.
     pub(crate) weak: Cell<u8>,
+    /// This table's bytes in the state's memory account (`memory.rs`).
+    charge: Charge,
 }
 
 pub(crate) const WEAK_KEYS: u8 = 1;
@@ -260,7 +263,9 @@ impl<'gc> HashPart<'gc> {
 
 impl<'gc> Table<'gc> {
     pub fn new(mc: &Mutation<'gc>) -> Self {
-        Table(Gc::new(mc, RefLock::new(TableState::default())))
+        let st = TableState::default();
+        st.sync_charge();
+        Table(Gc::new(mc, RefLock::new(st)))
     }
 
     /// A table presized like `NEWTABLE` does: `narray` array slots (nil) and room for `nhash` keys.
@@ -270,6 +275,7 @@ impl<'gc> Table<'gc> {
             ..Default::default()
         };
         st.hash.reserve(nhash);
+        st.sync_charge();
         Table(Gc::new(mc, RefLock::new(st)))
     }
 
@@ -339,6 +345,15 @@ impl<'gc> Table<'gc> {
 }
 
 impl<'gc> TableState<'gc> {
+    /// Brings the memory account up to date with the parts' capacities (after growth).
+    fn sync_charge(&self) {
+        const BASE: usize = 16 + std::mem::size_of::<TableState<'static>>();
+        self.charge.set(
+            BASE + self.array.capacity() * std::mem::size_of::<Value<'static>>()
+                + self.hash.nodes.capacity() * std::mem::size_of::<Node<'static>>(),
+        );
+    }
+
     #[inline]
     pub fn get(&self, key: Value<'gc>) -> Value<'gc> {
         match key {
@@ -373,7 +388,9 @@ impl<'gc> TableState<'gc> {
         match normalize_key(key)? {
             Value::Integer(i) => self.set_int(i, value),
             k => {
-                self.hash.set(k, value);
+                if self.hash.set(k, value) {
+                    self.sync_charge();
+                }
                 // Metamethod names are string keys; a write may add one (even by reviving a dead
                 // key), so the absence cache cannot be trusted any more.
                 self.absent_meta.set(0);
@@ -384,7 +401,9 @@ impl<'gc> TableState<'gc> {
 
     #[inline]
     pub fn set_str(&mut self, key: LuaString<'gc>, value: Value<'gc>) {
-        self.hash.set(Value::String(key), value);
+        if self.hash.set(Value::String(key), value) {
+            self.sync_charge();
+        }
         self.absent_meta.set(0);
     }
 
@@ -394,10 +413,14 @@ impl<'gc> TableState<'gc> {
         if idx < len {
             self.array[idx as usize] = value;
         } else if idx == len && !value.is_nil() && self.hash.find(Value::Integer(i)).is_none() {
+            let cap = self.array.capacity();
             self.array.push(value);
             self.migrate_from_hash();
-        } else {
-            self.hash.set(Value::Integer(i), value);
+            if self.array.capacity() != cap {
+                self.sync_charge();
+            }
+        } else if self.hash.set(Value::Integer(i), value) {
+            self.sync_charge();
         }
     }
 
@@ -425,6 +448,7 @@ impl<'gc> TableState<'gc> {
     pub fn ensure_array(&mut self, n: usize) {
         if self.array.len() < n {
             self.array.resize(n, Value::Nil);
+            self.sync_charge();
         }
     }
 

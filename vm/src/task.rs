@@ -15,6 +15,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Wake, Waker};
+use std::time::Instant;
 
 use gc_arena::{DynamicRoot, Rootable};
 
@@ -35,6 +36,29 @@ pub struct RunError {
     pub message: String,
     /// `stack traceback:` and its lines.
     pub traceback: String,
+    pub kind: ErrorKind,
+}
+
+/// Why an invocation ended in error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// An error raised by the code (including "not enough memory") that nothing caught, or a
+    /// function that could not be set up.
+    Lua,
+    /// The task's instruction budget ran out (not catchable by the script).
+    InstructionLimit,
+    /// The task's wall-clock deadline passed (not catchable by the script).
+    Deadline,
+}
+
+impl RunError {
+    pub(crate) fn new(message: impl Into<String>, kind: ErrorKind) -> Self {
+        RunError {
+            message: message.into(),
+            traceback: String::new(),
+            kind,
+        }
+    }
 }
 
 impl std::fmt::Display for RunError {
@@ -86,7 +110,8 @@ pub fn error_message<'gc>(ctx: Ctx<'gc>, v: Value<'gc>) -> String {
 }
 
 enum Step {
-    Fuel,
+    /// Out of fuel, with the instructions the slice ran.
+    Fuel(i64),
     Await(AsyncOp),
     Collect,
     Done(Result<Vec<StaticValue>, RunError>),
@@ -95,9 +120,9 @@ enum Step {
 fn step(lua: &Lua, root: &DynamicRoot<ExecRoot>, fuel: i64) -> Step {
     lua.enter(|ctx| {
         let ex = *ctx.state.roots.fetch(root);
-        let mut fuel = fuel;
-        match ex.step(ctx, &mut fuel) {
-            StepResult::Fuel => Step::Fuel,
+        let mut left = fuel;
+        match ex.step(ctx, &mut left) {
+            StepResult::Fuel => Step::Fuel(fuel - left),
             StepResult::Await(op) => Step::Await(op),
             StepResult::CollectGarbage => Step::Collect,
             StepResult::Finished | StepResult::Failed => match ex.take_result(ctx) {
@@ -107,14 +132,30 @@ fn step(lua: &Lua, root: &DynamicRoot<ExecRoot>, fuel: i64) -> Step {
                 Some(Err(f)) => Step::Done(Err(RunError {
                     message: error_message(ctx, f.value),
                     traceback: f.traceback,
+                    kind: ErrorKind::Lua,
                 })),
-                None => Step::Done(Err(RunError {
-                    message: "invocation already finished".into(),
-                    traceback: String::new(),
-                })),
+                None => Step::Done(Err(RunError::new(
+                    "invocation already finished",
+                    ErrorKind::Lua,
+                ))),
             },
         }
     })
+}
+
+/// After a slice: a state over its memory limit gets a full collection, and if that does not
+/// bring it back under, the running code gets "not enough memory" (catchable, like PUC-Rio's).
+fn enforce_memory_limit(lua: &mut Lua, root: &DynamicRoot<ExecRoot>) {
+    if !lua.over_memory_limit() {
+        return;
+    }
+    lua.gc_full();
+    if lua.over_memory_limit() {
+        lua.enter(|ctx| {
+            let ex = *ctx.state.roots.fetch(root);
+            ex.raise(ctx, ctx.str_value(crate::memory::MEMORY_ERROR));
+        });
+    }
 }
 
 fn resolve(lua: &Lua, root: &DynamicRoot<ExecRoot>, out: crate::callback::AsyncResolve) {
@@ -140,10 +181,7 @@ impl Lua {
         F: for<'gc> FnOnce(Ctx<'gc>) -> Result<(Value<'gc>, Vec<Value<'gc>>), String>,
     {
         self.enter(|ctx| {
-            let (f, args) = setup(ctx).map_err(|m| RunError {
-                message: m,
-                traceback: String::new(),
-            })?;
+            let (f, args) = setup(ctx).map_err(|m| RunError::new(m, ErrorKind::Lua))?;
             let ex = Executor::new(ctx, f, &args);
             Ok(ctx
                 .state
@@ -160,8 +198,14 @@ impl Lua {
         let root = self.stash_executor(setup)?;
         loop {
             match step(self, &root, DEFAULT_SLICE * 10) {
-                Step::Fuel => self.gc_step(),
-                Step::Collect => self.gc_full(),
+                Step::Fuel(_) => {
+                    self.gc_step();
+                    enforce_memory_limit(self, &root);
+                }
+                Step::Collect => {
+                    self.gc_full();
+                    enforce_memory_limit(self, &root);
+                }
                 Step::Done(r) => return r,
                 Step::Await(mut op) => {
                     let waker =
@@ -186,6 +230,11 @@ pub struct LuaTask {
     root: Option<DynamicRoot<ExecRoot>>,
     pending: Option<AsyncOp>,
     slice: i64,
+    /// Instructions run so far, and the budget (`with_instruction_limit`).
+    spent: u64,
+    instruction_limit: Option<u64>,
+    /// `with_deadline`: the instant and a timer that wakes the task when it passes.
+    deadline: Option<(Instant, Pin<Box<tokio::time::Sleep>>)>,
 }
 
 impl LuaTask {
@@ -200,7 +249,36 @@ impl LuaTask {
             root: Some(root),
             pending: None,
             slice: DEFAULT_SLICE,
+            spent: 0,
+            instruction_limit: None,
+            deadline: None,
         })
+    }
+
+    /// Stops the invocation (with `ErrorKind::InstructionLimit`) once it has run `n`
+    /// instructions in all. Checked at every slice, so it may run up to one slice more.
+    pub fn with_instruction_limit(mut self, n: u64) -> Self {
+        self.instruction_limit = Some(n);
+        self
+    }
+
+    /// Stops the invocation (with `ErrorKind::Deadline`) when `deadline` passes, even while it
+    /// awaits (needs a tokio runtime with the time driver). Checked at every slice too.
+    pub fn with_deadline(mut self, deadline: Instant) -> Self {
+        let sleep = Box::pin(tokio::time::sleep_until(deadline.into()));
+        self.deadline = Some((deadline, sleep));
+        self
+    }
+
+    /// Ends the task with a limit error; its executor becomes garbage.
+    fn stop(&mut self, kind: ErrorKind) -> Poll<Result<Vec<StaticValue>, RunError>> {
+        self.root = None;
+        self.pending = None;
+        let message = match kind {
+            ErrorKind::InstructionLimit => "instruction limit exceeded",
+            _ => "execution deadline exceeded",
+        };
+        Poll::Ready(Err(RunError::new(message, kind)))
     }
 
     /// Sets the fuel slice (instructions between two returns to the scheduler).
@@ -215,15 +293,22 @@ impl Future for LuaTask {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let Some(root) = this.root.as_ref() else {
-            return Poll::Ready(Err(RunError {
-                message: "task polled after completion".into(),
-                traceback: String::new(),
-            }));
-        };
+        if this.root.is_none() {
+            return Poll::Ready(Err(RunError::new(
+                "task polled after completion",
+                ErrorKind::Lua,
+            )));
+        }
+        if let Some((_, sleep)) = this.deadline.as_mut()
+            && sleep.as_mut().poll(cx).is_ready()
+        {
+            return this.stop(ErrorKind::Deadline);
+        }
+        let root = this.root.as_ref().unwrap();
         loop {
             if let Some(op) = this.pending.as_mut() {
                 match op.as_mut().poll(cx) {
+                    // The deadline's timer, polled above, also holds this waker.
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(out) => {
                         this.pending = None;
@@ -233,13 +318,32 @@ impl Future for LuaTask {
             }
             let r = step(&this.lua.borrow(), root, this.slice);
             match r {
-                Step::Fuel => {
-                    this.lua.borrow_mut().gc_step();
+                Step::Fuel(ran) => {
+                    this.spent += ran as u64;
+                    {
+                        let mut lua = this.lua.borrow_mut();
+                        lua.gc_step();
+                        enforce_memory_limit(&mut lua, root);
+                    }
+                    if this.instruction_limit.is_some_and(|n| this.spent > n) {
+                        return this.stop(ErrorKind::InstructionLimit);
+                    }
+                    if this
+                        .deadline
+                        .as_ref()
+                        .is_some_and(|(d, _)| Instant::now() >= *d)
+                    {
+                        return this.stop(ErrorKind::Deadline);
+                    }
                     cx.waker().wake_by_ref();
                     return Poll::Pending;
                 }
                 Step::Await(op) => this.pending = Some(op),
-                Step::Collect => this.lua.borrow_mut().gc_full(),
+                Step::Collect => {
+                    let mut lua = this.lua.borrow_mut();
+                    lua.gc_full();
+                    enforce_memory_limit(&mut lua, root);
+                }
                 Step::Done(r) => {
                     this.root = None;
                     this.lua.borrow_mut().gc_step();

@@ -110,6 +110,22 @@ pub struct ThreadState<'gc> {
     /// Values of to-be-closed variables still pending when the coroutine died (innermost last):
     /// `coroutine.close` closes them.
     pub(crate) to_close: Vec<Value<'gc>>,
+    /// The thread's bytes (mostly its stack) in the state's memory account.
+    #[collect(require_static)]
+    charge: crate::memory::Charge,
+}
+
+const THREAD_BASE: usize = 16 + std::mem::size_of::<ThreadState<'static>>();
+
+impl<'gc> ThreadState<'gc> {
+    /// Updates the memory account after the stack or frame list grew.
+    pub(crate) fn sync_charge(&self) {
+        self.charge.set(
+            THREAD_BASE
+                + self.stack.capacity() * std::mem::size_of::<Value<'static>>()
+                + self.frames.capacity() * std::mem::size_of::<Frame<'static>>(),
+        );
+    }
 }
 
 impl<'gc> Thread<'gc> {
@@ -126,6 +142,7 @@ impl<'gc> Thread<'gc> {
                 main: false,
                 error: None,
                 to_close: Vec::new(),
+                charge: crate::memory::Charge::new(THREAD_BASE),
             }),
         ))
     }

@@ -25,6 +25,8 @@ pub struct UserDataState<'gc> {
     /// Whether the object is in the collector's finalization list (`gc::register_userdata`).
     #[collect(require_static)]
     pub(crate) finalizer_registered: std::cell::Cell<bool>,
+    #[collect(require_static)]
+    _charge: crate::memory::Charge,
 }
 
 impl<'gc> UserData<'gc> {
@@ -36,6 +38,9 @@ impl<'gc> UserData<'gc> {
                 user_value: Lock::new(Value::Nil),
                 data: Box::new(data),
                 finalizer_registered: std::cell::Cell::new(false),
+                _charge: crate::memory::Charge::new(
+                    16 + std::mem::size_of::<UserDataState<'static>>() + std::mem::size_of::<T>(),
+                ),
             },
         ))
     }
