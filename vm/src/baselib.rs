@@ -460,19 +460,13 @@ fn select<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>
 #[derive(Collect)]
 #[collect(no_drop)]
 struct PcallSeq<'gc> {
+    /// xpcall's message handler: the executor calls it at the error point (`exec.rs`).
     handler: Option<Value<'gc>>,
-    handling: bool,
 }
 
 impl<'gc> Sequence<'gc> for PcallSeq<'gc> {
     fn poll(&mut self, _ctx: Ctx<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
-        if self.handling {
-            // The message handler returned: its first result is the error value.
-            let v = stack.get(0);
-            stack.replace(&[Value::Boolean(false), v]);
-        } else {
-            stack.insert(0, Value::Boolean(true));
-        }
+        stack.insert(0, Value::Boolean(true));
         Ok(Action::Return)
     }
 
@@ -490,27 +484,9 @@ impl<'gc> Sequence<'gc> for PcallSeq<'gc> {
         err: Value<'gc>,
         mut stack: Stack<'gc, '_>,
     ) -> NResult<'gc> {
-        match self.handler {
-            Some(h) if !self.handling => {
-                // xpcall: run the handler on the error, then return false and its result.
-                // (The handler runs after unwinding; a traceback it takes starts at xpcall.)
-                self.handling = true;
-                stack.replace(&[err]);
-                Ok(Action::Call {
-                    func: h,
-                    then: None,
-                })
-            }
-            Some(_) => {
-                // An error inside the handler itself.
-                stack.replace(&[Value::Boolean(false), err]);
-                Ok(Action::Return)
-            }
-            None => {
-                stack.replace(&[Value::Boolean(false), err]);
-                Ok(Action::Return)
-            }
-        }
+        // With a handler, `err` is already what the handler returned.
+        stack.replace(&[Value::Boolean(false), err]);
+        Ok(Action::Return)
     }
 }
 
@@ -519,10 +495,7 @@ fn pcall<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>)
     stack.remove(0);
     Ok(Action::Call {
         func: f,
-        then: Some(Box::new(PcallSeq {
-            handler: None,
-            handling: false,
-        })),
+        then: Some(Box::new(PcallSeq { handler: None })),
     })
 }
 
@@ -535,7 +508,6 @@ fn xpcall<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>
         func: f,
         then: Some(Box::new(PcallSeq {
             handler: Some(Value::Function(h)),
-            handling: false,
         })),
     })
 }

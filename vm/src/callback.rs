@@ -67,6 +67,18 @@ pub trait Sequence<'gc>: DynCollect<'gc> {
         None
     }
 
+    /// Whether this is an executor-internal frame, not shown in tracebacks or counted as a level.
+    #[doc(hidden)]
+    fn is_internal(&self) -> bool {
+        false
+    }
+
+    /// Whether this frame waits for a message handler's result (see `exec.rs`).
+    #[doc(hidden)]
+    fn is_handler_result(&self) -> bool {
+        false
+    }
+
     /// Called, when `catches()`, with the error value in an emptied stack.
     fn catch(
         &mut self,

@@ -8,7 +8,9 @@
 use crate::bytecode::{Constant, FunctionProto, Insn};
 use crate::closure::UpValue;
 use crate::parser::chunk_id;
+use crate::state::Ctx;
 use crate::thread::{Frame, LuaFrame, ThreadState};
+use crate::value::{Function, Value};
 
 pub fn short_src(p: &FunctionProto) -> String {
     chunk_id(&p.source)
@@ -176,11 +178,11 @@ pub(crate) fn upvalue_info(p: &FunctionProto, i: usize) -> String {
 
 /// How the function running in frame `idx` was called, from its caller's instruction
 /// (funcnamefromcall): `("global", "f")`, `("method", "m")`, `("metamethod", "index")`...
-pub(crate) fn call_name(ts: &ThreadState<'_>, idx: usize) -> Option<(&'static str, String)> {
+pub(crate) fn call_name(frames: &[Frame<'_>], idx: usize) -> Option<(&'static str, String)> {
     if idx == 0 {
         return None;
     }
-    let Frame::Lua(caller) = ts.frames.get(idx - 1)? else {
+    let Frame::Lua(caller) = frames.get(idx - 1)? else {
         return None;
     };
     let p = &caller.closure.proto().info;
@@ -223,18 +225,99 @@ pub(crate) fn call_name(ts: &ThreadState<'_>, idx: usize) -> Option<(&'static st
     }
 }
 
-/// PUC-Rio's traceback of a thread's frames, innermost first (`luaL_traceback`), after `msg`.
-pub(crate) fn traceback(ts: &ThreadState<'_>, msg: Option<&str>, skip_top: usize) -> String {
+/// PUC-Rio's traceback of a thread's frames, innermost first (`luaL_traceback`), after `msg`,
+/// leaving out the `skip_top` innermost levels.
+pub(crate) fn traceback<'gc>(
+    ctx: Ctx<'gc>,
+    ts: &ThreadState<'gc>,
+    msg: Option<&str>,
+    skip_top: usize,
+) -> String {
+    traceback_levels(ctx, &ts.frames, &ts.stack, None, ts.main, msg, skip_top)
+}
+
+/// One level of a thread's stack as `debug` and tracebacks count them.
+#[derive(Copy, Clone)]
+pub(crate) enum Level<'gc> {
+    /// A frame of the thread, by index.
+    Frame(usize),
+    /// The native function running right now (called inline: it has no frame), with its value.
+    Running(Value<'gc>),
+    /// The host's entry point below an invocation's own thread (`lua.c`'s `[C]: in ?`).
+    Entry,
+}
+
+/// The levels of a thread, innermost first: the running native (if any), the frames that are
+/// not executor bookkeeping, and the host entry for an invocation's own thread.
+pub(crate) fn levels<'gc>(
+    frames: &[Frame<'gc>],
+    running: Option<Value<'gc>>,
+    main: bool,
+) -> Vec<Level<'gc>> {
+    let mut out: Vec<Level<'gc>> = running.map(Level::Running).into_iter().collect();
+    out.extend(
+        (0..frames.len())
+            .rev()
+            .filter(|&i| !is_internal(&frames[i]))
+            .map(Level::Frame),
+    );
+    if main {
+        out.push(Level::Entry);
+    }
+    out
+}
+
+/// The function a level runs.
+pub(crate) fn level_function<'gc>(
+    frames: &[Frame<'gc>],
+    stack: &[Value<'gc>],
+    level: Level<'gc>,
+) -> Option<Value<'gc>> {
+    match level {
+        Level::Frame(i) => match &frames[i] {
+            Frame::Lua(f) => Some(Value::Function(Function::Lua(f.closure))),
+            Frame::Native(nf) => stack.get(nf.func).copied(),
+        },
+        Level::Running(f) => Some(f),
+        Level::Entry => None,
+    }
+}
+
+/// How a level's function was called (`namewhat`, `name`), from its caller's code.
+pub(crate) fn level_call_name(
+    frames: &[Frame<'_>],
+    level: Level<'_>,
+) -> Option<(&'static str, String)> {
+    match level {
+        Level::Frame(i) => call_name(frames, i),
+        // Called inline by the frame on top.
+        Level::Running(_) => call_name(frames, frames.len()),
+        Level::Entry => None,
+    }
+}
+
+/// `luaL_traceback` over `levels(...)`, skipping the `skip` innermost.
+pub(crate) fn traceback_levels<'gc>(
+    ctx: Ctx<'gc>,
+    frames: &[Frame<'gc>],
+    stack: &[Value<'gc>],
+    running: Option<Value<'gc>>,
+    main: bool,
+    msg: Option<&str>,
+    skip: usize,
+) -> String {
     let mut out = String::new();
     if let Some(m) = msg {
         out.push_str(m);
         out.push('\n');
     }
     out.push_str("stack traceback:");
-    let n = ts.frames.len().saturating_sub(skip_top);
-    let levels: Vec<usize> = (0..n).rev().collect();
+    let levels: Vec<Level<'gc>> = levels(frames, running, main)
+        .into_iter()
+        .skip(skip)
+        .collect();
     let total = levels.len();
-    for (shown, &i) in levels.iter().enumerate() {
+    for (shown, &level) in levels.iter().enumerate() {
         // Like PUC-Rio, keep the first 10 and the last 11 levels of a deep stack.
         if total > 22 && shown == 10 {
             out.push_str(&format!("\n\t...\t(skipping {} levels)", total - 21));
@@ -243,35 +326,45 @@ pub(crate) fn traceback(ts: &ThreadState<'_>, msg: Option<&str>, skip_top: usize
             continue;
         }
         out.push_str("\n\t");
-        match &ts.frames[i] {
-            Frame::Lua(f) => {
+        let lua = match level {
+            Level::Frame(i) => match &frames[i] {
+                Frame::Lua(f) => Some(f),
+                _ => None,
+            },
+            _ => None,
+        };
+        match lua {
+            Some(f) => {
                 let info = &f.closure.proto().info;
                 out.push_str(&format!("{}:{}: in ", short_src(info), current_line(f)));
-                if info.line_defined == 0 {
-                    out.push_str("main chunk");
-                } else {
-                    match call_name(ts, i) {
-                        Some(("global", n)) => out.push_str(&format!("function '{n}'")),
-                        Some(("method", n)) => out.push_str(&format!("method '{n}'")),
-                        Some((kind, n)) if kind != "for iterator" && kind != "metamethod" => {
-                            out.push_str(&format!("{kind} '{n}'"))
-                        }
-                        Some((kind, n)) => out.push_str(&format!("{kind} '{n}'")),
-                        None => out.push_str(&format!(
-                            "function <{}:{}>",
-                            short_src(info),
-                            info.line_defined
-                        )),
-                    }
-                }
             }
-            Frame::Native(_) => match call_name(ts, i) {
-                Some(("global", n)) => out.push_str(&format!("[C]: in function '{n}'")),
-                Some(("method", n)) => out.push_str(&format!("[C]: in method '{n}'")),
-                Some((kind, n)) => out.push_str(&format!("[C]: in {kind} '{n}'")),
-                None => out.push_str("[C]: in ?"),
-            },
+            None => out.push_str("[C]: in "),
+        }
+        let func = level_function(frames, stack, level);
+        if let Some(name) = func.and_then(|f| crate::exec::global_func_name(ctx, f)) {
+            out.push_str(&format!("function '{name}'"));
+        } else if let Some((kind, name)) = level_call_name(frames, level) {
+            out.push_str(&format!("{kind} '{name}'"));
+        } else if let Some(f) = lua {
+            let info = &f.closure.proto().info;
+            if info.line_defined == 0 {
+                out.push_str("main chunk");
+            } else {
+                out.push_str(&format!(
+                    "function <{}:{}>",
+                    short_src(info),
+                    info.line_defined
+                ));
+            }
+        } else {
+            out.push('?');
         }
     }
     out
+}
+
+/// Frames the executor adds for its own bookkeeping (re-raising after `__close`, message
+/// handler results): not levels of the Lua program.
+pub(crate) fn is_internal(f: &Frame<'_>) -> bool {
+    matches!(f, Frame::Native(nf) if nf.seq.as_ref().is_some_and(|s| s.is_internal()))
 }

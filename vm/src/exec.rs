@@ -427,6 +427,73 @@ impl<'gc> Executor<'gc> {
                 Frame::Native(nf) => nf.seq.as_ref().is_some_and(|s| s.catches()),
                 _ => false,
             });
+            if let Some(i) = catcher {
+                let Frame::Native(cf) = &ts.frames[i] else {
+                    unreachable!()
+                };
+                if let Some(h) = cf.seq.as_ref().and_then(|s| s.handler())
+                    && !cf.error_handled
+                {
+                    // xpcall: the message handler runs at the error point, above the frames
+                    // that failed (so a traceback it takes shows them), before any unwinding.
+                    let is_result = |f: &Frame<'gc>| {
+                        matches!(f, Frame::Native(nf)
+                            if nf.seq.as_ref().is_some_and(|s| s.is_handler_result()))
+                    };
+                    let returned = ts.frames.last().is_some_and(is_result);
+                    let depth = ts.frames[i + 1..].iter().filter(|f| is_result(f)).count();
+                    let value = if returned {
+                        // The handler returned: `value` is its result.
+                        value
+                    } else if depth >= MAX_HANDLER_DEPTH {
+                        // The handler keeps failing (each failure calls it again, as in
+                        // PUC-Rio, until the C stack would overflow).
+                        ctx.str_value("error in error handling")
+                    } else {
+                        let top = ts.stack.len();
+                        ts.stack.push(Value::Nil);
+                        ts.frames.push(Frame::Native(crate::thread::NativeFrame {
+                            func: top,
+                            ret: ReturnTo::Discard,
+                            seq: Some(Box::new(HandlerResult)),
+                            ready: false,
+                            resume_wrap: None,
+                            error_handled: false,
+                        }));
+                        ts.stack.extend_from_slice(&[h, value]);
+                        let r = match interp::call_value(
+                            ctx,
+                            thread,
+                            &mut ts,
+                            top + 1,
+                            1,
+                            ReturnTo::Results(-1),
+                        ) {
+                            Ok(CallStart::Action(a)) => {
+                                self.handle_action(ctx, es, thread, &mut ts, a)
+                            }
+                            Ok(_) => Ok(None),
+                            Err(Error::Runtime(m)) => Err(Error::Value(ctx.str_value(&m))),
+                            Err(e) => Err(e),
+                        };
+                        drop(ts);
+                        match r {
+                            Ok(Some(res)) => return Some(res),
+                            Ok(None) => return None,
+                            Err(e) => {
+                                err = e;
+                                continue;
+                            }
+                        }
+                    };
+                    if let Frame::Native(cf) = &mut ts.frames[i] {
+                        cf.error_handled = true;
+                    }
+                    drop(ts);
+                    err = Error::Value(value);
+                    continue;
+                }
+            }
             let close_bottom = match catcher {
                 Some(i) => match &ts.frames[i] {
                     Frame::Native(nf) => Some(nf.func + 1),
@@ -452,6 +519,7 @@ impl<'gc> Executor<'gc> {
                     seq: Some(Box::new(ReRaise(value))),
                     ready: false,
                     resume_wrap: None,
+                    error_handled: false,
                 }));
                 ts.stack.extend_from_slice(&[tm, v, value]);
                 let r = match interp::call_value(
@@ -511,7 +579,7 @@ impl<'gc> Executor<'gc> {
             }
             // Nobody catches it in this thread: it dies.
             let traceback = if es.threads.len() == 1 {
-                debug::traceback(&ts, None, 0)
+                debug::traceback(ctx, &ts, None, 0)
             } else {
                 String::new()
             };
@@ -611,7 +679,7 @@ pub(crate) fn materialize<'gc>(
             ctx.str_value(&format!("{p}{m}"))
         }
         Error::BadArg(mut n, m) => {
-            let name = debug::call_name(ts, level1.wrapping_add(1));
+            let name = debug::call_name(&ts.frames, level1.wrapping_add(1));
             let p = debug::where_prefix(ts, level1);
             let msg = match name {
                 Some(("method", name)) => {
@@ -696,6 +764,31 @@ struct ReRaise<'gc>(Value<'gc>);
 impl<'gc> crate::callback::Sequence<'gc> for ReRaise<'gc> {
     fn poll(&mut self, _ctx: Ctx<'gc>, _stack: Stack<'gc, '_>) -> Result<Action<'gc>, Error<'gc>> {
         Err(Error::Value(self.0))
+    }
+    fn is_internal(&self) -> bool {
+        true
+    }
+}
+
+/// Waits for a message handler called at the error point; raises its first result, which
+/// `handle_error` then unwinds to the `xpcall` without calling the handler again.
+#[derive(Collect)]
+#[collect(require_static)]
+struct HandlerResult;
+
+/// How many times a failing message handler is called again before "error in error handling"
+/// (PUC-Rio reaches its C-stack limit, about 200 levels).
+const MAX_HANDLER_DEPTH: usize = 200;
+
+impl<'gc> crate::callback::Sequence<'gc> for HandlerResult {
+    fn poll(&mut self, _ctx: Ctx<'gc>, stack: Stack<'gc, '_>) -> Result<Action<'gc>, Error<'gc>> {
+        Err(Error::Value(stack.get(0)))
+    }
+    fn is_internal(&self) -> bool {
+        true
+    }
+    fn is_handler_result(&self) -> bool {
+        true
     }
 }
 

@@ -585,22 +585,23 @@ pub(crate) fn call_value<'gc>(
                             seq: None,
                             ready: false,
                             resume_wrap: None,
+                            error_handled: false,
                         }));
                         return Ok(CallStart::Action(action));
                     }
-                    Err(e @ Error::Value(_)) => return Err(e),
                     Err(e) => {
-                        // Complete the error with the native function's own frame in place, so
-                        // "level 1" is its caller, whoever that is (Lua code or pcall).
+                        // The function's own frame goes in place, so "level 1" of the error is
+                        // its caller, whoever that is (Lua code or pcall), and a traceback shows
+                        // it ("[C]: in function 'error'"); unwinding removes it.
                         ts.frames.push(Frame::Native(NativeFrame {
                             func,
                             ret,
                             seq: None,
                             ready: false,
                             resume_wrap: None,
+                            error_handled: false,
                         }));
                         let v = crate::exec::materialize(ctx, ts, e);
-                        ts.frames.pop();
                         return Err(Error::Value(v));
                     }
                 }

@@ -83,6 +83,9 @@ pub(crate) struct NativeFrame<'gc> {
     pub ready: bool,
     /// `coroutine.wrap` / `resume` waiting on a coroutine (how to deliver its outcome).
     pub resume_wrap: Option<bool>,
+    /// For a catching frame with a message handler (`xpcall`): the error being unwound to it
+    /// already went through the handler.
+    pub error_handled: bool,
 }
 
 #[derive(Collect)]
