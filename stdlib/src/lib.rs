@@ -14,4 +14,5 @@ pub mod strftime;
 /// Opens the standard library into the state's globals.
 pub fn open_all(ctx: Ctx<'_>) {
     halo_vm::baselib::open(ctx);
+    halo_vm::debuglib::open(ctx);
 }

@@ -128,6 +128,8 @@ pub struct Stack<'gc, 'a> {
     pub(crate) thread: Thread<'gc>,
     /// Whether that thread is an invocation's own thread rather than a coroutine.
     pub(crate) main: bool,
+    /// The thread's frames below the running function (for `debug` and positions).
+    pub(crate) frames: &'a [crate::thread::Frame<'gc>],
 }
 
 impl<'gc, 'a> Stack<'gc, 'a> {
@@ -215,6 +217,7 @@ impl<'gc, 'a> Stack<'gc, 'a> {
             bottom,
             thread: self.thread,
             main: self.main,
+            frames: self.frames,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod callback;
 pub mod closure;
 pub mod compiler;
 mod debug;
+pub mod debuglib;
 pub mod exec;
 pub mod gc;
 pub mod interp;

@@ -210,6 +210,7 @@ impl<'gc> ThreadState<'gc> {
     ) -> crate::callback::Stack<'gc, 'a> {
         crate::callback::Stack {
             main: self.main,
+            frames: &self.frames,
             values: &mut self.stack,
             bottom,
             thread: me,
