@@ -381,7 +381,8 @@ fn rename<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, stack: Stack<'gc, '_>) ->
         os_str(from.as_bytes()).unwrap_or_default(),
         os_str(to.as_bytes()).unwrap_or_default(),
     );
-    file_result(ctx, stack, r, Some(from.as_bytes()))
+    // PUC-Rio reports a failed rename without the file name.
+    file_result(ctx, stack, r, None)
 }
 
 fn tmpname<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
