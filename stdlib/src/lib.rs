@@ -7,12 +7,21 @@
 
 use halo_vm::Ctx;
 
+pub mod localtime;
+pub mod mathlib;
+pub mod metaops;
+pub mod oslib;
 pub mod pack;
 pub mod pattern;
+pub mod sort;
 pub mod strftime;
+pub mod tablib;
 
 /// Opens the standard library into the state's globals.
 pub fn open_all(ctx: Ctx<'_>) {
     halo_vm::baselib::open(ctx);
     halo_vm::debuglib::open(ctx);
+    tablib::open(ctx);
+    mathlib::open(ctx);
+    oslib::open(ctx);
 }

@@ -2,12 +2,10 @@
 //! `os.time`, in pure Rust, reproducing glibc 2.36 in the C locale (the
 //! platform `lua5.4` is checked against).
 //!
-//! Local time: the project runs with `TZ` unset (or `UTC`), where glibc's
-//! local time is UTC named "UTC". [`local_from_epoch`] implements exactly
-//! that and does not read zoneinfo; with any other `TZ` it still returns
-//! UTC (a documented limitation). [`utc_from_epoch`] is `gmtime`, whose
-//! zone name glibc reports as "GMT" — so `os.date("!%Z")` is "GMT" while
-//! `os.date("%Z")` is "UTC", as in lua5.4.
+//! Everything here is UTC arithmetic: [`utc_from_epoch`] is `gmtime`, whose
+//! zone name glibc reports as "GMT"; [`epoch_from_utc`] normalises
+//! broken-down fields like `mktime` would in UTC. The local time zone (what
+//! `TZ` or `/etc/localtime` say) is `localtime.rs`'s, which builds on these.
 
 /// Message of the plain `luaL_error` `os.date` raises when `gmtime` /
 /// `localtime` fail (the year does not fit a C `int` after subtracting 1900).
@@ -36,7 +34,47 @@ pub struct Tm {
     /// Seconds east of UTC (`tm_gmtoff`), for `%z`.
     pub gmtoff: i32,
     /// Zone abbreviation (`tm_zone`), for `%Z`.
-    pub zone: &'static str,
+    pub zone: ZoneName,
+}
+
+/// A zone abbreviation ("UTC", "CEST", "+0530"), kept inline so `Tm` stays
+/// `Copy`. Longer names (possible only through odd `TZ` strings) are cut.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ZoneName {
+    len: u8,
+    bytes: [u8; 31],
+}
+
+impl ZoneName {
+    pub fn new(s: &str) -> Self {
+        let mut bytes = [0u8; 31];
+        let mut len = s.len().min(bytes.len());
+        while !s.is_char_boundary(len) {
+            len -= 1;
+        }
+        bytes[..len].copy_from_slice(&s.as_bytes()[..len]);
+        ZoneName {
+            len: len as u8,
+            bytes,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Built from a `&str` cut at a char boundary.
+        std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")
+    }
+}
+
+impl std::fmt::Debug for ZoneName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for ZoneName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 const SECS_PER_DAY: i64 = 86_400;
@@ -76,7 +114,7 @@ fn year_fits(y: i64) -> bool {
     (i32::MIN as i64..=i32::MAX as i64).contains(&(y - 1900))
 }
 
-fn tm_from_epoch(t: i64, zone: &'static str) -> Option<Tm> {
+fn tm_from_epoch(t: i64, zone: &str) -> Option<Tm> {
     let days = t.div_euclid(SECS_PER_DAY);
     let secs = t.rem_euclid(SECS_PER_DAY);
     let (y, m, d) = civil_from_days(days);
@@ -95,7 +133,7 @@ fn tm_from_epoch(t: i64, zone: &'static str) -> Option<Tm> {
         yday: (days - days_from_civil(y, 1, 1) + 1) as i32,
         isdst: false,
         gmtoff: 0,
-        zone,
+        zone: ZoneName::new(zone),
     })
 }
 
@@ -105,13 +143,7 @@ pub fn utc_from_epoch(t: i64) -> Option<Tm> {
     tm_from_epoch(t, "GMT")
 }
 
-/// `localtime` under `TZ` unset/`UTC`: UTC, zone named "UTC". Other `TZ`
-/// values are not supported and also yield UTC.
-pub fn local_from_epoch(t: i64) -> Option<Tm> {
-    tm_from_epoch(t, "UTC")
-}
-
-/// `mktime` on UTC (what `os.time(table)` does here): normalises
+/// `mktime` on UTC (`timegm`): normalises
 /// out-of-range fields — month 14 is February of the next year, day 0 the
 /// last day of the previous month, negative hours borrow from the day, and
 /// so on — and returns the epoch time plus the normalised fields (Lua
@@ -140,7 +172,7 @@ pub fn epoch_from_utc(
     let days = days_from_civil(y, m as i64, 1) as i128 + day as i128 - 1;
     let t = days * SECS_PER_DAY as i128 + hour as i128 * 3600 + min as i128 * 60 + sec as i128;
     let t = i64::try_from(t).ok()?;
-    let tm = local_from_epoch(t)?;
+    let tm = utc_from_epoch(t)?;
     Some((t, tm))
 }
 
@@ -663,7 +695,11 @@ mod tests {
                 eo,
                 "E/O {t}"
             );
-            let tm = local_from_epoch(t).unwrap();
+            // Local time with TZ unset on a UTC machine: UTC named "UTC".
+            let tm = Tm {
+                zone: ZoneName::new("UTC"),
+                ..utc_from_epoch(t).unwrap()
+            };
             assert_eq!(
                 String::from_utf8(strftime(ALL, &tm).unwrap()).unwrap(),
                 local,
