@@ -3,14 +3,16 @@
 print("== 40_string_basic ==")
 
 -- print pcall results; the script's own path in messages is replaced by
--- "script" so the output does not depend on how the file was named
-local function E(label, f, ...)
-  local r = table.pack(pcall(f, ...))
-  for i = 1, r.n do
-    if type(r[i]) == "string" then r[i] = (r[i]:gsub("^[^\n]-%.lua:(%d+):", "script:%1:")) end
-  end
-  print(label, table.unpack(r, 1, r.n))
+-- "script" so the output does not depend on how the file was named. (Only
+-- the string library and base functions are used, so this script checks the
+-- string library alone.)
+local function fix(...)
+  if select("#", ...) == 0 then return end
+  local v = ...
+  if type(v) == "string" then v = (v:gsub("^[^\n]-%.lua:(%d+):", "script:%1:")) end
+  return v, fix(select(2, ...))
 end
+local function E(label, f, ...) print(label, fix(pcall(f, ...))) end
 
 -- len, sub
 print("len", string.len(""), string.len("abc"), ("\0\0"):len(), #"hello")
@@ -49,7 +51,7 @@ print("string metatable", type(mt), mt.__index == string)
 print("method on literal", ("x"):rep(2), ("%d"):format(5))
 -- arithmetic metamethods of strings
 print("string arith", "10" + 5, "3" * "4", "2" ^ 2, -"3", "7" // 2, "7" % 4, "1.5" + 1)
-print("string arith subtypes", math.type("10" + 5), math.type("10" + 5.0), math.type("1e1" + 0))
+print("string arith subtypes", tostring("10" + 5), tostring("10" + 5.0), tostring("1e1" + 0))
 E("string arith error", function() return "abc" + 1 end)
 E("string arith error 2", function() return {} + "1" end)
 
@@ -60,9 +62,9 @@ E("upper of table", string.upper, {})
 
 -- comparison and concatenation
 print("compare", "a" < "b", "abc" < "abd", "" < "\0", "Z" < "a")
-local parts = {}
-for i = 1, 10 do parts[#parts + 1] = tostring(i) end
-print("concat", table.concat(parts, "-"))
+local joined = ""
+for i = 1, 10 do joined = joined .. (i > 1 and "-" or "") .. i end
+print("concat", joined)
 
 -- long strings and embedded zeros
 local z = "a\0b\0c"

@@ -3,14 +3,16 @@
 print("== 42_string_format ==")
 
 -- print pcall results; the script's own path in messages is replaced by
--- "script" so the output does not depend on how the file was named
-local function E(label, f, ...)
-  local r = table.pack(pcall(f, ...))
-  for i = 1, r.n do
-    if type(r[i]) == "string" then r[i] = (r[i]:gsub("^[^\n]-%.lua:(%d+):", "script:%1:")) end
-  end
-  print(label, table.unpack(r, 1, r.n))
+-- "script" so the output does not depend on how the file was named. (Only
+-- the string library and base functions are used, so this script checks the
+-- string library alone.)
+local function fix(...)
+  if select("#", ...) == 0 then return end
+  local v = ...
+  if type(v) == "string" then v = (v:gsub("^[^\n]-%.lua:(%d+):", "script:%1:")) end
+  return v, fix(select(2, ...))
 end
+local function E(label, f, ...) print(label, fix(pcall(f, ...))) end
 
 
 local function P(fmt, ...) print(fmt, "=>", "[" .. string.format(fmt, ...) .. "]") end
@@ -134,7 +136,7 @@ E("%q with modifier", string.format, "%10q", "x")
 for _, v in ipairs({"a\0b\n\"\\", "\1\2\3\255", 12, -0.5, 1e100, 2 ^ -1074, -9223372036854775807 - 1, 0.1}) do
   local src = "return " .. string.format("%q", v)
   local back = load(src)()
-  assert(back == v and math.type(back) == math.type(v), src)
+  assert(back == v and tostring(back) == tostring(v), src)
 end
 print("%q round-trips")
 
