@@ -411,7 +411,7 @@ fn run<'gc>(
                 let f = check_number(ctx, v, argn)?;
                 format_num(out, f, conv, &spec);
             }
-            b'e' | b'E' | b'f' | b'F' | b'g' | b'G' => {
+            b'e' | b'E' | b'f' | b'g' | b'G' => {
                 let f = check_number(ctx, v, argn)?;
                 let spec = check_format(&form, FLAGS_F, true)?;
                 format_num(out, f, conv, &spec);

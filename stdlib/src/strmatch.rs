@@ -283,7 +283,7 @@ fn get_table<'gc>(
         }
     }
     Err(Error::Value(
-        ctx.str_value("'__index' chain too long; possibly a loop"),
+        ctx.str_value("'__index' chain too long; possible loop"),
     ))
 }
 
