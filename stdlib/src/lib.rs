@@ -2,11 +2,12 @@
 //!
 //! `open_all` opens everything available; the base library and `coroutine` come from
 //! `halo_vm::baselib` (they are intimate with the VM). The pure engines below (patterns, pack
-//! formats, strftime) are independent of the VM and tested on their own; the library functions
-//! that use them are wired in by the stdlib work (see docs/COMPAT.md for what is open today).
+//! formats, strftime) are independent of the VM and tested on their own; the library modules
+//! wire them to Lua (see docs/COMPAT.md for what is open today).
 
 use halo_vm::Ctx;
 
+pub mod format;
 pub mod localtime;
 pub mod mathlib;
 pub mod metaops;
@@ -15,7 +16,10 @@ pub mod pack;
 pub mod pattern;
 pub mod sort;
 pub mod strftime;
+pub mod strlib;
+pub mod strmatch;
 pub mod tablib;
+pub mod utf8lib;
 
 /// Opens the standard library into the state's globals.
 pub fn open_all(ctx: Ctx<'_>) {
@@ -24,4 +28,6 @@ pub fn open_all(ctx: Ctx<'_>) {
     tablib::open(ctx);
     mathlib::open(ctx);
     oslib::open(ctx);
+    strlib::open(ctx);
+    utf8lib::open(ctx);
 }

@@ -514,51 +514,21 @@ pub fn has_specials(p: &[u8]) -> bool {
     p.iter().any(|c| SPECIALS.contains(c))
 }
 
-/// Index of the first `needle` byte in `hay`. Scans a word at a time
-/// (the classic "has zero byte" trick) because `find` on long subjects is hot.
-#[inline]
-fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let splat = LO.wrapping_mul(needle as u64);
-    let mut i = 0;
-    while i + 8 <= hay.len() {
-        let w = u64::from_le_bytes(hay[i..i + 8].try_into().unwrap()) ^ splat;
-        let z = w.wrapping_sub(LO) & !w & HI;
-        if z != 0 {
-            // Little-endian load: the lowest set bit is the first match.
-            return Some(i + (z.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    hay[i..].iter().position(|&c| c == needle).map(|k| i + k)
-}
-
 /// Plain substring search (PUC `lmemfind`) starting at byte `init`
 /// (0-based); returns the 0-based start of the first occurrence. An empty
-/// needle matches at `init` if `init <= hay.len()`.
+/// needle matches at `init` if `init <= hay.len()`. `find` on long subjects
+/// is hot, so this is the `memchr` crate's vectorised search.
 pub fn find_plain(hay: &[u8], needle: &[u8], init: usize) -> Option<usize> {
     if init > hay.len() {
         return None;
     }
-    let Some((&first, rest)) = needle.split_first() else {
-        return Some(init);
+    let rest = &hay[init..];
+    let at = match needle {
+        [] => Some(0),
+        [c] => memchr::memchr(*c, rest),
+        _ => memchr::memmem::find(rest, needle),
     };
-    if needle.len() > hay.len() - init {
-        return None;
-    }
-    // Candidates must start no later than `last`.
-    let last = hay.len() - needle.len();
-    let mut pos = init;
-    while pos <= last {
-        let k = memchr(first, &hay[pos..=last])?;
-        let at = pos + k;
-        if &hay[at + 1..at + needle.len()] == rest {
-            return Some(at);
-        }
-        pos = at + 1;
-    }
-    None
+    at.map(|k| init + k)
 }
 
 /// Pattern search as in `string.find`/`string.match` (PUC `str_find_aux`,
@@ -647,13 +617,94 @@ pub fn gmatch_next(
     Ok(None)
 }
 
-/// `string.gsub`'s loop (PUC `str_gsub`). For each match, `repl` appends the
-/// replacement to `out`; unmatched bytes are copied through. At most `max_n`
-/// substitutions happen. Lua 5.4 rule: a match ending where the previous
-/// match ended is skipped, so `("hello world"):gsub("%w*", "x")` gives
-/// `"x x"`, 2. Returns the number of substitutions.
+/// The resumable state of a `string.gsub` loop (PUC `str_gsub`), so a
+/// replacement function can run between two matches (the VM calls it
+/// stacklessly). It holds no borrows: the caller keeps subject and pattern.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GsubState {
+    /// Where the next attempt starts (0-based).
+    src: usize,
+    /// End of the previous match: a match ending there again is skipped.
+    last_match: Option<usize>,
+    /// Subject bytes before this offset are already in the output.
+    copied: usize,
+    /// Substitutions made so far.
+    n: usize,
+    max_n: usize,
+    anchor: bool,
+    finished: bool,
+}
+
+impl GsubState {
+    /// A loop making at most `max_n` substitutions of pattern `p` (as
+    /// given, with a possible leading `^` anchor).
+    pub fn new(p: &[u8], max_n: usize) -> Self {
+        GsubState {
+            src: 0,
+            last_match: None,
+            copied: 0,
+            n: 0,
+            max_n,
+            anchor: p.first() == Some(&b'^'),
+            finished: false,
+        }
+    }
+
+    /// The pattern without its anchor: what [`gsub_next`] must be given.
+    pub fn pattern<'p>(&self, p: &'p [u8]) -> &'p [u8] {
+        if self.anchor { &p[1..] } else { p }
+    }
+
+    /// Number of substitutions made so far.
+    pub fn count(&self) -> usize {
+        self.n
+    }
+}
+
+/// The next match `gsub` must replace, after appending the unmatched bytes
+/// before it to `out`. `None` once finished, after appending the rest of the
+/// subject. `p` is `st.pattern(full_pattern)`. Lua 5.4 rule: a match ending
+/// where the previous match ended is skipped, so `("hello world"):gsub("%w*",
+/// "x")` gives `"x x"`, 2.
+pub fn gsub_next(
+    s: &[u8],
+    p: &[u8],
+    st: &mut GsubState,
+    out: &mut Vec<u8>,
+) -> Result<Option<Match>, PatternError> {
+    let mut ms = MatchState::new(s, p);
+    while !st.finished && st.n < st.max_n {
+        ms.reset();
+        let src = st.src;
+        match ms.do_match(src, 0)? {
+            Some(e) if Some(e) != st.last_match => {
+                st.n += 1;
+                // Unmatched bytes are copied in runs rather than one at a time.
+                out.extend_from_slice(&s[st.copied..src]);
+                st.src = e;
+                st.copied = e;
+                st.last_match = Some(e);
+                st.finished = st.anchor;
+                return Ok(Some(ms.to_match(src, e)));
+            }
+            _ if src < s.len() => st.src += 1,
+            _ => break,
+        }
+        if st.anchor {
+            break;
+        }
+    }
+    st.finished = true;
+    out.extend_from_slice(&s[st.copied..]);
+    st.copied = s.len();
+    Ok(None)
+}
+
+/// `string.gsub`'s whole loop for replacements that need no Lua call: for
+/// each match, `repl` appends the replacement to `out`; unmatched bytes are
+/// copied through. Returns the number of substitutions.
 ///
-/// `E` lets a function/table replacement propagate a Lua error.
+/// `E` lets the replacement propagate its own error type.
 pub fn gsub<E: From<PatternError>>(
     s: &[u8],
     p: &[u8],
@@ -661,36 +712,12 @@ pub fn gsub<E: From<PatternError>>(
     out: &mut Vec<u8>,
     mut repl: impl FnMut(&Match, &mut Vec<u8>) -> Result<(), E>,
 ) -> Result<usize, E> {
-    let (anchor, p) = match p.split_first() {
-        Some((b'^', rest)) => (true, rest),
-        _ => (false, p),
-    };
-    let mut ms = MatchState::new(s, p);
-    let mut src = 0usize;
-    let mut last_match: Option<usize> = None;
-    let mut n = 0usize;
-    // Unmatched bytes are copied in runs rather than one at a time.
-    let mut copied = 0usize;
-    while n < max_n {
-        ms.reset();
-        match ms.do_match(src, 0)? {
-            Some(e) if Some(e) != last_match => {
-                n += 1;
-                out.extend_from_slice(&s[copied..src]);
-                repl(&ms.to_match(src, e), out)?;
-                src = e;
-                copied = e;
-                last_match = Some(e);
-            }
-            _ if src < s.len() => src += 1,
-            _ => break,
-        }
-        if anchor {
-            break;
-        }
+    let mut st = GsubState::new(p, max_n);
+    let p = st.pattern(p);
+    while let Some(m) = gsub_next(s, p, &mut st, out)? {
+        repl(&m, out)?;
     }
-    out.extend_from_slice(&s[copied..]);
-    Ok(n)
+    Ok(st.count())
 }
 
 /// Appends the expansion of a `gsub` replacement string (PUC `add_s`):
@@ -704,7 +731,7 @@ pub fn expand_replacement(
     out: &mut Vec<u8>,
 ) -> Result<(), PatternError> {
     let mut rest = repl;
-    while let Some(k) = memchr(L_ESC, rest) {
+    while let Some(k) = memchr::memchr(L_ESC, rest) {
         out.extend_from_slice(&rest[..k]);
         let c = byte_at(rest, k + 1);
         match c {
@@ -1254,8 +1281,6 @@ mod tests {
             let mut h = vec![b'.'; 40];
             h[n] = b'x';
             assert_eq!(find_plain(&h, b"x", 0), Some(n));
-            assert_eq!(memchr(b'x', &h), Some(n));
-            assert_eq!(memchr(0x80, &h), None);
         }
         assert_eq!(lua_find(b"a+b", b"+", 1), "2 2");
     }

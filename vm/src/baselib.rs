@@ -163,9 +163,9 @@ impl<'gc> PrintSeq<'gc> {
 
 impl<'gc> Sequence<'gc> for PrintSeq<'gc> {
     fn poll(&mut self, ctx: Ctx<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
-        match stack.get(0) {
-            Value::String(s) => self.strs.push(Value::String(s)),
-            _ => return Err(Error::runtime("'__tostring' must return a string")),
+        match tostring_result(ctx, stack.get(0)) {
+            Some(s) => self.strs.push(Value::String(s)),
+            None => return Err(Error::runtime("'__tostring' must return a string")),
         }
         self.next += 1;
         self.call_next(ctx, &mut stack)
@@ -205,14 +205,24 @@ fn tostring<'gc>(
 struct ToStringCheck;
 
 impl<'gc> Sequence<'gc> for ToStringCheck {
-    fn poll(&mut self, _ctx: Ctx<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
-        match stack.get(0) {
-            Value::String(_) => {
-                stack.truncate(1);
+    fn poll(&mut self, ctx: Ctx<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+        match tostring_result(ctx, stack.get(0)) {
+            Some(s) => {
+                stack.ret1(Value::String(s));
                 Ok(Action::Return)
             }
-            _ => Err(Error::runtime("'__tostring' must return a string")),
+            None => Err(Error::runtime("'__tostring' must return a string")),
         }
+    }
+}
+
+/// The string a `__tostring` result stands for: luaL_tolstring accepts a number too
+/// (`lua_isstring`) and converts it.
+fn tostring_result<'gc>(ctx: Ctx<'gc>, v: Value<'gc>) -> Option<LuaString<'gc>> {
+    match v {
+        Value::String(s) => Some(s),
+        Value::Integer(_) | Value::Number(_) => interp::number_to_string(ctx, v),
+        _ => None,
     }
 }
 
