@@ -7,11 +7,23 @@
 
 use halo_vm::Ctx;
 
+pub mod file;
+pub mod fileresult;
+pub mod iolib;
+pub mod loadfile;
 pub mod pack;
+pub mod package;
 pub mod pattern;
+pub mod stream;
 pub mod strftime;
+pub mod warn;
 
 /// Opens the standard library into the state's globals.
 pub fn open_all(ctx: Ctx<'_>) {
     halo_vm::baselib::open(ctx);
+    loadfile::open(ctx);
+    warn::open(ctx);
+    iolib::open(ctx, true);
+    // Last: records every library opened above in package.loaded.
+    package::open(ctx);
 }

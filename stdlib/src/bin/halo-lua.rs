@@ -2,7 +2,7 @@
 //! `halo-lua [options] [script [args]]` with `-e stat`, `-l mod`, `-i`, `-v`, `-E`, `-W`, `--`,
 //! and `-` for standard input. Errors go to stderr as `halo-lua: msg` plus a traceback.
 
-use std::io::{BufRead, Read, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use halo_vm::{Lua, RunError, Table, Value};
@@ -39,12 +39,21 @@ fn report(e: &RunError, with_traceback: bool) {
     let _ = err.flush();
 }
 
-/// Loads and runs a chunk with the given arguments; `Err(true)` for a runtime error (has a
-/// traceback), `Err(false)` for a load error.
-fn run_chunk(lua: &mut Lua, src: &[u8], chunkname: &[u8], args: &[Vec<u8>]) -> Result<(), ()> {
-    let src = strip_shebang(src);
+/// Where a chunk comes from: a string (`-e`, `LUA_INIT`) or a file (`None`: standard input),
+/// which `luaL_loadfile` reads (shebang line skipped).
+enum Chunk<'a> {
+    Text(&'a [u8], &'a [u8]),
+    File(Option<&'a [u8]>),
+}
+
+/// Loads and runs a chunk with the given arguments, reporting any error on stderr.
+fn run_chunk(lua: &mut Lua, chunk: Chunk<'_>, args: &[Vec<u8>]) -> Result<(), ()> {
     let r = lua.execute(|ctx| {
-        let f = halo_vm::baselib::load_chunk(ctx, src, chunkname, None)?;
+        let f = match chunk {
+            Chunk::Text(src, name) => halo_vm::baselib::load_chunk(ctx, src, name, None)?,
+            Chunk::File(name) => halo_stdlib::loadfile::load_file(ctx, name, b"bt", None)
+                .map_err(|m| String::from_utf8_lossy(&m).into_owned())?,
+        };
         let args = args.iter().map(|a| Value::String(ctx.bytes(a))).collect();
         Ok((f.into(), args))
     });
@@ -54,18 +63,6 @@ fn run_chunk(lua: &mut Lua, src: &[u8], chunkname: &[u8], args: &[Vec<u8>]) -> R
             report(&e, true);
             Err(())
         }
-    }
-}
-
-fn strip_shebang(src: &[u8]) -> &[u8] {
-    if src.first() == Some(&b'#') {
-        // Keep the newline so line numbers stay right.
-        match src.iter().position(|&b| b == b'\n') {
-            Some(i) => &src[i..],
-            None => &[],
-        }
-    } else {
-        src
     }
 }
 
@@ -84,7 +81,6 @@ fn main() -> ExitCode {
         })
         .collect();
     let mut lua = Lua::new();
-    lua.enter(halo_stdlib::open_all);
 
     // Collect options (lua.c's collectargs).
     let mut i = 1;
@@ -136,6 +132,16 @@ fn main() -> ExitCode {
     if has_v {
         print_version();
     }
+    lua.enter(|ctx| {
+        if has_ee {
+            // lua.c's LUA_NOENV: `package` then ignores LUA_PATH and LUA_CPATH.
+            let key = ctx.str(halo_stdlib::package::NOENV_KEY);
+            ctx.state
+                .registry
+                .set_str(ctx.mc, key, Value::Boolean(true));
+        }
+        halo_stdlib::open_all(ctx);
+    });
 
     // The `arg` table: script at 0, interpreter and options at negative indices.
     let script_idx = script.unwrap_or(argv.len());
@@ -157,22 +163,9 @@ fn main() -> ExitCode {
             use std::os::unix::ffi::OsStrExt;
             let init = init.as_bytes().to_vec();
             let ok = if let Some(file) = init.strip_prefix(b"@") {
-                match std::fs::read(std::ffi::OsStr::from_bytes(file)) {
-                    Ok(src) => {
-                        let mut name = b"@".to_vec();
-                        name.extend_from_slice(file);
-                        run_chunk(&mut lua, &src, &name, &[])
-                    }
-                    Err(e) => {
-                        eprintln!(
-                            "{PROGNAME}: cannot open {}: {e}",
-                            String::from_utf8_lossy(file)
-                        );
-                        Err(())
-                    }
-                }
+                run_chunk(&mut lua, Chunk::File(Some(file)), &[])
             } else {
-                run_chunk(&mut lua, &init, b"=LUA_INIT", &[])
+                run_chunk(&mut lua, Chunk::Text(&init, b"=LUA_INIT"), &[])
             };
             if ok.is_err() {
                 return ExitCode::FAILURE;
@@ -180,11 +173,13 @@ fn main() -> ExitCode {
         }
     }
 
-    // Run -e and -l in order.
+    // Run -e, -l and -W in order.
     let mut j = 1;
     while j < script_idx {
         let a = &argv[j];
-        if a.starts_with(b"-e") || a.starts_with(b"-l") {
+        if a.as_slice() == b"-W" {
+            lua.enter(|ctx| halo_stdlib::warn::emit(ctx, b"@on", false));
+        } else if a.starts_with(b"-e") || a.starts_with(b"-l") {
             let val = if a.len() > 2 {
                 a[2..].to_vec()
             } else {
@@ -192,16 +187,16 @@ fn main() -> ExitCode {
                 argv[j].clone()
             };
             let r = if a.starts_with(b"-e") {
-                run_chunk(&mut lua, &val, b"=(command line)", &[])
+                run_chunk(&mut lua, Chunk::Text(&val, b"=(command line)"), &[])
             } else {
                 let (global, module) = match val.iter().position(|&b| b == b'=') {
                     Some(p) => (val[..p].to_vec(), val[p + 1..].to_vec()),
                     None => (val.clone(), val.clone()),
                 };
-                let mut code = b"local m = require(...) ".to_vec();
-                code.extend_from_slice(b"_G[select(2, ...)] = m");
+                // lua.c's dolibrary: `global = require(module)` through the global `require`.
+                let code = b"local module, global = ... _ENV[global] = require(module)";
                 let r = lua.execute(|ctx| {
-                    let f = halo_vm::baselib::load_chunk(ctx, &code, b"=(command line)", None)?;
+                    let f = halo_vm::baselib::load_chunk(ctx, code, b"=(command line)", None)?;
                     Ok((
                         f.into(),
                         vec![
@@ -222,33 +217,9 @@ fn main() -> ExitCode {
     if let Some(s) = script {
         let name = &argv[s];
         let args: Vec<Vec<u8>> = argv[s + 1..].to_vec();
-        let (src, chunkname) =
-            if name.as_slice() == b"-" && (s == 0 || argv[s - 1].as_slice() != b"--") {
-                let mut buf = Vec::new();
-                let _ = std::io::stdin().read_to_end(&mut buf);
-                (buf, b"=stdin".to_vec())
-            } else {
-                use std::os::unix::ffi::OsStrExt;
-                match std::fs::read(std::ffi::OsStr::from_bytes(name)) {
-                    Ok(b) => {
-                        let mut n = b"@".to_vec();
-                        n.extend_from_slice(name);
-                        (b, n)
-                    }
-                    Err(e) => {
-                        let msg = match e.kind() {
-                            std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
-                            _ => e.to_string(),
-                        };
-                        eprintln!(
-                            "{PROGNAME}: cannot open {}: {msg}",
-                            String::from_utf8_lossy(name)
-                        );
-                        return ExitCode::FAILURE;
-                    }
-                }
-            };
-        if run_chunk(&mut lua, &src, &chunkname, &args).is_err() {
+        let is_stdin = name.as_slice() == b"-" && (s == 0 || argv[s - 1].as_slice() != b"--");
+        let chunk = Chunk::File(if is_stdin { None } else { Some(name) });
+        if run_chunk(&mut lua, chunk, &args).is_err() {
             let _ = std::io::stdout().flush();
             return ExitCode::FAILURE;
         }
@@ -258,12 +229,8 @@ fn main() -> ExitCode {
         if std::io::stdin().is_terminal() {
             print_version();
             has_i = true;
-        } else {
-            let mut buf = Vec::new();
-            let _ = std::io::stdin().read_to_end(&mut buf);
-            if run_chunk(&mut lua, &buf, b"=stdin", &[]).is_err() {
-                return ExitCode::FAILURE;
-            }
+        } else if run_chunk(&mut lua, Chunk::File(None), &[]).is_err() {
+            return ExitCode::FAILURE;
         }
     }
 
@@ -276,17 +243,22 @@ fn main() -> ExitCode {
 
 /// A plain read-eval-print loop: each line is tried as an expression first, like lua.c.
 fn repl(lua: &mut Lua) {
-    let stdin = std::io::stdin();
     let mut pending = String::new();
     loop {
         print!("{}", if pending.is_empty() { "> " } else { ">> " });
         let _ = std::io::stdout().flush();
-        let mut line = String::new();
-        if stdin.lock().read_line(&mut line).unwrap_or(0) == 0 {
+        // The REPL reads through the same buffer as `io.stdin`, like lua.c's fgets on stdin.
+        let mut line = Vec::new();
+        let got = {
+            let mut stdin = halo_stdlib::stream::stdin();
+            stdin.clear_flags();
+            stdin.read_line(&mut line, true) || !line.is_empty()
+        };
+        if !got {
             println!();
             return;
         }
-        pending.push_str(&line);
+        pending.push_str(&String::from_utf8_lossy(&line));
         let src = pending.clone();
         let as_expr = format!("return {src}");
         let r = lua.execute(|ctx| {
