@@ -221,8 +221,8 @@ fn searchpath_fn<'gc>(
 }
 
 fn loadlib<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
-    check_string(ctx, &stack, 1)?;
     check_string(ctx, &stack, 0)?;
+    check_string(ctx, &stack, 1)?;
     stack.replace(&[Value::Nil, ctx.str_value(NO_DLL), ctx.str_value("absent")]);
     Ok(Action::Return)
 }
