@@ -5,7 +5,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use halo_vm::{Lua, RunError, Table, Value};
+use gc_arena::Collect;
+use halo_vm::{Action, Ctx, Error, Lua, NativeFunction, RunError, Sequence, Stack, Table, Value};
 
 const PROGNAME: &str = "halo-lua";
 
@@ -63,6 +64,38 @@ fn run_chunk(lua: &mut Lua, chunk: Chunk<'_>, args: &[Vec<u8>]) -> Result<(), ()
             report(&e, true);
             Err(())
         }
+    }
+}
+
+/// lua.c's `dolibrary`: `global = require(module)`, calling the global `require` from native
+/// code (so its errors carry no position, as in lua.c).
+fn dolibrary<'gc>(
+    ctx: Ctx<'gc>,
+    _f: NativeFunction<'gc>,
+    mut stack: Stack<'gc, '_>,
+) -> Result<Action<'gc>, Error<'gc>> {
+    let (global, module) = (stack.get(0), stack.get(1));
+    stack.replace(&[module]);
+    Ok(Action::Call {
+        func: ctx.get_global("require"),
+        then: Some(Box::new(SetGlobal(global))),
+    })
+}
+
+/// Stores `require`'s result in the global named by its field.
+#[derive(Collect)]
+#[collect(no_drop)]
+struct SetGlobal<'gc>(Value<'gc>);
+
+impl<'gc> Sequence<'gc> for SetGlobal<'gc> {
+    fn poll(
+        &mut self,
+        ctx: Ctx<'gc>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<Action<'gc>, Error<'gc>> {
+        let _ = ctx.globals().set(ctx.mc, self.0, stack.get(0));
+        stack.clear();
+        Ok(Action::Return)
     }
 }
 
@@ -193,15 +226,13 @@ fn main() -> ExitCode {
                     Some(p) => (val[..p].to_vec(), val[p + 1..].to_vec()),
                     None => (val.clone(), val.clone()),
                 };
-                // lua.c's dolibrary: `global = require(module)` through the global `require`.
-                let code = b"local module, global = ... _ENV[global] = require(module)";
                 let r = lua.execute(|ctx| {
-                    let f = halo_vm::baselib::load_chunk(ctx, code, b"=(command line)", None)?;
+                    let f = NativeFunction::new(ctx.mc, dolibrary);
                     Ok((
                         f.into(),
                         vec![
-                            Value::String(ctx.bytes(&module)),
                             Value::String(ctx.bytes(&global)),
+                            Value::String(ctx.bytes(&module)),
                         ],
                     ))
                 });
