@@ -204,6 +204,38 @@ pub fn aux_close<'gc>(ctx: Ctx<'gc>, file: &LuaFile, stack: &mut Stack<'gc, '_>)
 
 // ------------------------------------------------------------------ reading
 
+/// A copy of a read's formats (the results overwrite the arguments), kept inline when there
+/// are few: reading is hot and should not allocate for its arguments.
+pub enum Formats<'gc> {
+    Inline([Value<'gc>; 4], usize),
+    Heap(Vec<Value<'gc>>),
+}
+
+impl<'gc> Formats<'gc> {
+    pub fn from_fn(n: usize, f: impl Fn(usize) -> Value<'gc>) -> Self {
+        if n <= 4 {
+            let mut a = [Value::Nil; 4];
+            for (i, slot) in a.iter_mut().enumerate().take(n) {
+                *slot = f(i);
+            }
+            Formats::Inline(a, n)
+        } else {
+            Formats::Heap((0..n).map(f).collect())
+        }
+    }
+
+    pub fn copy(src: &[Value<'gc>]) -> Self {
+        Self::from_fn(src.len(), |i| src[i])
+    }
+
+    pub fn as_slice(&self) -> &[Value<'gc>] {
+        match self {
+            Formats::Inline(a, n) => &a[..*n],
+            Formats::Heap(v) => v,
+        }
+    }
+}
+
 /// liolib's `g_read`: reads `formats` (argument numbers from `argbase` in messages) and leaves
 /// the results on the (cleared) stack: a failing format ends the list with nil; a read error
 /// gives `nil, message, errno` instead.
@@ -273,6 +305,9 @@ pub fn g_read<'gc>(
 }
 
 fn read_line<'gc>(ctx: Ctx<'gc>, s: &mut Stream, keep_newline: bool) -> Value<'gc> {
+    if let Some(line) = s.buffered_line(keep_newline) {
+        return Value::String(ctx.bytes(line));
+    }
     let mut out = Vec::new();
     let newline = s.read_line(&mut out, keep_newline);
     if newline || !out.is_empty() {
@@ -292,6 +327,9 @@ fn read_count<'gc>(ctx: Ctx<'gc>, s: &mut Stream, n: i64) -> Value<'gc> {
         };
     }
     // A negative count is a huge `size_t` in C; here it reads to end of file.
+    if let Some(bytes) = s.buffered_chars(n as u64) {
+        return Value::String(ctx.bytes(bytes));
+    }
     let mut out = Vec::new();
     if s.read_chars(&mut out, n as u64) > 0 {
         Value::String(halo_vm::LuaString::from_vec(ctx.mc, out))
@@ -308,18 +346,20 @@ const MAX_NUMERAL: usize = 200;
 fn read_number<'gc>(s: &mut Stream) -> Value<'gc> {
     struct Rn<'a> {
         s: &'a mut Stream,
-        buf: Vec<u8>,
+        buf: [u8; MAX_NUMERAL],
+        len: usize,
         c: Option<u8>,
         overflow: bool,
     }
     impl Rn<'_> {
         fn next(&mut self) -> bool {
-            if self.buf.len() >= MAX_NUMERAL {
+            if self.len >= MAX_NUMERAL {
                 self.overflow = true;
                 return false;
             }
             if let Some(c) = self.c {
-                self.buf.push(c);
+                self.buf[self.len] = c;
+                self.len += 1;
                 self.s.bump();
             }
             self.c = self.s.peek();
@@ -358,7 +398,8 @@ fn read_number<'gc>(s: &mut Stream) -> Value<'gc> {
     let c = s.peek();
     let mut rn = Rn {
         s,
-        buf: Vec::new(),
+        buf: [0; MAX_NUMERAL],
+        len: 0,
         c,
         overflow: false,
     };
@@ -383,7 +424,7 @@ fn read_number<'gc>(s: &mut Stream) -> Value<'gc> {
     if rn.overflow {
         return Value::Nil;
     }
-    match number::str_to_number(&rn.buf) {
+    match number::str_to_number(&rn.buf[..rn.len]) {
         Some(Number::Int(i)) => Value::Integer(i),
         Some(Number::Float(f)) => Value::Number(f),
         None => Value::Nil,
@@ -466,9 +507,9 @@ fn io_readline<'gc>(
         Value::Integer(n) => n as usize,
         _ => 0,
     };
-    let formats: Vec<Value<'gc>> = (0..n).map(|i| f.upvalue(3 + i)).collect();
+    let formats = Formats::from_fn(n, |i| f.upvalue(3 + i));
     // The formats count as arguments 2.. of the iterator, as in C (its own argument is 1).
-    g_read(ctx, file, &formats, 2, &mut stack)?;
+    g_read(ctx, file, formats.as_slice(), 2, &mut stack)?;
     if stack.get(0).to_bool() {
         return Ok(Action::Return);
     }
@@ -512,8 +553,8 @@ fn f_lines<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_
 
 fn f_read<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
     let file = check_open_file(ctx, &stack, 0)?;
-    let formats: Vec<Value<'gc>> = stack.as_slice()[1..].to_vec();
-    g_read(ctx, file, &formats, 2, &mut stack)?;
+    let formats = Formats::copy(&stack.as_slice()[1..]);
+    g_read(ctx, file, formats.as_slice(), 2, &mut stack)?;
     Ok(Action::Return)
 }
 

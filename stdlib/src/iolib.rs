@@ -327,8 +327,8 @@ fn default_file<'gc>(
 
 fn io_read<'gc>(ctx: Ctx<'gc>, f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
     let (_, file) = default_file(f, INPUT)?;
-    let formats: Vec<Value<'gc>> = stack.as_slice().to_vec();
-    g_read(ctx, file, &formats, 1, &mut stack)?;
+    let formats = file::Formats::copy(stack.as_slice());
+    g_read(ctx, file, formats.as_slice(), 1, &mut stack)?;
     Ok(Action::Return)
 }
 

@@ -200,6 +200,33 @@ impl Stream {
         self.peek().is_some()
     }
 
+    /// A whole line when it is already in the buffer (the common case, read without copying
+    /// it twice); `None` when `read_line` must assemble it.
+    pub fn buffered_line(&mut self, keep_newline: bool) -> Option<&[u8]> {
+        if self.rpos == self.rend && !self.fill() {
+            return None;
+        }
+        let start = self.rpos;
+        let i = self.rbuf[start..self.rend]
+            .iter()
+            .position(|&b| b == b'\n')?;
+        self.rpos = start + i + 1;
+        Some(&self.rbuf[start..start + i + usize::from(keep_newline)])
+    }
+
+    /// `n` bytes when they are already in the buffer.
+    pub fn buffered_chars(&mut self, n: u64) -> Option<&[u8]> {
+        if self.rpos == self.rend && !self.fill() {
+            return None;
+        }
+        let start = self.rpos;
+        if ((self.rend - start) as u64) < n {
+            return None;
+        }
+        self.rpos = start + n as usize;
+        Some(&self.rbuf[start..self.rpos])
+    }
+
     /// Appends one line to `out`, with its newline when `keep_newline`. Returns whether a
     /// newline ended it (else end of file or an error did).
     pub fn read_line(&mut self, out: &mut Vec<u8>, keep_newline: bool) -> bool {
