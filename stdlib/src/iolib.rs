@@ -140,7 +140,12 @@ fn io_open<'gc>(ctx: Ctx<'gc>, f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>
             let v = file::new_file(ctx, metatable(state(f)), LuaFile::new(s, Kind::Regular));
             stack.ret1(v);
         }
-        Err(e) => push_error(ctx, &mut stack, &e, Some(name.as_bytes())),
+        Err(e) => push_error(
+            ctx,
+            &mut stack,
+            &e,
+            Some(crate::fileresult::c_str(name.as_bytes())),
+        ),
     }
     Ok(Action::Return)
 }
@@ -185,7 +190,7 @@ fn io_popen<'gc>(ctx: Ctx<'gc>, f: NativeFunction<'gc>, mut stack: Stack<'gc, '_
             );
             stack.ret1(v);
         }
-        Err(e) => push_error(ctx, &mut stack, &e, Some(&prog)),
+        Err(e) => push_error(ctx, &mut stack, &e, Some(crate::fileresult::c_str(&prog))),
     }
     Ok(Action::Return)
 }
