@@ -1,4 +1,4 @@
--- 50_base_misc: loadfile/dofile, load modes with binary chunks, warn,
+-- 50_base_misc: load modes with binary chunks (string.dump),
 -- collectgarbage options, select/varargs with library functions, print/tostring
 -- Group B: standard library.
 print("== 50_base_misc ==")
@@ -28,23 +28,9 @@ local function C(label, ...)
 end
 local function write(text) local f = assert(io.open(name, "w")) f:write(text) f:close() end
 
--- loadfile / dofile
-write("local a = ... return (a or 0) + 1, x")
-local f = loadfile(name)
-print("loadfile", f(41))
-print("loadfile env", loadfile(name, "t", {x = "envx"})(1))
-print("dofile", dofile(name))
-write("#!/usr/bin/env lua\nreturn 'shebang skipped'")
-print("loadfile shebang", loadfile(name)())
-write("return +")
-C("loadfile syntax", loadfile(name))
-C("dofile syntax", pcall(dofile, name))
-write("error('in file')")
-C("dofile runtime", pcall(dofile, name))
-C("loadfile missing", loadfile(name .. ".missing"))
-C("loadfile mode b on text", loadfile(name, "b"))
-write("return 1")
-print("loadfile mode t", loadfile(name, "t")())
+-- (loadfile, dofile and warn are covered by 51_loadfile_warn, which needs no
+-- string library)
+local f
 
 -- binary chunks: string.dump + load modes
 local function adder(a, b) return a + b end
@@ -62,15 +48,6 @@ print("dumped upvalue gets _ENV", load(string.dump(useup))() == _G)
 f = assert(io.open(name, "wb")) f:write(dumped) f:close()
 print("loadfile binary", loadfile(name, "b")(6, 7))
 print("dofile binary fails without args", (pcall(dofile, name)))
-
--- warn: goes to stderr when on; it must not affect stdout
-warn("@on")
-warn("this ", "is ", "a warning")
-warn("@off")
-warn("not shown")
-E("warn no args", warn)
-E("warn non-string", warn, {})
-print("warn done")
 
 -- collectgarbage options: only types of results
 print("count", math.type(collectgarbage("count")))

@@ -7,14 +7,20 @@
 
 use halo_vm::Ctx;
 
+pub mod file;
+pub mod fileresult;
 pub mod format;
+pub mod iolib;
+pub mod loadfile;
 pub mod localtime;
 pub mod mathlib;
 pub mod metaops;
 pub mod oslib;
 pub mod pack;
+pub mod package;
 pub mod pattern;
 pub mod sort;
+pub mod stream;
 pub mod strftime;
 pub mod strlib;
 pub mod strmatch;
@@ -30,4 +36,8 @@ pub fn open_all(ctx: Ctx<'_>) {
     oslib::open(ctx);
     strlib::open(ctx);
     utf8lib::open(ctx);
+    loadfile::open(ctx);
+    iolib::open(ctx, true);
+    // Last: records every library opened above in package.loaded.
+    package::open(ctx);
 }

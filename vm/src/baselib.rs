@@ -598,7 +598,7 @@ fn collectgarbage<'gc>(
 }
 
 /// `warn(msg1, ...)`: one warning made of the pieces (all strings, at least one).
-fn warn<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, stack: Stack<'gc, '_>) -> NResult<'gc> {
+fn warn<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
     let n = stack.len().max(1);
     let mut pieces = Vec::with_capacity(n);
     for i in 0..n {
@@ -607,6 +607,7 @@ fn warn<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, stack: Stack<'gc, '_>) -> N
     for (i, p) in pieces.iter().enumerate() {
         ctx.warning(p.as_bytes(), i + 1 < n);
     }
+    stack.clear();
     Ok(Action::Return)
 }
 

@@ -2,10 +2,11 @@
 //! `halo-lua [options] [script [args]]` with `-e stat`, `-l mod`, `-i`, `-v`, `-E`, `-W`, `--`,
 //! and `-` for standard input. Errors go to stderr as `halo-lua: msg` plus a traceback.
 
-use std::io::{BufRead, Read, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
-use halo_vm::{Lua, RunError, Table, Value};
+use gc_arena::Collect;
+use halo_vm::{Action, Ctx, Error, Lua, NativeFunction, RunError, Sequence, Stack, Table, Value};
 
 const PROGNAME: &str = "halo-lua";
 
@@ -39,12 +40,21 @@ fn report(e: &RunError, with_traceback: bool) {
     let _ = err.flush();
 }
 
-/// Loads and runs a chunk with the given arguments; `Err(true)` for a runtime error (has a
-/// traceback), `Err(false)` for a load error.
-fn run_chunk(lua: &mut Lua, src: &[u8], chunkname: &[u8], args: &[Vec<u8>]) -> Result<(), ()> {
-    let src = strip_shebang(src);
+/// Where a chunk comes from: a string (`-e`, `LUA_INIT`) or a file (`None`: standard input),
+/// which `luaL_loadfile` reads (shebang line skipped).
+enum Chunk<'a> {
+    Text(&'a [u8], &'a [u8]),
+    File(Option<&'a [u8]>),
+}
+
+/// Loads and runs a chunk with the given arguments, reporting any error on stderr.
+fn run_chunk(lua: &mut Lua, chunk: Chunk<'_>, args: &[Vec<u8>]) -> Result<(), ()> {
     let r = lua.execute(|ctx| {
-        let f = halo_vm::baselib::load_chunk(ctx, src, chunkname, None)?;
+        let f = match chunk {
+            Chunk::Text(src, name) => halo_vm::baselib::load_chunk(ctx, src, name, None)?,
+            Chunk::File(name) => halo_stdlib::loadfile::load_file(ctx, name, b"bt", None)
+                .map_err(|m| String::from_utf8_lossy(&m).into_owned())?,
+        };
         let args = args.iter().map(|a| Value::String(ctx.bytes(a))).collect();
         Ok((f.into(), args))
     });
@@ -57,15 +67,35 @@ fn run_chunk(lua: &mut Lua, src: &[u8], chunkname: &[u8], args: &[Vec<u8>]) -> R
     }
 }
 
-fn strip_shebang(src: &[u8]) -> &[u8] {
-    if src.first() == Some(&b'#') {
-        // Keep the newline so line numbers stay right.
-        match src.iter().position(|&b| b == b'\n') {
-            Some(i) => &src[i..],
-            None => &[],
-        }
-    } else {
-        src
+/// lua.c's `dolibrary`: `global = require(module)`, calling the global `require` from native
+/// code (so its errors carry no position, as in lua.c).
+fn dolibrary<'gc>(
+    ctx: Ctx<'gc>,
+    _f: NativeFunction<'gc>,
+    mut stack: Stack<'gc, '_>,
+) -> Result<Action<'gc>, Error<'gc>> {
+    let (global, module) = (stack.get(0), stack.get(1));
+    stack.replace(&[module]);
+    Ok(Action::Call {
+        func: ctx.get_global("require"),
+        then: Some(Box::new(SetGlobal(global))),
+    })
+}
+
+/// Stores `require`'s result in the global named by its field.
+#[derive(Collect)]
+#[collect(no_drop)]
+struct SetGlobal<'gc>(Value<'gc>);
+
+impl<'gc> Sequence<'gc> for SetGlobal<'gc> {
+    fn poll(
+        &mut self,
+        ctx: Ctx<'gc>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<Action<'gc>, Error<'gc>> {
+        let _ = ctx.globals().set(ctx.mc, self.0, stack.get(0));
+        stack.clear();
+        Ok(Action::Return)
     }
 }
 
@@ -131,7 +161,7 @@ fn main() -> ExitCode {
                 break;
             }
             b"-E" => has_ee = true,
-            b"-W" => lua.enter(|ctx| ctx.warning(b"@on", false)),
+            b"-W" => {}
             b"-i" => {
                 has_i = true;
                 has_v = true;
@@ -159,6 +189,16 @@ fn main() -> ExitCode {
     if has_v {
         print_version();
     }
+    lua.enter(|ctx| {
+        if has_ee {
+            // lua.c's LUA_NOENV: `package` then ignores LUA_PATH and LUA_CPATH.
+            let key = ctx.str(halo_stdlib::package::NOENV_KEY);
+            ctx.state
+                .registry
+                .set_str(ctx.mc, key, Value::Boolean(true));
+        }
+        halo_stdlib::open_all(ctx);
+    });
 
     // The `arg` table: script at 0, interpreter and options at negative indices.
     let script_idx = script.unwrap_or(argv.len());
@@ -180,22 +220,9 @@ fn main() -> ExitCode {
             use std::os::unix::ffi::OsStrExt;
             let init = init.as_bytes().to_vec();
             let ok = if let Some(file) = init.strip_prefix(b"@") {
-                match std::fs::read(std::ffi::OsStr::from_bytes(file)) {
-                    Ok(src) => {
-                        let mut name = b"@".to_vec();
-                        name.extend_from_slice(file);
-                        run_chunk(&mut lua, &src, &name, &[])
-                    }
-                    Err(e) => {
-                        eprintln!(
-                            "{PROGNAME}: cannot open {}: {e}",
-                            String::from_utf8_lossy(file)
-                        );
-                        Err(())
-                    }
-                }
+                run_chunk(&mut lua, Chunk::File(Some(file)), &[])
             } else {
-                run_chunk(&mut lua, &init, b"=LUA_INIT", &[])
+                run_chunk(&mut lua, Chunk::Text(&init, b"=LUA_INIT"), &[])
             };
             if ok.is_err() {
                 return ExitCode::FAILURE;
@@ -203,11 +230,13 @@ fn main() -> ExitCode {
         }
     }
 
-    // Run -e and -l in order.
+    // Run -e, -l and -W in order.
     let mut j = 1;
     while j < script_idx {
         let a = &argv[j];
-        if a.starts_with(b"-e") || a.starts_with(b"-l") {
+        if a.as_slice() == b"-W" {
+            lua.enter(|ctx| ctx.warning(b"@on", false));
+        } else if a.starts_with(b"-e") || a.starts_with(b"-l") {
             let val = if a.len() > 2 {
                 a[2..].to_vec()
             } else {
@@ -215,21 +244,19 @@ fn main() -> ExitCode {
                 argv[j].clone()
             };
             let r = if a.starts_with(b"-e") {
-                run_chunk(&mut lua, &val, b"=(command line)", &[])
+                run_chunk(&mut lua, Chunk::Text(&val, b"=(command line)"), &[])
             } else {
                 let (global, module) = match val.iter().position(|&b| b == b'=') {
                     Some(p) => (val[..p].to_vec(), val[p + 1..].to_vec()),
                     None => (val.clone(), val.clone()),
                 };
-                let mut code = b"local m = require(...) ".to_vec();
-                code.extend_from_slice(b"_G[select(2, ...)] = m");
                 let r = lua.execute(|ctx| {
-                    let f = halo_vm::baselib::load_chunk(ctx, &code, b"=(command line)", None)?;
+                    let f = NativeFunction::new(ctx.mc, dolibrary);
                     Ok((
                         f.into(),
                         vec![
-                            Value::String(ctx.bytes(&module)),
                             Value::String(ctx.bytes(&global)),
+                            Value::String(ctx.bytes(&module)),
                         ],
                     ))
                 });
@@ -245,33 +272,9 @@ fn main() -> ExitCode {
     if let Some(s) = script {
         let name = &argv[s];
         let args: Vec<Vec<u8>> = argv[s + 1..].to_vec();
-        let (src, chunkname) =
-            if name.as_slice() == b"-" && (s == 0 || argv[s - 1].as_slice() != b"--") {
-                let mut buf = Vec::new();
-                let _ = std::io::stdin().read_to_end(&mut buf);
-                (buf, b"=stdin".to_vec())
-            } else {
-                use std::os::unix::ffi::OsStrExt;
-                match std::fs::read(std::ffi::OsStr::from_bytes(name)) {
-                    Ok(b) => {
-                        let mut n = b"@".to_vec();
-                        n.extend_from_slice(name);
-                        (b, n)
-                    }
-                    Err(e) => {
-                        let msg = match e.kind() {
-                            std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
-                            _ => e.to_string(),
-                        };
-                        eprintln!(
-                            "{PROGNAME}: cannot open {}: {msg}",
-                            String::from_utf8_lossy(name)
-                        );
-                        return ExitCode::FAILURE;
-                    }
-                }
-            };
-        if run_chunk(&mut lua, &src, &chunkname, &args).is_err() {
+        let is_stdin = name.as_slice() == b"-" && (s == 0 || argv[s - 1].as_slice() != b"--");
+        let chunk = Chunk::File(if is_stdin { None } else { Some(name) });
+        if run_chunk(&mut lua, chunk, &args).is_err() {
             let _ = std::io::stdout().flush();
             return ExitCode::FAILURE;
         }
@@ -281,12 +284,8 @@ fn main() -> ExitCode {
         if std::io::stdin().is_terminal() {
             print_version();
             has_i = true;
-        } else {
-            let mut buf = Vec::new();
-            let _ = std::io::stdin().read_to_end(&mut buf);
-            if run_chunk(&mut lua, &buf, b"=stdin", &[]).is_err() {
-                return ExitCode::FAILURE;
-            }
+        } else if run_chunk(&mut lua, Chunk::File(None), &[]).is_err() {
+            return ExitCode::FAILURE;
         }
     }
 
@@ -299,17 +298,22 @@ fn main() -> ExitCode {
 
 /// A plain read-eval-print loop: each line is tried as an expression first, like lua.c.
 fn repl(lua: &mut Lua) {
-    let stdin = std::io::stdin();
     let mut pending = String::new();
     loop {
         print!("{}", if pending.is_empty() { "> " } else { ">> " });
         let _ = std::io::stdout().flush();
-        let mut line = String::new();
-        if stdin.lock().read_line(&mut line).unwrap_or(0) == 0 {
+        // The REPL reads through the same buffer as `io.stdin`, like lua.c's fgets on stdin.
+        let mut line = Vec::new();
+        let got = {
+            let mut stdin = halo_stdlib::stream::stdin();
+            stdin.clear_flags();
+            stdin.read_line(&mut line, true) || !line.is_empty()
+        };
+        if !got {
             println!();
             return;
         }
-        pending.push_str(&line);
+        pending.push_str(&String::from_utf8_lossy(&line));
         let src = pending.clone();
         let as_expr = format!("return {src}");
         let r = lua.execute(|ctx| {
