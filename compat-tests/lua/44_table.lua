@@ -303,6 +303,18 @@ E("sort __len error", table.sort, setmetatable({}, {__len = function() error("le
 E("concat __len before separator check", table.concat, setmetatable({}, {__len = function() error("len first", 0) end}), {})
 E("insert __len before argument count", table.insert, setmetatable({}, {__len = function() error("len first", 0) end}))
 
+-- tables whose metatable has no access metamethods behave as raw tables
+local classy = setmetatable({3, 1, 2}, {__name = "Classy", __tostring = function() return "C" end})
+table.insert(classy, 0)
+table.sort(classy)
+print("metatable without access metamethods", table.concat(classy, ","), table.remove(classy, 1), table.unpack(classy))
+local eqonly = setmetatable({1, 2, 3}, {__eq = function() return true end})
+table.move(eqonly, 1, 3, 2)
+print("move within a table with __eq", table.concat(eqonly, ","))
+local eqdst = setmetatable({}, {__eq = function() return true end})
+table.move(setmetatable({1, 2, 3}, getmetatable(eqdst)), 1, 3, 2, eqdst)
+print("move between __eq-equal tables", eqdst[2], eqdst[3], eqdst[4])
+
 -- non-tables with the right metamethods are accepted (checktab)
 local function fake(...)
   local ok = pcall(table.unpack, ...)

@@ -244,6 +244,25 @@ fn min_max<'gc>(ctx: Ctx<'gc>, mut stack: Stack<'gc, '_>, is_max: bool) -> NResu
     if stack.is_empty() {
         return Err(Error::bad_arg(1, "value expected"));
     }
+    // Numbers and strings (the usual case) compare without calls.
+    let vals = stack.as_slice();
+    let mut best = vals[0];
+    let mut direct = true;
+    for &v in &vals[1..] {
+        let (a, b) = if is_max { (best, v) } else { (v, best) };
+        match metaops::raw_less_than(a, b) {
+            Some(true) => best = v,
+            Some(false) => {}
+            None => {
+                direct = false;
+                break;
+            }
+        }
+    }
+    if direct {
+        stack.ret1(best);
+        return Ok(Action::Return);
+    }
     let m = MinMaxM {
         io: Io::default(),
         vals: stack.as_slice().to_vec(),
@@ -251,7 +270,6 @@ fn min_max<'gc>(ctx: Ctx<'gc>, mut stack: Stack<'gc, '_>, is_max: bool) -> NResu
         i: 1,
         is_max,
     };
-    // Numbers (the usual case) never need a call: the machine finishes at once.
     metaops::start(ctx, m, &mut stack)
 }
 

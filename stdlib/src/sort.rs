@@ -3,8 +3,8 @@
 //! "invalid order function for sorting" error, match lua5.4's.
 //!
 //! Two engines run the same algorithm:
-//! - `sort_values`, plain Rust on a copy of the array, when no Lua code can run: a plain table
-//!   whose elements are all numbers or all strings, and no comparator. The copy is written back
+//! - `sort_values`, plain Rust on a copy of the array, when no Lua code can run: a table without
+//!   access metamethods whose elements are all numbers or all strings, and no comparator. The copy is written back
 //!   even when the sort fails, so the table ends as PUC-Rio would leave it.
 //! - `SortM`, a resumable machine with the recursion made explicit, for everything else: a
 //!   comparator, `__lt`, or `__index`/`__newindex`/`__len`. Every call goes through the executor,
@@ -28,6 +28,9 @@ const RANLIMIT: u32 = 100;
 
 const INVALID_ORDER: &str = "invalid order function for sorting";
 
+/// The largest array the direct engine copies.
+const MAX_COPY: u32 = 1 << 24;
+
 pub fn sort<'gc>(
     ctx: Ctx<'gc>,
     _f: NativeFunction<'gc>,
@@ -35,15 +38,14 @@ pub fn sort<'gc>(
 ) -> NResult<'gc> {
     check_tab(ctx, &stack, 0, TAB_R | TAB_W | TAB_L)?;
     let t = stack.get(0);
-    if let Value::Table(tab) = t
-        && tab.metatable().is_none()
-    {
+    if let Some(tab) = crate::tablib::plain(ctx, &stack, 0) {
         let n = tab.length();
         let Some(n) = check_args(ctx, &stack, n)? else {
             stack.clear();
             return Ok(Action::Return);
         };
-        if stack.get(1).is_nil() {
+        // The copy doubles the memory of the array: very large ones sort in place.
+        if stack.get(1).is_nil() && n <= MAX_COPY {
             let mut vals: Vec<Value<'gc>> = (1..=i64::from(n)).map(|i| tab.get_int(i)).collect();
             let all_numbers = vals
                 .iter()

@@ -8,6 +8,7 @@
 
 use gc_arena::Collect;
 use halo_vm::args::{check_integer, opt_integer, opt_string, type_error};
+use halo_vm::meta::{self, MetaEvent};
 use halo_vm::number;
 use halo_vm::{Action, Ctx, Error, LuaString, NativeFunction, Stack, Table, Value};
 
@@ -47,7 +48,7 @@ pub fn check_tab<'gc>(
     if let Value::Table(_) = v {
         return Ok(());
     }
-    if let Some(mt) = halo_vm::meta::metatable(ctx, v) {
+    if let Some(mt) = meta::metatable(ctx, v) {
         let has = |name: &str| !mt.get_str(ctx.str(name)).is_nil();
         if (what & TAB_R == 0 || has("__index"))
             && (what & TAB_W == 0 || has("__newindex"))
@@ -59,11 +60,20 @@ pub fn check_tab<'gc>(
     Err(type_error(ctx, stack, i, "table"))
 }
 
-/// The table at argument `i` when it is a table without metatable (the fast paths' case).
+/// The table at argument `i` when the table functions can treat it raw: no metatable, or one
+/// without `__index`, `__newindex` and `__len` (the fast paths' case).
 #[inline]
-fn plain<'gc>(stack: &Stack<'gc, '_>, i: usize) -> Option<Table<'gc>> {
+pub fn plain<'gc>(ctx: Ctx<'gc>, stack: &Stack<'gc, '_>, i: usize) -> Option<Table<'gc>> {
     match stack.get(i) {
-        Value::Table(t) if t.metatable().is_none() => Some(t),
+        Value::Table(t) => match t.metatable() {
+            None => Some(t),
+            Some(mt) => {
+                // `lookup` answers from the metatable's absence cache.
+                let has = |e| !meta::lookup(ctx, mt, e).is_nil();
+                (!has(MetaEvent::Index) && !has(MetaEvent::NewIndex) && !has(MetaEvent::Len))
+                    .then_some(t)
+            }
+        },
         _ => None,
     }
 }
@@ -72,7 +82,7 @@ fn plain<'gc>(stack: &Stack<'gc, '_>, i: usize) -> Option<Table<'gc>> {
 
 fn concat<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
     check_tab(ctx, &stack, 0, TAB_R | TAB_L)?;
-    if let Some(t) = plain(&stack, 0) {
+    if let Some(t) = plain(ctx, &stack, 0) {
         let (sep, mut i, last) = concat_args(ctx, &stack, t.length())?;
         let mut buf = Vec::new();
         if i <= last {
@@ -185,7 +195,7 @@ impl<'gc> Machine<'gc> for ConcatM<'gc> {
 
 fn insert<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
     check_tab(ctx, &stack, 0, TAB_R | TAB_W | TAB_L)?;
-    if let Some(t) = plain(&stack, 0) {
+    if let Some(t) = plain(ctx, &stack, 0) {
         let (pos, e) = insert_args(ctx, &stack, t.length())?;
         let v = stack.get(stack.len() - 1);
         let mut i = e;
@@ -311,7 +321,7 @@ impl<'gc> Machine<'gc> for InsertM<'gc> {
 
 fn remove<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
     check_tab(ctx, &stack, 0, TAB_R | TAB_W | TAB_L)?;
-    if let Some(t) = plain(&stack, 0) {
+    if let Some(t) = plain(ctx, &stack, 0) {
         let size = t.length();
         let mut pos = remove_pos(ctx, &stack, size)?;
         let result = t.get_int(pos);
@@ -453,9 +463,16 @@ fn tmove<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>)
         return Err(Error::bad_arg(4, "destination wrap around"));
     }
     let overlap = t <= e && t > f;
-    if let (Some(src), Some(dst)) = (plain(&stack, 0), plain(&stack, tt)) {
-        // Two plain tables: no metamethod, and `lua_compare` of two tables without `__eq` is
-        // identity.
+    let no_eq = |t: Table<'gc>| {
+        t.metatable()
+            .is_none_or(|mt| meta::lookup(ctx, mt, MetaEvent::Eq).is_nil())
+    };
+    if let (Some(src), Some(dst)) = (plain(ctx, &stack, 0), plain(ctx, &stack, tt))
+        && no_eq(src)
+        && no_eq(dst)
+    {
+        // Two raw tables: no access metamethod, and `lua_compare` of two tables without `__eq`
+        // is identity.
         if !overlap || (tt != 0 && src != dst) {
             for i in 0..n {
                 dst.set_int(ctx.mc, t + i, src.get_int(f + i));
@@ -585,11 +602,11 @@ fn unpack<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>
     let i = opt_integer(ctx, &stack, 1, 1)?;
     // `luaL_len` of a non-plain value may call `__len`: the machine does it.
     let e = if stack.get(2).is_nil() {
-        plain(&stack, 0).map(|t| t.length())
+        plain(ctx, &stack, 0).map(|t| t.length())
     } else {
         Some(check_integer(ctx, &stack, 2)?)
     };
-    if let (Some(t), Some(e)) = (plain(&stack, 0), e) {
+    if let (Some(t), Some(e)) = (plain(ctx, &stack, 0), e) {
         let n = unpack_count(i, e)?;
         stack.clear();
         for k in 0..n {
