@@ -867,9 +867,17 @@ pub(crate) fn run<'gc>(
         let upvals: &'gc [UpValue<'gc>] = closure.upvalues();
         let mut concat_rem = concat_rem;
 
+        // Register access without bounds checks: a frame's `max_stack` registers always exist
+        // (`push_lua_frame` and `restore_frame_stack` size the stack; the compiler never names
+        // a register beyond `max_stack`). Debug builds, which run the whole test suite, check.
         macro_rules! r {
             ($x:expr) => {
-                ts.stack[base + $x as usize]
+                *{
+                    let i = base + $x as usize;
+                    debug_assert!(i < ts.stack.len(), "register {i} out of the stack");
+                    // SAFETY: see above.
+                    unsafe { ts.stack.get_unchecked_mut(i) }
+                }
             };
         }
         macro_rules! save_pc {
@@ -1013,7 +1021,10 @@ pub(crate) fn run<'gc>(
                 save_pc!();
                 return Ok(RunExit::Fuel);
             }
-            let insn = code[pc];
+            debug_assert!(pc < code.len());
+            // SAFETY: every function ends with a return and jumps stay inside the function (the
+            // compiler's invariants), so `pc` never leaves `code`.
+            let insn = unsafe { *code.get_unchecked(pc) };
             pc += 1;
             match insn {
                 Insn::Move { a, b } => r!(a) = r!(b),
