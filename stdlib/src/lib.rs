@@ -10,6 +10,7 @@ use halo_vm::Ctx;
 pub mod format;
 pub mod pack;
 pub mod pattern;
+mod scratch;
 pub mod strftime;
 pub mod strlib;
 pub mod strmatch;

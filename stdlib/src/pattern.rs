@@ -162,25 +162,101 @@ fn byte_at(b: &[u8], i: usize) -> u8 {
     b.get(i).copied().unwrap_or(0)
 }
 
-/// `match_class` in the C locale.
+/// Bits of the character classes in the C locale, one per class letter.
+const CL_A: u16 = 1;
+const CL_C: u16 = 1 << 1;
+const CL_D: u16 = 1 << 2;
+const CL_G: u16 = 1 << 3;
+const CL_L: u16 = 1 << 4;
+const CL_P: u16 = 1 << 5;
+const CL_S: u16 = 1 << 6;
+const CL_U: u16 = 1 << 7;
+const CL_W: u16 = 1 << 8;
+const CL_X: u16 = 1 << 9;
+const CL_Z: u16 = 1 << 10;
+
+/// The classes each byte belongs to (what C's `<ctype.h>` tables hold).
+const CHAR_CLASSES: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let mut bits = 0;
+        if c.is_ascii_alphabetic() {
+            bits |= CL_A;
+        }
+        if c.is_ascii_control() {
+            bits |= CL_C;
+        }
+        if c.is_ascii_digit() {
+            bits |= CL_D;
+        }
+        if c.is_ascii_graphic() {
+            bits |= CL_G;
+        }
+        if c.is_ascii_lowercase() {
+            bits |= CL_L;
+        }
+        if c.is_ascii_punctuation() {
+            bits |= CL_P;
+        }
+        // C isspace includes \v, which Rust's is_ascii_whitespace omits.
+        if matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+            bits |= CL_S;
+        }
+        if c.is_ascii_uppercase() {
+            bits |= CL_U;
+        }
+        if c.is_ascii_alphanumeric() {
+            bits |= CL_W;
+        }
+        if c.is_ascii_hexdigit() {
+            bits |= CL_X;
+        }
+        if c == 0 {
+            bits |= CL_Z;
+        }
+        t[i] = bits;
+        i += 1;
+    }
+    t
+};
+
+/// The class bit a class letter after `%` selects (either case), 0 for a non-class.
+const CLASS_OF_LETTER: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let letters: [(u8, u16); 11] = [
+        (b'a', CL_A),
+        (b'c', CL_C),
+        (b'd', CL_D),
+        (b'g', CL_G),
+        (b'l', CL_L),
+        (b'p', CL_P),
+        (b's', CL_S),
+        (b'u', CL_U),
+        (b'w', CL_W),
+        (b'x', CL_X),
+        // Deprecated in 5.2 but still accepted by 5.4's lstrlib.c.
+        (b'z', CL_Z),
+    ];
+    let mut i = 0;
+    while i < letters.len() {
+        let (l, bit) = letters[i];
+        t[l as usize] = bit;
+        t[l.to_ascii_uppercase() as usize] = bit;
+        i += 1;
+    }
+    t
+};
+
+/// `match_class` in the C locale, table-driven like C's ctype.
 #[inline]
 fn match_class(c: u8, cl: u8) -> bool {
-    let res = match cl.to_ascii_lowercase() {
-        b'a' => c.is_ascii_alphabetic(),
-        b'c' => c.is_ascii_control(),
-        b'd' => c.is_ascii_digit(),
-        b'g' => c.is_ascii_graphic(),
-        b'l' => c.is_ascii_lowercase(),
-        b'p' => c.is_ascii_punctuation(),
-        // C isspace includes \v, which Rust's is_ascii_whitespace omits.
-        b's' => matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'),
-        b'u' => c.is_ascii_uppercase(),
-        b'w' => c.is_ascii_alphanumeric(),
-        b'x' => c.is_ascii_hexdigit(),
-        // Deprecated in 5.2 but still accepted by 5.4's lstrlib.c.
-        b'z' => c == 0,
-        _ => return cl == c,
-    };
+    let bit = CLASS_OF_LETTER[cl as usize];
+    if bit == 0 {
+        return cl == c;
+    }
+    let res = CHAR_CLASSES[c as usize] & bit != 0;
     if cl.is_ascii_uppercase() { !res } else { res }
 }
 
@@ -243,41 +319,64 @@ impl<'a> MatchState<'a> {
     }
 
     /// `classEnd`: index just past the single-char class starting at `p`.
-    fn class_end(&self, mut p: usize) -> Result<usize, PatternError> {
-        let pat = self.pat;
-        let c = pat[p];
-        p += 1;
-        match c {
-            L_ESC => {
-                if p >= pat.len() {
-                    return Err(PatternError::EndsWithEscape);
-                }
-                Ok(p + 1)
-            }
-            b'[' => {
-                if byte_at(pat, p) == b'^' {
-                    p += 1;
-                }
-                // Look for the closing ']'; the first char is never it.
-                loop {
-                    if p >= pat.len() {
-                        return Err(PatternError::MissingBracket);
-                    }
-                    let cc = pat[p];
-                    p += 1;
-                    if cc == L_ESC && p < pat.len() {
-                        p += 1; // skip escapes such as '%]'
-                    }
-                    if byte_at(pat, p) == b']' {
-                        break;
-                    }
-                }
-                Ok(p + 1)
-            }
-            _ => Ok(p),
-        }
+    #[inline]
+    fn class_end(&self, p: usize) -> Result<usize, PatternError> {
+        class_end(self.pat, p)
     }
 
+    /// The first position at or after `from` where a match may start, or
+    /// `src.len() + 1` when there is none.
+    #[inline]
+    fn next_start(&self, first: FirstItem, from: usize) -> usize {
+        let none = self.src.len() + 1;
+        match first {
+            FirstItem::Any => from,
+            _ if from >= self.src.len() => none,
+            FirstItem::Byte(b) => memchr::memchr(b, &self.src[from..]).map_or(none, |k| from + k),
+            FirstItem::Class(p, ep) => (from..self.src.len())
+                .find(|&i| self.single_match(i, p, ep))
+                .unwrap_or(none),
+        }
+    }
+}
+
+/// `classEnd` on pattern `pat`: index just past the single-char class
+/// starting at `p`.
+fn class_end(pat: &[u8], mut p: usize) -> Result<usize, PatternError> {
+    let c = pat[p]; // never past the end: callers stand on an item
+    p += 1;
+    match c {
+        L_ESC => {
+            if p >= pat.len() {
+                return Err(PatternError::EndsWithEscape);
+            }
+            Ok(p + 1)
+        }
+        b'[' => {
+            if byte_at(pat, p) == b'^' {
+                p += 1;
+            }
+            // Look for the closing ']'; the first char is never it.
+            loop {
+                if p >= pat.len() {
+                    return Err(PatternError::MissingBracket);
+                }
+                let cc = pat[p];
+                p += 1;
+                if cc == L_ESC && p < pat.len() {
+                    p += 1; // skip escapes such as '%]'
+                }
+                if byte_at(pat, p) == b']' {
+                    break;
+                }
+            }
+            Ok(p + 1)
+        }
+        _ => Ok(p),
+    }
+}
+
+impl<'a> MatchState<'a> {
     /// `singlematch`: does the class `pat[p..ep]` match `src[s]`?
     #[inline]
     fn single_match(&self, s: usize, p: usize, ep: usize) -> bool {
@@ -507,18 +606,35 @@ impl<'a> MatchState<'a> {
     }
 }
 
+/// Whether each byte is one of [`SPECIALS`].
+const IS_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < SPECIALS.len() {
+        t[SPECIALS[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 /// PUC `nospecials` negated: `true` if `p` needs the pattern matcher, i.e.
 /// contains any of `^$*+?.([%-`. `string.find` with a pattern for which
 /// this is `false` may use [`find_plain`] (PUC does exactly that).
 pub fn has_specials(p: &[u8]) -> bool {
-    p.iter().any(|c| SPECIALS.contains(c))
+    p.iter().any(|&c| IS_SPECIAL[c as usize])
 }
 
 /// Plain substring search (PUC `lmemfind`) starting at byte `init`
 /// (0-based); returns the 0-based start of the first occurrence. An empty
-/// needle matches at `init` if `init <= hay.len()`. `find` on long subjects
-/// is hot, so this is the `memchr` crate's vectorised search.
+/// needle matches at `init` if `init <= hay.len()`.
+///
+/// Like PUC, this looks for the needle's first byte (with `memchr`'s
+/// vectorised search) and compares the rest; when first bytes keep matching
+/// in vain it switches to `memchr`'s memmem, whose setup cost only pays on
+/// such subjects.
 pub fn find_plain(hay: &[u8], needle: &[u8], init: usize) -> Option<usize> {
+    /// False first-byte candidates tolerated before switching to memmem.
+    const MAX_MISSES: usize = 16;
     if init > hay.len() {
         return None;
     }
@@ -526,9 +642,90 @@ pub fn find_plain(hay: &[u8], needle: &[u8], init: usize) -> Option<usize> {
     let at = match needle {
         [] => Some(0),
         [c] => memchr::memchr(*c, rest),
-        _ => memchr::memmem::find(rest, needle),
+        _ if needle.len() > rest.len() => None,
+        [first, tail @ ..] => {
+            // Candidates must start no later than `last`.
+            let last = rest.len() - needle.len();
+            let mut pos = 0;
+            let mut misses = 0;
+            loop {
+                let Some(k) = memchr::memchr(*first, &rest[pos..=last]) else {
+                    break None;
+                };
+                let at = pos + k;
+                if bytes_eq(&rest[at + 1..at + needle.len()], tail) {
+                    break Some(at);
+                }
+                pos = at + 1;
+                misses += 1;
+                if misses == MAX_MISSES {
+                    break memchr::memmem::find(&rest[pos..], needle).map(|k| pos + k);
+                }
+            }
+        }
     };
     at.map(|k| init + k)
+}
+
+/// Slice equality that compares short slices inline: `==` on bytes calls
+/// `memcmp`, whose call overhead dominates for a few bytes.
+#[inline]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() <= 16 {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+    } else {
+        a == b
+    }
+}
+
+/// What a match attempt at a given position needs first, so the search
+/// loops can skip positions where it cannot start (PUC tries every
+/// position; skipping ones that would fail at once changes nothing,
+/// including which errors are raised).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FirstItem {
+    /// Anything may start a match (or the pattern is left to the matcher).
+    Any,
+    /// A match starts with this literal byte.
+    Byte(u8),
+    /// A match starts with a byte of the class `pat[p..ep]`.
+    Class(usize, usize),
+}
+
+/// The first item of `pat` (anchor already removed), looking through
+/// capture openings, when it must consume one byte: a single-char class
+/// without a `*`, `?` or `-` suffix. Malformed items give `Any`, so the
+/// matcher reports them where PUC does.
+fn first_item(pat: &[u8]) -> FirstItem {
+    let mut p = 0;
+    let mut opened = 0;
+    while pat.get(p) == Some(&b'(') {
+        opened += 1;
+        // Past MAX_CAPTURES the matcher must raise "too many captures".
+        if opened >= MAX_CAPTURES {
+            return FirstItem::Any;
+        }
+        p += if pat.get(p + 1) == Some(&b')') { 2 } else { 1 };
+    }
+    let Some(&c) = pat.get(p) else {
+        return FirstItem::Any;
+    };
+    let ep = match c {
+        b')' | b'.' => return FirstItem::Any,
+        b'$' if p + 1 == pat.len() => return FirstItem::Any,
+        L_ESC if matches!(byte_at(pat, p + 1), b'b' | b'f' | b'0'..=b'9') => {
+            return FirstItem::Any;
+        }
+        _ => match class_end(pat, p) {
+            Ok(ep) => ep,
+            Err(_) => return FirstItem::Any,
+        },
+    };
+    match byte_at(pat, ep) {
+        b'*' | b'?' | b'-' => FirstItem::Any,
+        _ if c == L_ESC || c == b'[' => FirstItem::Class(p, ep),
+        _ => FirstItem::Byte(c),
+    }
 }
 
 /// Pattern search as in `string.find`/`string.match` (PUC `str_find_aux`,
@@ -544,8 +741,17 @@ pub fn find(s: &[u8], p: &[u8], init: usize) -> Result<Option<Match>, PatternErr
         _ => (false, p),
     };
     let mut ms = MatchState::new(s, p);
+    let first = if anchor {
+        FirstItem::Any
+    } else {
+        first_item(p)
+    };
     let mut s1 = init;
     loop {
+        s1 = ms.next_start(first, s1);
+        if s1 > s.len() {
+            return Ok(None);
+        }
         ms.reset();
         if let Some(e) = ms.do_match(s1, 0)? {
             return Ok(Some(ms.to_match(s1, e)));
@@ -601,8 +807,13 @@ pub fn gmatch_next(
     st: &mut GmatchState,
 ) -> Result<Option<Match>, PatternError> {
     let mut ms = MatchState::new(s, p);
+    let first = first_item(p);
     let mut src = st.src;
     while src <= s.len() {
+        src = ms.next_start(first, src);
+        if src > s.len() {
+            break;
+        }
         ms.reset();
         if let Some(e) = ms.do_match(src, 0)?
             && Some(e) != st.last_match
@@ -673,9 +884,18 @@ pub fn gsub_next(
     out: &mut Vec<u8>,
 ) -> Result<Option<Match>, PatternError> {
     let mut ms = MatchState::new(s, p);
+    let first = if st.anchor {
+        FirstItem::Any
+    } else {
+        first_item(p)
+    };
     while !st.finished && st.n < st.max_n {
+        let src = ms.next_start(first, st.src);
+        if src > s.len() {
+            break;
+        }
+        st.src = src;
         ms.reset();
-        let src = st.src;
         match ms.do_match(src, 0)? {
             Some(e) if Some(e) != st.last_match => {
                 st.n += 1;

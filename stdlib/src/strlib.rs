@@ -12,6 +12,7 @@ use halo_vm::value::LuaType;
 use halo_vm::{Action, Ctx, Error, NativeFunction, Stack, Table, Value};
 
 use crate::pack::{self, ArgKind, PackArg, PackError, Unpacked};
+use crate::scratch::with_scratch;
 
 pub(crate) type NResult<'gc> = Result<Action<'gc>, Error<'gc>>;
 
@@ -222,24 +223,26 @@ impl From<PackError> for Error<'_> {
 
 fn pack_<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
     let fmt = check_string(ctx, &stack, 0)?;
-    let mut out = Vec::new();
-    pack::pack::<Error<'gc>>(fmt.as_bytes(), &mut out, |n, kind| {
-        let i = n - 1;
-        if i >= stack.len() {
-            // str_pack pushes a nil marker after its arguments: the first missing one is nil.
-            let expected = match kind {
-                ArgKind::String => "string",
-                _ => "number",
-            };
-            return Err(Error::bad_arg(n, format!("{expected} expected, got nil")));
-        }
-        Ok(match kind {
-            ArgKind::Integer => PackArg::Int(check_integer(ctx, &stack, i)?),
-            ArgKind::Number => PackArg::Float(check_number(ctx, &stack, i)?.to_f64()),
-            ArgKind::String => PackArg::Str(check_string(ctx, &stack, i)?.as_bytes()),
-        })
+    let s = with_scratch(|out| {
+        pack::pack::<Error<'gc>>(fmt.as_bytes(), out, |n, kind| {
+            let i = n - 1;
+            if i >= stack.len() {
+                // str_pack pushes a nil marker after its arguments: the first missing one is nil.
+                let expected = match kind {
+                    ArgKind::String => "string",
+                    _ => "number",
+                };
+                return Err(Error::bad_arg(n, format!("{expected} expected, got nil")));
+            }
+            Ok(match kind {
+                ArgKind::Integer => PackArg::Int(check_integer(ctx, &stack, i)?),
+                ArgKind::Number => PackArg::Float(check_number(ctx, &stack, i)?.to_f64()),
+                ArgKind::String => PackArg::Str(check_string(ctx, &stack, i)?.as_bytes()),
+            })
+        })?;
+        Ok::<_, Error<'gc>>(halo_vm::LuaString::new(ctx.mc, out))
     })?;
-    stack.ret1(Value::String(halo_vm::LuaString::from_vec(ctx.mc, out)));
+    stack.ret1(Value::String(s));
     Ok(Action::Return)
 }
 
@@ -258,15 +261,15 @@ fn unpack<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>
     let fmt = check_string(ctx, &stack, 0)?;
     let data = check_string(ctx, &stack, 1)?;
     let pos = posrelat_start(opt_integer(ctx, &stack, 2, 1)?, data.len()) - 1;
-    let (vals, next) = pack::unpack(fmt.as_bytes(), data.as_bytes(), pos)?;
+    let (fmt, data) = (fmt.as_bytes(), data.as_bytes());
     stack.clear();
-    for v in vals {
+    let next = pack::unpack_each(fmt, data, pos, |v| {
         stack.push(match v {
             Unpacked::Int(i) => Value::Integer(i),
             Unpacked::Float(f) => Value::Number(f),
             Unpacked::Str(s) => Value::String(ctx.bytes(s)),
-        });
-    }
+        })
+    })?;
     stack.push(Value::Integer(next as i64 + 1));
     Ok(Action::Return)
 }

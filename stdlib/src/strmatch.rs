@@ -14,6 +14,7 @@ use halo_vm::number;
 use halo_vm::{Action, Ctx, Error, LuaString, NativeFunction, Sequence, Stack, UserData, Value};
 
 use crate::pattern::{self, Capture, GmatchState, GsubState, Match, PatternError};
+use crate::scratch::with_scratch;
 use crate::strlib::{NResult, posrelat_start, substring};
 
 impl From<PatternError> for Error<'_> {
@@ -62,10 +63,11 @@ fn find_aux<'gc>(ctx: Ctx<'gc>, mut stack: Stack<'gc, '_>, find: bool) -> NResul
     }
     if find && (stack.get(3).to_bool() || !pattern::has_specials(pb)) {
         match pattern::find_plain(sb, pb, init) {
-            Some(at) => stack.replace(&[
-                Value::Integer(at as i64 + 1),
-                Value::Integer((at + pb.len()) as i64),
-            ]),
+            Some(at) => {
+                stack.clear();
+                stack.push(Value::Integer(at as i64 + 1));
+                stack.push(Value::Integer((at + pb.len()) as i64));
+            }
             None => stack.ret1(Value::Nil),
         }
         return Ok(Action::Return);
@@ -173,23 +175,28 @@ pub(crate) fn gsub<'gc>(
         Value::String(_) | Value::Integer(_) | Value::Number(_) => {
             let r = check_string(ctx, &stack, 2)?;
             let rb = r.as_bytes();
-            let mut out = Vec::new();
-            let n = if memchr::memchr(b'%', rb).is_none() {
-                pattern::gsub::<PatternError>(sb, pb, max_n, &mut out, |_, o| {
-                    o.extend_from_slice(rb);
-                    Ok(())
-                })?
-            } else {
-                pattern::gsub(sb, pb, max_n, &mut out, |m, o| {
-                    pattern::expand_replacement(rb, sb, m, o)
-                })?
-            };
-            let result = if n == 0 {
-                Value::String(s)
-            } else {
-                Value::String(LuaString::from_vec(ctx.mc, out))
-            };
-            stack.replace(&[result, Value::Integer(n as i64)]);
+            let (result, n) = with_scratch(|out| {
+                let n = if memchr::memchr(b'%', rb).is_none() {
+                    pattern::gsub::<PatternError>(sb, pb, max_n, out, |_, o| {
+                        o.extend_from_slice(rb);
+                        Ok(())
+                    })?
+                } else {
+                    pattern::gsub(sb, pb, max_n, out, |m, o| {
+                        pattern::expand_replacement(rb, sb, m, o)
+                    })?
+                };
+                // No substitution: the subject itself, without a copy.
+                let result = if n == 0 {
+                    s
+                } else {
+                    LuaString::new(ctx.mc, out)
+                };
+                Ok::<_, Error<'gc>>((result, n))
+            })?;
+            stack.clear();
+            stack.push(Value::String(result));
+            stack.push(Value::Integer(n as i64));
             Ok(Action::Return)
         }
         Value::Table(_) | Value::Function(_) => {
