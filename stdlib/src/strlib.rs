@@ -150,6 +150,11 @@ fn rep<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -
     }
     let n = n as usize;
     let total = n * s.len() + (n - 1) * sep.len();
+    if total == 0 {
+        // PUC-Rio loops n times even then (hanging on `(""):rep(1 << 62)`); the result is "".
+        stack.ret1(ctx.str_value(""));
+        return Ok(Action::Return);
+    }
     let mut out = Vec::with_capacity(total);
     if sep.is_empty() && s.len() == 1 {
         out.resize(total, s[0]);
