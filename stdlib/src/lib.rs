@@ -7,13 +7,13 @@
 
 use halo_vm::Ctx;
 
-pub mod format;
+mod format;
 pub mod pack;
 pub mod pattern;
 mod scratch;
 pub mod strftime;
 pub mod strlib;
-pub mod strmatch;
+mod strmatch;
 pub mod utf8lib;
 
 /// Opens the standard library into the state's globals.
