@@ -7,6 +7,7 @@
 
 use halo_vm::Ctx;
 
+mod bytestrings;
 mod format;
 pub mod pack;
 pub mod pattern;

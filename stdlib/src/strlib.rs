@@ -11,6 +11,7 @@ use halo_vm::args::{check_integer, check_number, check_string, opt_integer, type
 use halo_vm::value::LuaType;
 use halo_vm::{Action, Ctx, Error, NativeFunction, Stack, Table, Value};
 
+use crate::bytestrings;
 use crate::pack::{self, ArgKind, PackArg, PackError, Unpacked};
 use crate::scratch::with_scratch;
 
@@ -22,8 +23,11 @@ const MAX_SIZE: usize = i32::MAX as usize;
 /// Opens `string` into the globals and installs the string metatable.
 pub fn open(ctx: Ctx<'_>) {
     let string = Table::new(ctx.mc);
+    // Every function gets the one-byte strings as upvalue 0 (see bytestrings.rs).
+    let bytes = Value::Table(bytestrings::table(ctx));
     let set = |name: &str, f: halo_vm::NativeFn| {
-        string.set_str(ctx.mc, ctx.str(name), NativeFunction::new(ctx.mc, f).into());
+        let f = NativeFunction::with_upvalues(ctx.mc, f, Box::new([bytes]));
+        string.set_str(ctx.mc, ctx.str(name), f.into());
     };
     set("byte", byte);
     set("char", char);
@@ -74,33 +78,19 @@ fn end_pos(pos: i64, len: usize) -> usize {
     }
 }
 
-/// A new Lua string from `bytes`, reusing `whole` when they are all of it (no copy).
-pub(crate) fn substring<'gc>(
-    ctx: Ctx<'gc>,
-    whole: halo_vm::LuaString<'gc>,
-    start: usize,
-    end: usize,
-) -> Value<'gc> {
-    if start == 0 && end == whole.len() {
-        Value::String(whole)
-    } else {
-        Value::String(ctx.bytes(&whole.as_bytes()[start..end]))
-    }
-}
-
 fn len<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
     let s = check_string(ctx, &stack, 0)?;
     stack.ret1(Value::Integer(s.len() as i64));
     Ok(Action::Return)
 }
 
-fn sub<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+fn sub<'gc>(ctx: Ctx<'gc>, f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
     let s = check_string(ctx, &stack, 0)?;
     let l = s.len();
     let start = posrelat_start(check_integer(ctx, &stack, 1)?, l);
     let end = end_pos(opt_integer(ctx, &stack, 2, -1)?, l);
     let r = if start <= end {
-        substring(ctx, s, start - 1, end)
+        bytestrings::substring(ctx, f.upvalue(0), s, start - 1, end)
     } else {
         ctx.str_value("")
     };
@@ -193,8 +183,16 @@ fn byte<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) 
     Ok(Action::Return)
 }
 
-fn char<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+fn char<'gc>(ctx: Ctx<'gc>, f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
     let n = stack.len();
+    if n == 1 {
+        let c = check_integer(ctx, &stack, 0)?;
+        if c as u64 > 255 {
+            return Err(Error::bad_arg(1, "value out of range"));
+        }
+        stack.ret1(bytestrings::one_byte(ctx, f.upvalue(0), c as u8));
+        return Ok(Action::Return);
+    }
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let c = check_integer(ctx, &stack, i)?;
