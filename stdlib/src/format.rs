@@ -6,8 +6,6 @@
 //! rest of the formatting continues in `FormatSeq` after a stackless call, so the metamethod may
 //! yield or await.
 
-use std::cell::RefCell;
-
 use gc_arena::Collect;
 use halo_vm::baselib::tostring_basic;
 use halo_vm::interp::to_number;
@@ -15,6 +13,7 @@ use halo_vm::meta::{self, MetaEvent};
 use halo_vm::number::{self, Number};
 use halo_vm::{Action, Ctx, Error, LuaString, NativeFunction, Sequence, Stack, Value};
 
+use crate::scratch::with_scratch;
 use crate::strlib::NResult;
 
 /// lstrlib's `MAX_FORMAT`: a conversion spec of 22 bytes or more is "too long".
@@ -464,14 +463,6 @@ fn run<'gc>(
     Ok(None)
 }
 
-thread_local! {
-    /// Output buffer reused across calls: the common case then allocates only the result.
-    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Buffers grown beyond this are released after use rather than kept per thread.
-const SCRATCH_KEEP: usize = 64 * 1024;
-
 pub(crate) fn format<'gc>(
     ctx: Ctx<'gc>,
     _f: NativeFunction<'gc>,
@@ -479,22 +470,13 @@ pub(crate) fn format<'gc>(
 ) -> NResult<'gc> {
     let fmt = halo_vm::args::check_string(ctx, &stack, 0)?;
     let mut cur = Cursor { pos: 0, arg: 0 };
-    SCRATCH.with(|cell| {
-        let mut owned = Vec::new();
-        let mut guard = cell.try_borrow_mut();
-        let out: &mut Vec<u8> = match guard.as_mut() {
-            Ok(b) => b,
-            Err(_) => &mut owned,
-        };
-        out.clear();
-        let r = run(ctx, fmt.as_bytes(), stack.as_slice(), &mut cur, out);
-        let action = match r {
-            Ok(None) => {
-                let s = LuaString::new(ctx.mc, out);
-                stack.ret1(Value::String(s));
+    with_scratch(
+        |out| match run(ctx, fmt.as_bytes(), stack.as_slice(), &mut cur, out)? {
+            None => {
+                stack.ret1(Value::String(LuaString::new(ctx.mc, out)));
                 Ok(Action::Return)
             }
-            Ok(Some(Pause::ToString { value, tm, form })) => {
+            Some(Pause::ToString { value, tm, form }) => {
                 let seq = FormatSeq {
                     fmt,
                     args: stack.as_slice().to_vec(),
@@ -502,19 +484,14 @@ pub(crate) fn format<'gc>(
                     out: out.clone(),
                     form,
                 };
-                stack.replace(&[value]);
+                stack.ret1(value);
                 Ok(Action::Call {
                     func: tm,
                     then: Some(Box::new(seq)),
                 })
             }
-            Err(e) => Err(e),
-        };
-        if out.capacity() > SCRATCH_KEEP {
-            *out = Vec::new();
-        }
-        action
-    })
+        },
+    )
 }
 
 /// A `format` waiting for a `%s` argument's `__tostring`.
@@ -564,7 +541,7 @@ impl<'gc> Sequence<'gc> for FormatSeq<'gc> {
             }
             Some(Pause::ToString { value, tm, form }) => {
                 self.form = form;
-                stack.replace(&[value]);
+                stack.ret1(value);
                 // The executor keeps this sequence and hands it the call's result.
                 Ok(Action::Call {
                     func: tm,

@@ -7,9 +7,10 @@
 
 use halo_vm::Ctx;
 
+mod bytestrings;
 pub mod file;
 pub mod fileresult;
-pub mod format;
+mod format;
 pub mod iolib;
 pub mod loadfile;
 pub mod localtime;
@@ -19,11 +20,12 @@ pub mod oslib;
 pub mod pack;
 pub mod package;
 pub mod pattern;
+mod scratch;
 pub mod sort;
 pub mod stream;
 pub mod strftime;
 pub mod strlib;
-pub mod strmatch;
+mod strmatch;
 pub mod tablib;
 pub mod utf8lib;
 

@@ -445,13 +445,25 @@ pub fn unpack<'d>(
     data: &'d [u8],
     pos: usize,
 ) -> Result<(Vec<Unpacked<'d>>, usize), PackError> {
+    let mut vals = Vec::new();
+    let next = unpack_each(fmt, data, pos, |v| vals.push(v))?;
+    Ok((vals, next))
+}
+
+/// [`unpack`] handing each value to `emit` as it is read (no intermediate
+/// vector); returns the 0-based position after the last item.
+pub fn unpack_each<'d>(
+    fmt: &[u8],
+    data: &'d [u8],
+    pos: usize,
+    mut emit: impl FnMut(Unpacked<'d>),
+) -> Result<usize, PackError> {
     if pos > data.len() {
         return Err(PackError::arg(3, "initial position out of string"));
     }
     let ld = data.len();
     let mut pos = pos;
     let mut r = Reader::new(fmt);
-    let mut vals = Vec::new();
     let too_short = || PackError::arg(2, "data string too short");
     while !r.done() {
         let (opt, size, ntoalign) = r.getdetails(pos)?;
@@ -462,7 +474,7 @@ pub fn unpack<'d>(
         let item = &data[pos..pos + size];
         match opt {
             KOption::Int | KOption::Uint => {
-                vals.push(Unpacked::Int(unpack_int(
+                emit(Unpacked::Int(unpack_int(
                     item,
                     r.little,
                     size,
@@ -474,37 +486,37 @@ pub fn unpack<'d>(
                 if !r.little {
                     b.reverse();
                 }
-                vals.push(Unpacked::Float(f32::from_le_bytes(b) as f64));
+                emit(Unpacked::Float(f32::from_le_bytes(b) as f64));
             }
             KOption::Number | KOption::Double => {
                 let mut b: [u8; 8] = item.try_into().unwrap();
                 if !r.little {
                     b.reverse();
                 }
-                vals.push(Unpacked::Float(f64::from_le_bytes(b)));
+                emit(Unpacked::Float(f64::from_le_bytes(b)));
             }
-            KOption::Char => vals.push(Unpacked::Str(item)),
+            KOption::Char => emit(Unpacked::Str(item)),
             KOption::String => {
                 let len = unpack_int(item, r.little, size, false)? as u64;
                 if len > (ld - pos - size) as u64 {
                     return Err(too_short());
                 }
                 let len = len as usize;
-                vals.push(Unpacked::Str(&data[pos + size..pos + size + len]));
+                emit(Unpacked::Str(&data[pos + size..pos + size + len]));
                 pos += len;
             }
             KOption::Zstr => {
                 let Some(len) = data[pos..].iter().position(|&c| c == 0) else {
                     return Err(PackError::arg(2, "unfinished string for format 'z'"));
                 };
-                vals.push(Unpacked::Str(&data[pos..pos + len]));
+                emit(Unpacked::Str(&data[pos..pos + len]));
                 pos += len + 1;
             }
             KOption::Padding | KOption::PaddAlign | KOption::Nop => {}
         }
         pos += size;
     }
-    Ok((vals, pos))
+    Ok(pos)
 }
 
 #[cfg(test)]

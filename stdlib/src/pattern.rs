@@ -8,6 +8,12 @@
 //! reads the NUL terminator one past the end of a string, [`byte_at`] returns 0
 //! so the behaviour is identical for patterns and subjects with embedded NULs.
 //!
+//! Two additions only make it faster: the search loops of [`Matcher`] skip
+//! start positions where the pattern's first item cannot match (an attempt
+//! there would fail at once, raising nothing), and plain searches use the
+//! `memchr` crate. A [`Match`] borrows the matcher's capture table instead of
+//! copying it.
+//!
 //! # Errors
 //! Every [`PatternError`] is raised by PUC with `luaL_error`, i.e. as a plain
 //! error message, never as a `bad argument #n to 'f' (...)` argument error.
@@ -101,29 +107,29 @@ struct RawCap {
     len: isize,
 }
 
-/// A successful match: the whole-match range plus the capture table, kept
-/// inline (no heap) so a `gsub` loop allocates nothing per match.
-#[derive(Clone, Debug)]
-pub struct Match {
+/// A successful match: the whole-match range plus a view of the matcher's
+/// capture table (no copy, no heap), valid until the matcher runs again.
+#[derive(Clone, Copy, Debug)]
+pub struct Match<'m> {
     /// 0-based start of the whole match.
     pub start: usize,
     /// 0-based exclusive end of the whole match.
     pub end: usize,
-    level: usize,
-    caps: [RawCap; MAX_CAPTURES],
+    /// The explicit captures (PUC `ms->capture[0..level]`).
+    caps: &'m [RawCap],
 }
 
-impl Match {
+impl Match<'_> {
     /// Number of explicit captures in the pattern (PUC `ms->level`); this is
     /// how many extra values `string.find` returns.
     pub fn capture_count(&self) -> usize {
-        self.level
+        self.caps.len()
     }
 
     /// How many values `string.match`/`gmatch` return: the explicit
     /// captures, or 1 (the whole match) when there are none.
     pub fn push_count(&self) -> usize {
-        if self.level == 0 { 1 } else { self.level }
+        self.caps.len().max(1)
     }
 
     /// Capture `i` (0-based) with PUC's `get_onecapture` semantics: index 0
@@ -131,13 +137,12 @@ impl Match {
     /// indices are "invalid capture index %{i+1}"; a capture left open by
     /// the pattern (`"(a"`) is "unfinished capture".
     pub fn capture(&self, i: usize) -> Result<Capture, PatternError> {
-        if i >= self.level {
+        let Some(&c) = self.caps.get(i) else {
             if i != 0 {
                 return Err(PatternError::InvalidCaptureIndex(i as i32 + 1));
             }
             return Ok(Capture::Range(self.start, self.end));
-        }
-        let c = self.caps[i];
+        };
         match c.len {
             CAP_UNFINISHED => Err(PatternError::UnfinishedCapture),
             CAP_POSITION => Ok(Capture::Position(c.init + 1)),
@@ -162,25 +167,101 @@ fn byte_at(b: &[u8], i: usize) -> u8 {
     b.get(i).copied().unwrap_or(0)
 }
 
-/// `match_class` in the C locale.
+/// Bits of the character classes in the C locale, one per class letter.
+const CL_A: u16 = 1;
+const CL_C: u16 = 1 << 1;
+const CL_D: u16 = 1 << 2;
+const CL_G: u16 = 1 << 3;
+const CL_L: u16 = 1 << 4;
+const CL_P: u16 = 1 << 5;
+const CL_S: u16 = 1 << 6;
+const CL_U: u16 = 1 << 7;
+const CL_W: u16 = 1 << 8;
+const CL_X: u16 = 1 << 9;
+const CL_Z: u16 = 1 << 10;
+
+/// The classes each byte belongs to (what C's `<ctype.h>` tables hold).
+const CHAR_CLASSES: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let mut bits = 0;
+        if c.is_ascii_alphabetic() {
+            bits |= CL_A;
+        }
+        if c.is_ascii_control() {
+            bits |= CL_C;
+        }
+        if c.is_ascii_digit() {
+            bits |= CL_D;
+        }
+        if c.is_ascii_graphic() {
+            bits |= CL_G;
+        }
+        if c.is_ascii_lowercase() {
+            bits |= CL_L;
+        }
+        if c.is_ascii_punctuation() {
+            bits |= CL_P;
+        }
+        // C isspace includes \v, which Rust's is_ascii_whitespace omits.
+        if matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+            bits |= CL_S;
+        }
+        if c.is_ascii_uppercase() {
+            bits |= CL_U;
+        }
+        if c.is_ascii_alphanumeric() {
+            bits |= CL_W;
+        }
+        if c.is_ascii_hexdigit() {
+            bits |= CL_X;
+        }
+        if c == 0 {
+            bits |= CL_Z;
+        }
+        t[i] = bits;
+        i += 1;
+    }
+    t
+};
+
+/// The class bit a class letter after `%` selects (either case), 0 for a non-class.
+const CLASS_OF_LETTER: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let letters: [(u8, u16); 11] = [
+        (b'a', CL_A),
+        (b'c', CL_C),
+        (b'd', CL_D),
+        (b'g', CL_G),
+        (b'l', CL_L),
+        (b'p', CL_P),
+        (b's', CL_S),
+        (b'u', CL_U),
+        (b'w', CL_W),
+        (b'x', CL_X),
+        // Deprecated in 5.2 but still accepted by 5.4's lstrlib.c.
+        (b'z', CL_Z),
+    ];
+    let mut i = 0;
+    while i < letters.len() {
+        let (l, bit) = letters[i];
+        t[l as usize] = bit;
+        t[l.to_ascii_uppercase() as usize] = bit;
+        i += 1;
+    }
+    t
+};
+
+/// `match_class` in the C locale, table-driven like C's ctype.
 #[inline]
 fn match_class(c: u8, cl: u8) -> bool {
-    let res = match cl.to_ascii_lowercase() {
-        b'a' => c.is_ascii_alphabetic(),
-        b'c' => c.is_ascii_control(),
-        b'd' => c.is_ascii_digit(),
-        b'g' => c.is_ascii_graphic(),
-        b'l' => c.is_ascii_lowercase(),
-        b'p' => c.is_ascii_punctuation(),
-        // C isspace includes \v, which Rust's is_ascii_whitespace omits.
-        b's' => matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'),
-        b'u' => c.is_ascii_uppercase(),
-        b'w' => c.is_ascii_alphanumeric(),
-        b'x' => c.is_ascii_hexdigit(),
-        // Deprecated in 5.2 but still accepted by 5.4's lstrlib.c.
-        b'z' => c == 0,
-        _ => return cl == c,
-    };
+    let bit = CLASS_OF_LETTER[cl as usize];
+    if bit == 0 {
+        return cl == c;
+    }
+    let res = CHAR_CLASSES[c as usize] & bit != 0;
     if cl.is_ascii_uppercase() { !res } else { res }
 }
 
@@ -233,51 +314,73 @@ impl<'a> MatchState<'a> {
         self.level = 0;
     }
 
-    fn to_match(&self, start: usize, end: usize) -> Match {
+    fn to_match(&self, start: usize, end: usize) -> Match<'_> {
         Match {
             start,
             end,
-            level: self.level,
-            caps: self.caps,
+            caps: &self.caps[..self.level],
         }
     }
 
     /// `classEnd`: index just past the single-char class starting at `p`.
-    fn class_end(&self, mut p: usize) -> Result<usize, PatternError> {
-        let pat = self.pat;
-        let c = pat[p];
-        p += 1;
-        match c {
-            L_ESC => {
-                if p >= pat.len() {
-                    return Err(PatternError::EndsWithEscape);
-                }
-                Ok(p + 1)
-            }
-            b'[' => {
-                if byte_at(pat, p) == b'^' {
-                    p += 1;
-                }
-                // Look for the closing ']'; the first char is never it.
-                loop {
-                    if p >= pat.len() {
-                        return Err(PatternError::MissingBracket);
-                    }
-                    let cc = pat[p];
-                    p += 1;
-                    if cc == L_ESC && p < pat.len() {
-                        p += 1; // skip escapes such as '%]'
-                    }
-                    if byte_at(pat, p) == b']' {
-                        break;
-                    }
-                }
-                Ok(p + 1)
-            }
-            _ => Ok(p),
-        }
+    #[inline]
+    fn class_end(&self, p: usize) -> Result<usize, PatternError> {
+        class_end(self.pat, p)
     }
 
+    /// The first position at or after `from` where a match may start, or
+    /// `src.len() + 1` when there is none.
+    #[inline]
+    fn next_start(&self, first: FirstItem, from: usize) -> usize {
+        let none = self.src.len() + 1;
+        match first {
+            FirstItem::Any => from,
+            _ if from >= self.src.len() => none,
+            FirstItem::Byte(b) => memchr::memchr(b, &self.src[from..]).map_or(none, |k| from + k),
+            FirstItem::Class(p, ep) => (from..self.src.len())
+                .find(|&i| self.single_match(i, p, ep))
+                .unwrap_or(none),
+        }
+    }
+}
+
+/// `classEnd` on pattern `pat`: index just past the single-char class
+/// starting at `p`.
+fn class_end(pat: &[u8], mut p: usize) -> Result<usize, PatternError> {
+    let c = pat[p]; // never past the end: callers stand on an item
+    p += 1;
+    match c {
+        L_ESC => {
+            if p >= pat.len() {
+                return Err(PatternError::EndsWithEscape);
+            }
+            Ok(p + 1)
+        }
+        b'[' => {
+            if byte_at(pat, p) == b'^' {
+                p += 1;
+            }
+            // Look for the closing ']'; the first char is never it.
+            loop {
+                if p >= pat.len() {
+                    return Err(PatternError::MissingBracket);
+                }
+                let cc = pat[p];
+                p += 1;
+                if cc == L_ESC && p < pat.len() {
+                    p += 1; // skip escapes such as '%]'
+                }
+                if byte_at(pat, p) == b']' {
+                    break;
+                }
+            }
+            Ok(p + 1)
+        }
+        _ => Ok(p),
+    }
+}
+
+impl<'a> MatchState<'a> {
     /// `singlematch`: does the class `pat[p..ep]` match `src[s]`?
     #[inline]
     fn single_match(&self, s: usize, p: usize, ep: usize) -> bool {
@@ -507,18 +610,35 @@ impl<'a> MatchState<'a> {
     }
 }
 
+/// Whether each byte is one of [`SPECIALS`].
+const IS_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < SPECIALS.len() {
+        t[SPECIALS[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 /// PUC `nospecials` negated: `true` if `p` needs the pattern matcher, i.e.
 /// contains any of `^$*+?.([%-`. `string.find` with a pattern for which
 /// this is `false` may use [`find_plain`] (PUC does exactly that).
 pub fn has_specials(p: &[u8]) -> bool {
-    p.iter().any(|c| SPECIALS.contains(c))
+    p.iter().any(|&c| IS_SPECIAL[c as usize])
 }
 
 /// Plain substring search (PUC `lmemfind`) starting at byte `init`
 /// (0-based); returns the 0-based start of the first occurrence. An empty
-/// needle matches at `init` if `init <= hay.len()`. `find` on long subjects
-/// is hot, so this is the `memchr` crate's vectorised search.
+/// needle matches at `init` if `init <= hay.len()`.
+///
+/// Like PUC, this looks for the needle's first byte (with `memchr`'s
+/// vectorised search) and compares the rest; when first bytes keep matching
+/// in vain it switches to `memchr`'s memmem, whose setup cost only pays on
+/// such subjects.
 pub fn find_plain(hay: &[u8], needle: &[u8], init: usize) -> Option<usize> {
+    /// False first-byte candidates tolerated before switching to memmem.
+    const MAX_MISSES: usize = 16;
     if init > hay.len() {
         return None;
     }
@@ -526,50 +646,269 @@ pub fn find_plain(hay: &[u8], needle: &[u8], init: usize) -> Option<usize> {
     let at = match needle {
         [] => Some(0),
         [c] => memchr::memchr(*c, rest),
-        _ => memchr::memmem::find(rest, needle),
+        _ if needle.len() > rest.len() => None,
+        [first, tail @ ..] => {
+            // Candidates must start no later than `last`.
+            let last = rest.len() - needle.len();
+            let mut pos = 0;
+            let mut misses = 0;
+            loop {
+                let Some(k) = memchr::memchr(*first, &rest[pos..=last]) else {
+                    break None;
+                };
+                let at = pos + k;
+                if bytes_eq(&rest[at + 1..at + needle.len()], tail) {
+                    break Some(at);
+                }
+                pos = at + 1;
+                misses += 1;
+                if misses == MAX_MISSES {
+                    break memchr::memmem::find(&rest[pos..], needle).map(|k| pos + k);
+                }
+            }
+        }
     };
     at.map(|k| init + k)
 }
 
-/// Pattern search as in `string.find`/`string.match` (PUC `str_find_aux`,
-/// pattern branch): tries every start from `init` (0-based, already
-/// clamped by the caller per `posrelatI`), or only `init` if the pattern
-/// starts with `^`. `init > s.len()` finds nothing.
-pub fn find(s: &[u8], p: &[u8], init: usize) -> Result<Option<Match>, PatternError> {
-    if init > s.len() {
-        return Ok(None);
-    }
-    let (anchor, p) = match p.split_first() {
-        Some((b'^', rest)) => (true, rest),
-        _ => (false, p),
-    };
-    let mut ms = MatchState::new(s, p);
-    let mut s1 = init;
-    loop {
-        ms.reset();
-        if let Some(e) = ms.do_match(s1, 0)? {
-            return Ok(Some(ms.to_match(s1, e)));
-        }
-        s1 += 1;
-        if anchor || s1 > s.len() {
-            return Ok(None);
-        }
+/// Slice equality that compares short slices inline: `==` on bytes calls
+/// `memcmp`, whose call overhead dominates for a few bytes.
+#[inline]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() <= 16 {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+    } else {
+        a == b
     }
 }
 
-/// `string.find` as a whole: a plain search when `plain` is set or the
-/// pattern has no specials, else [`find`]. Plain results have no captures.
-pub fn find_auto(
-    s: &[u8],
-    p: &[u8],
-    init: usize,
-    plain: bool,
-) -> Result<Option<Match>, PatternError> {
-    if plain || !has_specials(p) {
-        let ms = MatchState::new(s, p);
-        return Ok(find_plain(s, p, init).map(|at| ms.to_match(at, at + p.len())));
+/// What a match attempt at a given position needs first, so the search
+/// loops can skip positions where it cannot start (PUC tries every
+/// position; skipping ones that would fail at once changes nothing,
+/// including which errors are raised).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FirstItem {
+    /// Anything may start a match (or the pattern is left to the matcher).
+    Any,
+    /// A match starts with this literal byte.
+    Byte(u8),
+    /// A match starts with a byte of the class `pat[p..ep]`.
+    Class(usize, usize),
+}
+
+/// The first item of `pat` (anchor already removed), looking through
+/// capture openings, when it must consume one byte: a single-char class
+/// without a `*`, `?` or `-` suffix. Malformed items give `Any`, so the
+/// matcher reports them where PUC does.
+fn first_item(pat: &[u8]) -> FirstItem {
+    let mut p = 0;
+    let mut opened = 0;
+    while pat.get(p) == Some(&b'(') {
+        opened += 1;
+        // Past MAX_CAPTURES the matcher must raise "too many captures".
+        if opened >= MAX_CAPTURES {
+            return FirstItem::Any;
+        }
+        p += if pat.get(p + 1) == Some(&b')') { 2 } else { 1 };
     }
-    find(s, p, init)
+    let Some(&c) = pat.get(p) else {
+        return FirstItem::Any;
+    };
+    let ep = match c {
+        b')' | b'.' => return FirstItem::Any,
+        b'$' if p + 1 == pat.len() => return FirstItem::Any,
+        L_ESC if matches!(byte_at(pat, p + 1), b'b' | b'f' | b'0'..=b'9') => {
+            return FirstItem::Any;
+        }
+        _ => match class_end(pat, p) {
+            Ok(ep) => ep,
+            Err(_) => return FirstItem::Any,
+        },
+    };
+    match byte_at(pat, ep) {
+        b'*' | b'?' | b'-' => FirstItem::Any,
+        _ if c == L_ESC || c == b'[' => FirstItem::Class(p, ep),
+        _ => FirstItem::Byte(c),
+    }
+}
+
+/// A pattern bound to a subject: the matcher state (PUC `MatchState`) that
+/// the search loops below reuse from one match attempt to the next. The
+/// [`Match`] they return borrows its capture table.
+pub struct Matcher<'a> {
+    ms: MatchState<'a>,
+    /// The pattern as given (a plain `find` searches for all of it).
+    full: &'a [u8],
+    /// Whether a leading `^` anchors the search (it was removed from `ms`).
+    anchor: bool,
+}
+
+impl<'a> Matcher<'a> {
+    /// For `find`, `match` and `gsub`: a leading `^` anchors matches at the
+    /// start position.
+    pub fn new(s: &'a [u8], p: &'a [u8]) -> Self {
+        let (anchor, pat) = match p.split_first() {
+            Some((b'^', rest)) => (true, rest),
+            _ => (false, p),
+        };
+        Matcher {
+            ms: MatchState::new(s, pat),
+            full: p,
+            anchor,
+        }
+    }
+
+    /// For `gmatch`, where PUC does not strip a leading `^`: it is an
+    /// ordinary character there.
+    pub fn unanchored(s: &'a [u8], p: &'a [u8]) -> Self {
+        Matcher {
+            ms: MatchState::new(s, p),
+            full: p,
+            anchor: false,
+        }
+    }
+
+    /// Where a match may start (see [`FirstItem`]); anchored searches make a
+    /// single attempt.
+    fn first(&self) -> FirstItem {
+        if self.anchor {
+            FirstItem::Any
+        } else {
+            first_item(self.ms.pat)
+        }
+    }
+
+    /// Pattern search as in `string.find`/`string.match` (PUC
+    /// `str_find_aux`, pattern branch): tries every start from `init`
+    /// (0-based, already clamped by the caller per `posrelatI`), or only
+    /// `init` if the pattern is anchored. `init > s.len()` finds nothing.
+    pub fn find(&mut self, init: usize) -> Result<Option<Match<'_>>, PatternError> {
+        let len = self.ms.src.len();
+        if init > len {
+            return Ok(None);
+        }
+        let first = self.first();
+        let mut s1 = init;
+        loop {
+            s1 = self.ms.next_start(first, s1);
+            if s1 > len {
+                return Ok(None);
+            }
+            self.ms.reset();
+            if let Some(e) = self.ms.do_match(s1, 0)? {
+                return Ok(Some(self.ms.to_match(s1, e)));
+            }
+            s1 += 1;
+            if self.anchor || s1 > len {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// `string.find` as a whole: a plain search when `plain` is set or the
+    /// pattern has no specials, else [`Matcher::find`]. Plain results have
+    /// no captures.
+    pub fn find_auto(
+        &mut self,
+        init: usize,
+        plain: bool,
+    ) -> Result<Option<Match<'_>>, PatternError> {
+        let p = self.full;
+        if plain || !has_specials(p) {
+            let at = find_plain(self.ms.src, p, init);
+            return Ok(at.map(|at| Match {
+                start: at,
+                end: at + p.len(),
+                caps: &[],
+            }));
+        }
+        self.find(init)
+    }
+
+    /// The next `string.gmatch` match, or `None` when exhausted.
+    pub fn gmatch_next(&mut self, st: &mut GmatchState) -> Result<Option<Match<'_>>, PatternError> {
+        let len = self.ms.src.len();
+        let first = self.first();
+        let mut src = st.src;
+        while src <= len {
+            src = self.ms.next_start(first, src);
+            if src > len {
+                break;
+            }
+            self.ms.reset();
+            if let Some(e) = self.ms.do_match(src, 0)?
+                && Some(e) != st.last_match
+            {
+                st.src = e;
+                st.last_match = Some(e);
+                return Ok(Some(self.ms.to_match(src, e)));
+            }
+            src += 1;
+        }
+        st.src = src;
+        Ok(None)
+    }
+
+    /// The next match `gsub` must replace, after appending the unmatched
+    /// bytes before it to `out`. `None` once finished, after appending the
+    /// rest of the subject. Lua 5.4 rule: a match ending where the previous
+    /// match ended is skipped, so `("hello world"):gsub("%w*", "x")` gives
+    /// `"x x"`, 2.
+    pub fn gsub_next(
+        &mut self,
+        st: &mut GsubState,
+        out: &mut Vec<u8>,
+    ) -> Result<Option<Match<'_>>, PatternError> {
+        let s = self.ms.src;
+        let first = self.first();
+        while !st.finished && st.n < st.max_n {
+            let src = self.ms.next_start(first, st.src);
+            if src > s.len() {
+                break;
+            }
+            st.src = src;
+            self.ms.reset();
+            match self.ms.do_match(src, 0)? {
+                Some(e) if Some(e) != st.last_match => {
+                    st.n += 1;
+                    // Unmatched bytes are copied in runs rather than one at a time.
+                    out.extend_from_slice(&s[st.copied..src]);
+                    st.src = e;
+                    st.copied = e;
+                    st.last_match = Some(e);
+                    st.finished = self.anchor;
+                    return Ok(Some(self.ms.to_match(src, e)));
+                }
+                _ if src < s.len() => st.src += 1,
+                _ => break,
+            }
+            if self.anchor {
+                break;
+            }
+        }
+        st.finished = true;
+        out.extend_from_slice(&s[st.copied..]);
+        st.copied = s.len();
+        Ok(None)
+    }
+
+    /// `string.gsub`'s whole loop for replacements that need no Lua call:
+    /// for each match, `repl` appends the replacement to `out`; unmatched
+    /// bytes are copied through. Returns the number of substitutions.
+    ///
+    /// `E` lets the replacement propagate its own error type.
+    pub fn gsub<E: From<PatternError>>(
+        &mut self,
+        max_n: usize,
+        out: &mut Vec<u8>,
+        mut repl: impl FnMut(&Match<'_>, &mut Vec<u8>) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        let mut st = GsubState::new(max_n);
+        while let Some(m) = self.gsub_next(&mut st, out)? {
+            repl(&m, out)?;
+        }
+        Ok(st.count())
+    }
 }
 
 /// The resumable state of a `string.gmatch` iterator; it holds no borrows so
@@ -593,33 +932,10 @@ impl GmatchState {
     }
 }
 
-/// The next `string.gmatch` match, or `None` when exhausted. Note that in
-/// gmatch `^` is not an anchor: PUC matches it as a literal character.
-pub fn gmatch_next(
-    s: &[u8],
-    p: &[u8],
-    st: &mut GmatchState,
-) -> Result<Option<Match>, PatternError> {
-    let mut ms = MatchState::new(s, p);
-    let mut src = st.src;
-    while src <= s.len() {
-        ms.reset();
-        if let Some(e) = ms.do_match(src, 0)?
-            && Some(e) != st.last_match
-        {
-            st.src = e;
-            st.last_match = Some(e);
-            return Ok(Some(ms.to_match(src, e)));
-        }
-        src += 1;
-    }
-    st.src = src;
-    Ok(None)
-}
-
 /// The resumable state of a `string.gsub` loop (PUC `str_gsub`), so a
 /// replacement function can run between two matches (the VM calls it
-/// stacklessly). It holds no borrows: the caller keeps subject and pattern.
+/// stacklessly). It holds no borrows: the caller keeps subject and pattern
+/// and makes a [`Matcher`] for each run of the loop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GsubState {
     /// Where the next attempt starts (0-based).
@@ -631,93 +947,26 @@ pub struct GsubState {
     /// Substitutions made so far.
     n: usize,
     max_n: usize,
-    anchor: bool,
     finished: bool,
 }
 
 impl GsubState {
-    /// A loop making at most `max_n` substitutions of pattern `p` (as
-    /// given, with a possible leading `^` anchor).
-    pub fn new(p: &[u8], max_n: usize) -> Self {
+    /// A loop making at most `max_n` substitutions.
+    pub fn new(max_n: usize) -> Self {
         GsubState {
             src: 0,
             last_match: None,
             copied: 0,
             n: 0,
             max_n,
-            anchor: p.first() == Some(&b'^'),
             finished: false,
         }
-    }
-
-    /// The pattern without its anchor: what [`gsub_next`] must be given.
-    pub fn pattern<'p>(&self, p: &'p [u8]) -> &'p [u8] {
-        if self.anchor { &p[1..] } else { p }
     }
 
     /// Number of substitutions made so far.
     pub fn count(&self) -> usize {
         self.n
     }
-}
-
-/// The next match `gsub` must replace, after appending the unmatched bytes
-/// before it to `out`. `None` once finished, after appending the rest of the
-/// subject. `p` is `st.pattern(full_pattern)`. Lua 5.4 rule: a match ending
-/// where the previous match ended is skipped, so `("hello world"):gsub("%w*",
-/// "x")` gives `"x x"`, 2.
-pub fn gsub_next(
-    s: &[u8],
-    p: &[u8],
-    st: &mut GsubState,
-    out: &mut Vec<u8>,
-) -> Result<Option<Match>, PatternError> {
-    let mut ms = MatchState::new(s, p);
-    while !st.finished && st.n < st.max_n {
-        ms.reset();
-        let src = st.src;
-        match ms.do_match(src, 0)? {
-            Some(e) if Some(e) != st.last_match => {
-                st.n += 1;
-                // Unmatched bytes are copied in runs rather than one at a time.
-                out.extend_from_slice(&s[st.copied..src]);
-                st.src = e;
-                st.copied = e;
-                st.last_match = Some(e);
-                st.finished = st.anchor;
-                return Ok(Some(ms.to_match(src, e)));
-            }
-            _ if src < s.len() => st.src += 1,
-            _ => break,
-        }
-        if st.anchor {
-            break;
-        }
-    }
-    st.finished = true;
-    out.extend_from_slice(&s[st.copied..]);
-    st.copied = s.len();
-    Ok(None)
-}
-
-/// `string.gsub`'s whole loop for replacements that need no Lua call: for
-/// each match, `repl` appends the replacement to `out`; unmatched bytes are
-/// copied through. Returns the number of substitutions.
-///
-/// `E` lets the replacement propagate its own error type.
-pub fn gsub<E: From<PatternError>>(
-    s: &[u8],
-    p: &[u8],
-    max_n: usize,
-    out: &mut Vec<u8>,
-    mut repl: impl FnMut(&Match, &mut Vec<u8>) -> Result<(), E>,
-) -> Result<usize, E> {
-    let mut st = GsubState::new(p, max_n);
-    let p = st.pattern(p);
-    while let Some(m) = gsub_next(s, p, &mut st, out)? {
-        repl(&m, out)?;
-    }
-    Ok(st.count())
 }
 
 /// Appends the expansion of a `gsub` replacement string (PUC `add_s`):
@@ -781,19 +1030,23 @@ mod tests {
     }
 
     fn lua_find(s: &[u8], p: &[u8], init: i64) -> String {
-        let r = find_auto(s, p, start(init, s.len()), false).and_then(|m| match m {
-            None => Ok("nil".to_string()),
-            Some(m) => {
-                let mut out = vec![(m.start + 1).to_string(), m.end.to_string()];
-                out.extend(show_caps(s, &m, m.capture_count())?);
-                Ok(out.join(" "))
-            }
-        });
+        let mut matcher = Matcher::new(s, p);
+        let r = matcher
+            .find_auto(start(init, s.len()), false)
+            .and_then(|m| match m {
+                None => Ok("nil".to_string()),
+                Some(m) => {
+                    let mut out = vec![(m.start + 1).to_string(), m.end.to_string()];
+                    out.extend(show_caps(s, &m, m.capture_count())?);
+                    Ok(out.join(" "))
+                }
+            });
         r.unwrap_or_else(|e| format!("ERR {e}"))
     }
 
     fn lua_match(s: &[u8], p: &[u8], init: i64) -> String {
-        let r = find(s, p, start(init, s.len())).and_then(|m| match m {
+        let mut matcher = Matcher::new(s, p);
+        let r = matcher.find(start(init, s.len())).and_then(|m| match m {
             None => Ok("nil".to_string()),
             Some(m) => Ok(show_caps(s, &m, m.push_count())?.join(" ")),
         });
@@ -807,7 +1060,8 @@ mod tests {
             max.max(0) as usize
         };
         let mut out = Vec::new();
-        let res = gsub::<PatternError>(s, p, max, &mut out, |m, o| expand_replacement(r, s, m, o));
+        let res = Matcher::new(s, p)
+            .gsub::<PatternError>(max, &mut out, |m, o| expand_replacement(r, s, m, o));
         match res {
             Ok(n) => format!("{} {n}", String::from_utf8_lossy(&out)),
             Err(e) => format!("ERR {e}"),
@@ -818,7 +1072,7 @@ mod tests {
         let mut st = GmatchState::new(s.len(), start(init, s.len()));
         let mut out = String::new();
         loop {
-            match gmatch_next(s, p, &mut st) {
+            match Matcher::unanchored(s, p).gmatch_next(&mut st) {
                 Ok(None) => return out,
                 Ok(Some(m)) => {
                     let caps = show_caps(s, &m, m.push_count()).unwrap();
@@ -1246,10 +1500,8 @@ mod tests {
                     "(a)?".repeat(30) + &"a-".repeat(250),
                     "a*".repeat(250),
                 ] {
-                    let _ = find(s.as_bytes(), p.as_bytes(), 0);
-                    let _ = gsub::<PatternError>(
-                        s.as_bytes(),
-                        p.as_bytes(),
+                    let _ = Matcher::new(s.as_bytes(), p.as_bytes()).find(0);
+                    let _ = Matcher::new(s.as_bytes(), p.as_bytes()).gsub::<PatternError>(
                         3,
                         &mut Vec::new(),
                         |_, _| Ok(()),
@@ -1288,7 +1540,8 @@ mod tests {
     #[test]
     fn replacement_positions_and_escapes() {
         let s = b"abc";
-        let m = find(s, b"()b", 0).unwrap().unwrap();
+        let mut matcher = Matcher::new(s, b"()b");
+        let m = matcher.find(0).unwrap().unwrap();
         let mut out = Vec::new();
         expand_replacement(b"[%1|%0|%%]", s, &m, &mut out).unwrap();
         assert_eq!(out, b"[2|b|%]");
@@ -1324,20 +1577,24 @@ mod tests {
                 .map(|_| b"ab()[]%\0"[(next() % 8) as usize])
                 .collect();
             let init = (next() % (slen as u64 + 2)) as usize;
-            if let Ok(Some(m)) = find(&s, &p, init) {
+            if let Ok(Some(m)) = Matcher::new(&s, &p).find(init) {
                 assert!(m.start <= m.end && m.end <= s.len());
                 for i in 0..m.push_count() {
                     let _ = m.capture(i);
                 }
                 let _ = expand_replacement(&p, &s, &m, &mut Vec::new());
             }
-            let _ = find_auto(&s, &p, init, false);
-            let _ = gsub::<PatternError>(&s, &p, usize::MAX, &mut Vec::new(), |m, o| {
-                expand_replacement(b"%0%1", &s, m, o)
-            });
+            let _ = Matcher::new(&s, &p).find_auto(init, false);
+            let _ =
+                Matcher::new(&s, &p).gsub::<PatternError>(usize::MAX, &mut Vec::new(), |m, o| {
+                    expand_replacement(b"%0%1", &s, m, o)
+                });
             let mut st = GmatchState::new(s.len(), init);
             for _ in 0..(slen + 3) {
-                if !matches!(gmatch_next(&s, &p, &mut st), Ok(Some(_))) {
+                if !matches!(
+                    Matcher::unanchored(&s, &p).gmatch_next(&mut st),
+                    Ok(Some(_))
+                ) {
                     break;
                 }
             }

@@ -11,7 +11,9 @@ use halo_vm::args::{check_integer, check_number, check_string, opt_integer, type
 use halo_vm::value::LuaType;
 use halo_vm::{Action, Ctx, Error, NativeFunction, Stack, Table, Value};
 
+use crate::bytestrings;
 use crate::pack::{self, ArgKind, PackArg, PackError, Unpacked};
+use crate::scratch::with_scratch;
 
 pub(crate) type NResult<'gc> = Result<Action<'gc>, Error<'gc>>;
 
@@ -21,8 +23,11 @@ const MAX_SIZE: usize = i32::MAX as usize;
 /// Opens `string` into the globals and installs the string metatable.
 pub fn open(ctx: Ctx<'_>) {
     let string = Table::new(ctx.mc);
+    // Every function gets the one-byte strings as upvalue 0 (see bytestrings.rs).
+    let bytes = Value::Table(bytestrings::table(ctx));
     let set = |name: &str, f: halo_vm::NativeFn| {
-        string.set_str(ctx.mc, ctx.str(name), NativeFunction::new(ctx.mc, f).into());
+        let f = NativeFunction::with_upvalues(ctx.mc, f, Box::new([bytes]));
+        string.set_str(ctx.mc, ctx.str(name), f.into());
     };
     set("byte", byte);
     set("char", char);
@@ -73,33 +78,19 @@ fn end_pos(pos: i64, len: usize) -> usize {
     }
 }
 
-/// A new Lua string from `bytes`, reusing `whole` when they are all of it (no copy).
-pub(crate) fn substring<'gc>(
-    ctx: Ctx<'gc>,
-    whole: halo_vm::LuaString<'gc>,
-    start: usize,
-    end: usize,
-) -> Value<'gc> {
-    if start == 0 && end == whole.len() {
-        Value::String(whole)
-    } else {
-        Value::String(ctx.bytes(&whole.as_bytes()[start..end]))
-    }
-}
-
 fn len<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
     let s = check_string(ctx, &stack, 0)?;
     stack.ret1(Value::Integer(s.len() as i64));
     Ok(Action::Return)
 }
 
-fn sub<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+fn sub<'gc>(ctx: Ctx<'gc>, f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
     let s = check_string(ctx, &stack, 0)?;
     let l = s.len();
     let start = posrelat_start(check_integer(ctx, &stack, 1)?, l);
     let end = end_pos(opt_integer(ctx, &stack, 2, -1)?, l);
     let r = if start <= end {
-        substring(ctx, s, start - 1, end)
+        bytestrings::substring(ctx, f.upvalue(0), s, start - 1, end)
     } else {
         ctx.str_value("")
     };
@@ -149,6 +140,11 @@ fn rep<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -
     }
     let n = n as usize;
     let total = n * s.len() + (n - 1) * sep.len();
+    if total == 0 {
+        // PUC-Rio loops n times even then (hanging on `(""):rep(1 << 62)`); the result is "".
+        stack.ret1(ctx.str_value(""));
+        return Ok(Action::Return);
+    }
     let mut out = Vec::with_capacity(total);
     if sep.is_empty() && s.len() == 1 {
         out.resize(total, s[0]);
@@ -187,8 +183,16 @@ fn byte<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) 
     Ok(Action::Return)
 }
 
-fn char<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+fn char<'gc>(ctx: Ctx<'gc>, f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
     let n = stack.len();
+    if n == 1 {
+        let c = check_integer(ctx, &stack, 0)?;
+        if c as u64 > 255 {
+            return Err(Error::bad_arg(1, "value out of range"));
+        }
+        stack.ret1(bytestrings::one_byte(ctx, f.upvalue(0), c as u8));
+        return Ok(Action::Return);
+    }
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let c = check_integer(ctx, &stack, i)?;
@@ -222,24 +226,26 @@ impl From<PackError> for Error<'_> {
 
 fn pack_<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
     let fmt = check_string(ctx, &stack, 0)?;
-    let mut out = Vec::new();
-    pack::pack::<Error<'gc>>(fmt.as_bytes(), &mut out, |n, kind| {
-        let i = n - 1;
-        if i >= stack.len() {
-            // str_pack pushes a nil marker after its arguments: the first missing one is nil.
-            let expected = match kind {
-                ArgKind::String => "string",
-                _ => "number",
-            };
-            return Err(Error::bad_arg(n, format!("{expected} expected, got nil")));
-        }
-        Ok(match kind {
-            ArgKind::Integer => PackArg::Int(check_integer(ctx, &stack, i)?),
-            ArgKind::Number => PackArg::Float(check_number(ctx, &stack, i)?.to_f64()),
-            ArgKind::String => PackArg::Str(check_string(ctx, &stack, i)?.as_bytes()),
-        })
+    let s = with_scratch(|out| {
+        pack::pack::<Error<'gc>>(fmt.as_bytes(), out, |n, kind| {
+            let i = n - 1;
+            if i >= stack.len() {
+                // str_pack pushes a nil marker after its arguments: the first missing one is nil.
+                let expected = match kind {
+                    ArgKind::String => "string",
+                    _ => "number",
+                };
+                return Err(Error::bad_arg(n, format!("{expected} expected, got nil")));
+            }
+            Ok(match kind {
+                ArgKind::Integer => PackArg::Int(check_integer(ctx, &stack, i)?),
+                ArgKind::Number => PackArg::Float(check_number(ctx, &stack, i)?.to_f64()),
+                ArgKind::String => PackArg::Str(check_string(ctx, &stack, i)?.as_bytes()),
+            })
+        })?;
+        Ok::<_, Error<'gc>>(halo_vm::LuaString::new(ctx.mc, out))
     })?;
-    stack.ret1(Value::String(halo_vm::LuaString::from_vec(ctx.mc, out)));
+    stack.ret1(Value::String(s));
     Ok(Action::Return)
 }
 
@@ -258,15 +264,15 @@ fn unpack<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>
     let fmt = check_string(ctx, &stack, 0)?;
     let data = check_string(ctx, &stack, 1)?;
     let pos = posrelat_start(opt_integer(ctx, &stack, 2, 1)?, data.len()) - 1;
-    let (vals, next) = pack::unpack(fmt.as_bytes(), data.as_bytes(), pos)?;
+    let (fmt, data) = (fmt.as_bytes(), data.as_bytes());
     stack.clear();
-    for v in vals {
+    let next = pack::unpack_each(fmt, data, pos, |v| {
         stack.push(match v {
             Unpacked::Int(i) => Value::Integer(i),
             Unpacked::Float(f) => Value::Number(f),
             Unpacked::Str(s) => Value::String(ctx.bytes(s)),
-        });
-    }
+        })
+    })?;
     stack.push(Value::Integer(next as i64 + 1));
     Ok(Action::Return)
 }

@@ -13,8 +13,10 @@ use halo_vm::meta::{self, MetaEvent};
 use halo_vm::number;
 use halo_vm::{Action, Ctx, Error, LuaString, NativeFunction, Sequence, Stack, UserData, Value};
 
-use crate::pattern::{self, Capture, GmatchState, GsubState, Match, PatternError};
-use crate::strlib::{NResult, posrelat_start, substring};
+use crate::bytestrings;
+use crate::pattern::{self, Capture, GmatchState, GsubState, Match, Matcher, PatternError};
+use crate::scratch::with_scratch;
+use crate::strlib::{NResult, posrelat_start};
 
 impl From<PatternError> for Error<'_> {
     fn from(e: PatternError) -> Self {
@@ -25,12 +27,13 @@ impl From<PatternError> for Error<'_> {
 /// Capture `i` of `m` as a Lua value (PUC `push_onecapture`).
 fn capture_value<'gc>(
     ctx: Ctx<'gc>,
+    bytes: Value<'gc>,
     s: LuaString<'gc>,
     m: &Match,
     i: usize,
 ) -> Result<Value<'gc>, Error<'gc>> {
     Ok(match m.capture(i)? {
-        Capture::Range(a, b) => substring(ctx, s, a, b),
+        Capture::Range(a, b) => bytestrings::substring(ctx, bytes, s, a, b),
         Capture::Position(p) => Value::Integer(p as i64),
     })
 }
@@ -38,20 +41,26 @@ fn capture_value<'gc>(
 /// Pushes captures `0..n` of `m` (PUC `push_captures`).
 fn push_captures<'gc>(
     ctx: Ctx<'gc>,
+    bytes: Value<'gc>,
     stack: &mut Stack<'gc, '_>,
     s: LuaString<'gc>,
     m: &Match,
     n: usize,
 ) -> Result<(), Error<'gc>> {
     for i in 0..n {
-        let v = capture_value(ctx, s, m, i)?;
+        let v = capture_value(ctx, bytes, s, m, i)?;
         stack.push(v);
     }
     Ok(())
 }
 
 /// `string.find` (`find == true`) and `string.match`.
-fn find_aux<'gc>(ctx: Ctx<'gc>, mut stack: Stack<'gc, '_>, find: bool) -> NResult<'gc> {
+fn find_aux<'gc>(
+    ctx: Ctx<'gc>,
+    bytes: Value<'gc>,
+    mut stack: Stack<'gc, '_>,
+    find: bool,
+) -> NResult<'gc> {
     let s = check_string(ctx, &stack, 0)?;
     let p = check_string(ctx, &stack, 1)?;
     let (sb, pb) = (s.as_bytes(), p.as_bytes());
@@ -62,42 +71,44 @@ fn find_aux<'gc>(ctx: Ctx<'gc>, mut stack: Stack<'gc, '_>, find: bool) -> NResul
     }
     if find && (stack.get(3).to_bool() || !pattern::has_specials(pb)) {
         match pattern::find_plain(sb, pb, init) {
-            Some(at) => stack.replace(&[
-                Value::Integer(at as i64 + 1),
-                Value::Integer((at + pb.len()) as i64),
-            ]),
+            Some(at) => {
+                stack.clear();
+                stack.push(Value::Integer(at as i64 + 1));
+                stack.push(Value::Integer((at + pb.len()) as i64));
+            }
             None => stack.ret1(Value::Nil),
         }
         return Ok(Action::Return);
     }
-    let m = pattern::find(sb, pb, init)?;
+    let mut matcher = Matcher::new(sb, pb);
+    let m = matcher.find(init)?;
     stack.clear();
     match m {
         None => stack.push(Value::Nil),
         Some(m) if find => {
             stack.push(Value::Integer(m.start as i64 + 1));
             stack.push(Value::Integer(m.end as i64));
-            push_captures(ctx, &mut stack, s, &m, m.capture_count())?;
+            push_captures(ctx, bytes, &mut stack, s, &m, m.capture_count())?;
         }
-        Some(m) => push_captures(ctx, &mut stack, s, &m, m.push_count())?,
+        Some(m) => push_captures(ctx, bytes, &mut stack, s, &m, m.push_count())?,
     }
     Ok(Action::Return)
 }
 
 pub(crate) fn find<'gc>(
     ctx: Ctx<'gc>,
-    _f: NativeFunction<'gc>,
+    f: NativeFunction<'gc>,
     stack: Stack<'gc, '_>,
 ) -> NResult<'gc> {
-    find_aux(ctx, stack, true)
+    find_aux(ctx, f.upvalue(0), stack, true)
 }
 
 pub(crate) fn match_<'gc>(
     ctx: Ctx<'gc>,
-    _f: NativeFunction<'gc>,
+    f: NativeFunction<'gc>,
     stack: Stack<'gc, '_>,
 ) -> NResult<'gc> {
-    find_aux(ctx, stack, false)
+    find_aux(ctx, f.upvalue(0), stack, false)
 }
 
 // ------------------------------------------------------------------ gmatch
@@ -106,7 +117,7 @@ pub(crate) fn match_<'gc>(
 /// matcher's position (kept in a userdata cell, the iterator's only mutable state).
 pub(crate) fn gmatch<'gc>(
     ctx: Ctx<'gc>,
-    _f: NativeFunction<'gc>,
+    f: NativeFunction<'gc>,
     mut stack: Stack<'gc, '_>,
 ) -> NResult<'gc> {
     let s = check_string(ctx, &stack, 0)?;
@@ -116,7 +127,12 @@ pub(crate) fn gmatch<'gc>(
     let iter = NativeFunction::with_upvalues(
         ctx.mc,
         gmatch_aux,
-        Box::new([Value::String(s), Value::String(p), Value::UserData(state)]),
+        Box::new([
+            Value::String(s),
+            Value::String(p),
+            Value::UserData(state),
+            f.upvalue(0),
+        ]),
     );
     stack.ret1(iter.into());
     Ok(Action::Return)
@@ -136,11 +152,12 @@ fn gmatch_aux<'gc>(
         .downcast::<Cell<GmatchState>>()
         .expect("gmatch iterator state");
     let mut st = cell.get();
-    let m = pattern::gmatch_next(s.as_bytes(), p.as_bytes(), &mut st);
+    let mut matcher = Matcher::unanchored(s.as_bytes(), p.as_bytes());
+    let m = matcher.gmatch_next(&mut st);
     cell.set(st);
     stack.clear();
     if let Some(m) = m? {
-        push_captures(ctx, &mut stack, s, &m, m.push_count())?;
+        push_captures(ctx, f.upvalue(3), &mut stack, s, &m, m.push_count())?;
     }
     Ok(Action::Return)
 }
@@ -160,7 +177,7 @@ fn append_string_value(v: Value<'_>, out: &mut Vec<u8>) -> bool {
 
 pub(crate) fn gsub<'gc>(
     ctx: Ctx<'gc>,
-    _f: NativeFunction<'gc>,
+    f: NativeFunction<'gc>,
     mut stack: Stack<'gc, '_>,
 ) -> NResult<'gc> {
     let s = check_string(ctx, &stack, 0)?;
@@ -173,31 +190,36 @@ pub(crate) fn gsub<'gc>(
         Value::String(_) | Value::Integer(_) | Value::Number(_) => {
             let r = check_string(ctx, &stack, 2)?;
             let rb = r.as_bytes();
-            let mut out = Vec::new();
-            let n = if memchr::memchr(b'%', rb).is_none() {
-                pattern::gsub::<PatternError>(sb, pb, max_n, &mut out, |_, o| {
-                    o.extend_from_slice(rb);
-                    Ok(())
-                })?
-            } else {
-                pattern::gsub(sb, pb, max_n, &mut out, |m, o| {
-                    pattern::expand_replacement(rb, sb, m, o)
-                })?
-            };
-            let result = if n == 0 {
-                Value::String(s)
-            } else {
-                Value::String(LuaString::from_vec(ctx.mc, out))
-            };
-            stack.replace(&[result, Value::Integer(n as i64)]);
+            let (result, n) = with_scratch(|out| {
+                let mut matcher = Matcher::new(sb, pb);
+                let n = if memchr::memchr(b'%', rb).is_none() {
+                    matcher.gsub::<PatternError>(max_n, out, |_, o| {
+                        o.extend_from_slice(rb);
+                        Ok(())
+                    })?
+                } else {
+                    matcher.gsub(max_n, out, |m, o| pattern::expand_replacement(rb, sb, m, o))?
+                };
+                // No substitution: the subject itself, without a copy.
+                let result = if n == 0 {
+                    s
+                } else {
+                    LuaString::new(ctx.mc, out)
+                };
+                Ok::<_, Error<'gc>>((result, n))
+            })?;
+            stack.clear();
+            stack.push(Value::String(result));
+            stack.push(Value::Integer(n as i64));
             Ok(Action::Return)
         }
         Value::Table(_) | Value::Function(_) => {
             let mut seq = GsubSeq {
+                bytes: f.upvalue(0),
                 s,
                 p,
                 repl,
-                st: GsubState::new(pb, max_n),
+                st: GsubState::new(max_n),
                 out: Vec::new(),
                 cur: (0, 0),
                 changed: false,
@@ -223,6 +245,8 @@ pub(crate) fn gsub<'gc>(
 #[derive(Collect)]
 #[collect(no_drop)]
 struct GsubSeq<'gc> {
+    /// The one-byte strings (bytestrings.rs).
+    bytes: Value<'gc>,
     s: LuaString<'gc>,
     p: LuaString<'gc>,
     repl: Value<'gc>,
@@ -296,9 +320,9 @@ impl<'gc> GsubSeq<'gc> {
         stack: &mut Stack<'gc, '_>,
     ) -> Result<Option<Value<'gc>>, Error<'gc>> {
         let (sb, pb) = (self.s.as_bytes(), self.p.as_bytes());
-        let pb = self.st.pattern(pb);
+        let mut matcher = Matcher::new(sb, pb);
         loop {
-            let Some(m) = pattern::gsub_next(sb, pb, &mut self.st, &mut self.out)? else {
+            let Some(m) = matcher.gsub_next(&mut self.st, &mut self.out)? else {
                 let result = if self.changed {
                     Value::String(LuaString::from_vec(ctx.mc, std::mem::take(&mut self.out)))
                 } else {
@@ -311,7 +335,7 @@ impl<'gc> GsubSeq<'gc> {
             stack.clear();
             let v = match self.repl {
                 Value::Table(_) => {
-                    let key = capture_value(ctx, self.s, &m, 0)?;
+                    let key = capture_value(ctx, self.bytes, self.s, &m, 0)?;
                     match get_table(ctx, self.repl, key)? {
                         Lookup::Value(v) => v,
                         Lookup::Call(f, args) => {
@@ -321,7 +345,7 @@ impl<'gc> GsubSeq<'gc> {
                     }
                 }
                 f => {
-                    push_captures(ctx, stack, self.s, &m, m.push_count())?;
+                    push_captures(ctx, self.bytes, stack, self.s, &m, m.push_count())?;
                     return Ok(Some(f));
                 }
             };
