@@ -26,7 +26,9 @@ fn halo_lua() -> PathBuf {
     bin
 }
 
-fn run(cmd: &Path, script: &Path) -> Output {
+/// Runs `cmd script`; `None` when it had to be killed (a hang is a failure, whatever it printed).
+fn run(cmd: &Path, script: &Path) -> Option<Output> {
+    use std::io::Read;
     let mut child = Command::new(cmd)
         .arg(script)
         .current_dir(repo_root())
@@ -34,19 +36,36 @@ fn run(cmd: &Path, script: &Path) -> Output {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", cmd.display()));
+    // Drain both pipes while waiting: a script printing more than a pipe holds must not block.
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = r.read_to_end(&mut v);
+            v
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
     // A hung script must not hang the suite.
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
+    let mut killed = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
         }
         if std::time::Instant::now() > deadline {
             let _ = child.kill();
-            break;
+            killed = true;
+            break child.wait().unwrap();
         }
         std::thread::sleep(Duration::from_millis(5));
-    }
-    child.wait_with_output().unwrap()
+    };
+    let output = Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    };
+    (!killed).then_some(output)
 }
 
 fn known_failures() -> Vec<String> {
@@ -82,11 +101,13 @@ fn lua_compat_suite() {
     for script in &scripts {
         let name = script.file_name().unwrap().to_string_lossy().to_string();
         let got = run(&halo, script);
-        let ok = if reference {
-            let want = run(Path::new("lua5.4"), script);
-            got.stdout == want.stdout && got.status.code() == want.status.code()
-        } else {
-            got.status.success()
+        let ok = match &got {
+            None => false,
+            Some(got) if reference => match run(Path::new("lua5.4"), script) {
+                Some(want) => got.stdout == want.stdout && got.status.code() == want.status.code(),
+                None => false,
+            },
+            Some(got) => got.status.success(),
         };
         let is_known = known.contains(&name);
         match (ok, is_known) {
@@ -94,11 +115,15 @@ fn lua_compat_suite() {
             (true, true) => unexpected_pass.push(name),
             (false, true) => expected += 1,
             (false, false) => {
-                let err = String::from_utf8_lossy(&got.stderr);
-                failed.push(format!(
-                    "{name}: {}",
-                    err.lines().next().unwrap_or("(output differs)")
-                ));
+                let first = match &got {
+                    None => "(timed out)".to_string(),
+                    Some(got) => String::from_utf8_lossy(&got.stderr)
+                        .lines()
+                        .next()
+                        .unwrap_or("(output differs)")
+                        .to_string(),
+                };
+                failed.push(format!("{name}: {first}"));
             }
         }
     }
