@@ -136,6 +136,33 @@ impl<'gc> UpValue<'gc> {
     pub fn set(self, mc: &Mutation<'gc>, s: UpValueState<'gc>) {
         self.0.set(mc, s)
     }
+
+    /// The upvalue's value. An open upvalue of `running` (the thread whose borrowed `stack` is
+    /// given, never borrowed again) is read from that stack; another thread's is borrowed.
+    #[inline]
+    pub(crate) fn read(self, running: Thread<'gc>, stack: &[Value<'gc>]) -> Value<'gc> {
+        match self.get() {
+            UpValueState::Closed(v) => v,
+            UpValueState::Open { thread, index } if thread == running => stack[index],
+            UpValueState::Open { thread, index } => thread.0.borrow().stack[index],
+        }
+    }
+
+    /// Assigns the upvalue, with the same rule as `read` for open ones.
+    #[inline]
+    pub(crate) fn write(
+        self,
+        mc: &Mutation<'gc>,
+        running: Thread<'gc>,
+        stack: &mut [Value<'gc>],
+        v: Value<'gc>,
+    ) {
+        match self.get() {
+            UpValueState::Closed(_) => self.set(mc, UpValueState::Closed(v)),
+            UpValueState::Open { thread, index } if thread == running => stack[index] = v,
+            UpValueState::Open { thread, index } => thread.0.borrow_mut(mc).stack[index] = v,
+        }
+    }
 }
 
 #[derive(Copy, Clone, Collect)]

@@ -8,7 +8,7 @@
 
 use crate::args::*;
 use crate::callback::{Action, Error, Stack};
-use crate::closure::{NativeFunction, UpValueState};
+use crate::closure::NativeFunction;
 use crate::debug::{self, Level};
 use crate::state::Ctx;
 use crate::table::Table;
@@ -404,20 +404,6 @@ fn setlocal<'gc>(ctx: Ctx<'gc>, f: NativeFunction<'gc>, mut stack: Stack<'gc, '_
     Ok(Action::Return)
 }
 
-/// Reads an upvalue cell: closed, or open on the running thread's stack or another's.
-fn read_upvalue<'gc>(stack: &Stack<'gc, '_>, st: UpValueState<'gc>) -> Value<'gc> {
-    match st {
-        UpValueState::Closed(v) => v,
-        UpValueState::Open { thread, index } => {
-            if thread == stack.thread() {
-                stack.values[index]
-            } else {
-                thread.0.borrow().stack[index]
-            }
-        }
-    }
-}
-
 fn getupvalue<'gc>(
     ctx: Ctx<'gc>,
     _f: NativeFunction<'gc>,
@@ -433,7 +419,7 @@ fn getupvalue<'gc>(
                     let name = &info.upvalues[n as usize - 1].name;
                     // Stripped names read "(no name)" in PUC-Rio; ours always have names.
                     let name = if name.is_empty() { "(no name)" } else { name };
-                    Some((ctx.str_value(name), read_upvalue(&stack, uv.get())))
+                    Some((ctx.str_value(name), uv.read(stack.thread(), stack.values)))
                 }
                 None => None,
             }
@@ -463,16 +449,7 @@ fn setupvalue<'gc>(
                 stack.clear();
                 return Ok(Action::Return);
             };
-            match uv.get() {
-                UpValueState::Closed(_) => uv.set(ctx.mc, UpValueState::Closed(v)),
-                UpValueState::Open { thread, index } => {
-                    if thread == stack.thread() {
-                        stack.values[index] = v;
-                    } else {
-                        thread.0.borrow_mut(ctx.mc).stack[index] = v;
-                    }
-                }
-            }
+            uv.write(ctx.mc, stack.thread(), stack.values, v);
             let name = c.proto().info.upvalues[n as usize - 1].name.clone();
             stack.ret1(ctx.str_value(&name));
             Ok(Action::Return)

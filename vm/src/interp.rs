@@ -16,7 +16,7 @@ use gc_arena::Gc;
 
 use crate::bytecode::Insn;
 use crate::callback::{Action, Error};
-use crate::closure::{Closure, Proto, UpValue, UpValueState};
+use crate::closure::{Closure, Proto, UpValue};
 use crate::debug;
 use crate::meta::{self, MetaEvent};
 use crate::number::{self, Number};
@@ -796,40 +796,6 @@ fn call_meta<'gc>(
     call_value(ctx, thread, ts, top, args.len(), ret)
 }
 
-#[inline]
-fn get_upvalue<'gc>(ts: &ThreadState<'gc>, thread: Thread<'gc>, uv: UpValue<'gc>) -> Value<'gc> {
-    match uv.get() {
-        UpValueState::Closed(v) => v,
-        UpValueState::Open { thread: t, index } => {
-            if t == thread {
-                ts.stack[index]
-            } else {
-                t.0.borrow().stack[index]
-            }
-        }
-    }
-}
-
-#[inline]
-fn set_upvalue<'gc>(
-    ctx: Ctx<'gc>,
-    ts: &mut ThreadState<'gc>,
-    thread: Thread<'gc>,
-    uv: UpValue<'gc>,
-    v: Value<'gc>,
-) {
-    match uv.get() {
-        UpValueState::Closed(_) => uv.set(ctx.mc, UpValueState::Closed(v)),
-        UpValueState::Open { thread: t, index } => {
-            if t == thread {
-                ts.stack[index] = v;
-            } else {
-                t.0.borrow_mut(ctx.mc).stack[index] = v;
-            }
-        }
-    }
-}
-
 /// Runs Lua frames on top of `ts` until the fuel runs out, the top frame is not Lua, or a native
 /// function needs the executor.
 pub(crate) fn run<'gc>(
@@ -1042,13 +1008,13 @@ pub(crate) fn run<'gc>(
                         r!(a as usize + i) = Value::Nil;
                     }
                 }
-                Insn::GetUpval { a, b } => r!(a) = get_upvalue(ts, thread, upvals[b as usize]),
+                Insn::GetUpval { a, b } => r!(a) = upvals[b as usize].read(thread, &ts.stack),
                 Insn::SetUpval { a, b } => {
                     let v = r!(a);
-                    set_upvalue(ctx, ts, thread, upvals[b as usize], v);
+                    upvals[b as usize].write(ctx.mc, thread, &mut ts.stack, v);
                 }
                 Insn::GetTabUp { a, b, k: kk } => {
-                    let t = get_upvalue(ts, thread, upvals[b as usize]);
+                    let t = upvals[b as usize].read(thread, &ts.stack);
                     let key = k[kk as usize];
                     if let (Value::Table(tab), Value::String(s)) = (t, key) {
                         let v = tab.get_str(s);
@@ -1096,7 +1062,7 @@ pub(crate) fn run<'gc>(
                     get_slow!(t, key, a, varinfo!(b));
                 }
                 Insn::SetTabUp { a, b, c, k: isk } => {
-                    let t = get_upvalue(ts, thread, upvals[a as usize]);
+                    let t = upvals[a as usize].read(thread, &ts.stack);
                     let key = k[b as usize];
                     let v = if isk { k[c as usize] } else { r!(c) };
                     if let (Value::Table(tab), Value::String(s)) = (t, key)

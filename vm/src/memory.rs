@@ -145,8 +145,9 @@ impl Charge {
 }
 
 impl Default for Charge {
+    /// Nothing charged yet (no need to touch the account for zero bytes).
     fn default() -> Self {
-        Charge::new(0)
+        Charge(Cell::new(0))
     }
 }
 
