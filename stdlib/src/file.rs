@@ -143,9 +143,7 @@ pub fn metatable<'gc>(ctx: Ctx<'gc>) -> Table<'gc> {
         ("setvbuf", f_setvbuf),
         ("write", f_write),
     ];
-    for (name, f) in fns {
-        methods.set_str(ctx.mc, ctx.str(name), NativeFunction::new(ctx.mc, f).into());
-    }
+    ctx.set_functions(methods, &fns);
     let set = |k: &str, v: Value<'gc>| mt.set_str(ctx.mc, ctx.str(k), v);
     set("__name", ctx.str_value(TYPE_NAME));
     set("__index", Value::Table(methods));

@@ -18,30 +18,32 @@ type NResult<'gc> = Result<Action<'gc>, Error<'gc>>;
 
 pub fn open(ctx: Ctx<'_>) {
     let t = Table::new(ctx.mc);
-    let set = |name: &str, f: halo_vm::NativeFn| {
-        t.set_str(ctx.mc, ctx.str(name), NativeFunction::new(ctx.mc, f).into());
-    };
-    set("abs", abs);
-    set("acos", acos);
-    set("asin", asin);
-    set("atan", atan);
-    set("ceil", ceil);
-    set("cos", cos);
-    set("deg", deg);
-    set("exp", exp);
-    set("tointeger", tointeger);
-    set("floor", floor);
-    set("fmod", fmod);
-    set("ult", ult);
-    set("log", log);
-    set("max", max);
-    set("min", min);
-    set("modf", modf);
-    set("rad", rad);
-    set("sin", sin);
-    set("sqrt", sqrt);
-    set("tan", tan);
-    set("type", type_);
+    ctx.set_functions(
+        t,
+        &[
+            ("abs", abs),
+            ("acos", acos),
+            ("asin", asin),
+            ("atan", atan),
+            ("ceil", ceil),
+            ("cos", cos),
+            ("deg", deg),
+            ("exp", exp),
+            ("tointeger", tointeger),
+            ("floor", floor),
+            ("fmod", fmod),
+            ("ult", ult),
+            ("log", log),
+            ("max", max),
+            ("min", min),
+            ("modf", modf),
+            ("rad", rad),
+            ("sin", sin),
+            ("sqrt", sqrt),
+            ("tan", tan),
+            ("type", type_),
+        ],
+    );
     t.set_str(ctx.mc, ctx.str("pi"), Value::Number(PI));
     t.set_str(ctx.mc, ctx.str("huge"), Value::Number(f64::INFINITY));
     t.set_str(ctx.mc, ctx.str("maxinteger"), Value::Integer(i64::MAX));

@@ -24,19 +24,21 @@ type NResult<'gc> = Result<Action<'gc>, Error<'gc>>;
 
 pub fn open(ctx: Ctx<'_>) {
     let t = Table::new(ctx.mc);
-    let set = |name: &str, f: halo_vm::NativeFn| {
-        t.set_str(ctx.mc, ctx.str(name), NativeFunction::new(ctx.mc, f).into());
-    };
-    set("clock", clock);
-    set("date", date);
-    set("difftime", difftime);
-    set("exit", exit);
-    set("getenv", getenv);
-    set("remove", remove);
-    set("rename", rename);
-    set("setlocale", setlocale);
-    set("time", time);
-    set("tmpname", tmpname);
+    ctx.set_functions(
+        t,
+        &[
+            ("clock", clock),
+            ("date", date),
+            ("difftime", difftime),
+            ("exit", exit),
+            ("getenv", getenv),
+            ("remove", remove),
+            ("rename", rename),
+            ("setlocale", setlocale),
+            ("time", time),
+            ("tmpname", tmpname),
+        ],
+    );
     ctx.set_global("os", t.into());
 }
 

@@ -19,16 +19,18 @@ type NResult<'gc> = Result<Action<'gc>, Error<'gc>>;
 
 pub fn open(ctx: Ctx<'_>) {
     let t = Table::new(ctx.mc);
-    let set = |name: &str, f: halo_vm::NativeFn| {
-        t.set_str(ctx.mc, ctx.str(name), NativeFunction::new(ctx.mc, f).into());
-    };
-    set("concat", concat);
-    set("insert", insert);
-    set("move", tmove);
-    set("pack", pack);
-    set("remove", remove);
-    set("sort", crate::sort::sort);
-    set("unpack", unpack);
+    ctx.set_functions(
+        t,
+        &[
+            ("concat", concat),
+            ("insert", insert),
+            ("move", tmove),
+            ("pack", pack),
+            ("remove", remove),
+            ("sort", crate::sort::sort),
+            ("unpack", unpack),
+        ],
+    );
     ctx.set_global("table", t.into());
 }
 

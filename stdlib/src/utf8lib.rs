@@ -14,14 +14,16 @@ const CHARPATTERN: &[u8] = b"[\0-\x7F\xC2-\xFD][\x80-\xBF]*";
 
 pub fn open(ctx: Ctx<'_>) {
     let t = Table::new(ctx.mc);
-    let set = |name: &str, f: halo_vm::NativeFn| {
-        t.set_str(ctx.mc, ctx.str(name), NativeFunction::new(ctx.mc, f).into());
-    };
-    set("offset", offset);
-    set("codepoint", codepoint);
-    set("char", char);
-    set("len", len);
-    set("codes", codes);
+    ctx.set_functions(
+        t,
+        &[
+            ("offset", offset),
+            ("codepoint", codepoint),
+            ("char", char),
+            ("len", len),
+            ("codes", codes),
+        ],
+    );
     t.set_str(
         ctx.mc,
         ctx.str("charpattern"),

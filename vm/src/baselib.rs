@@ -24,43 +24,47 @@ type NResult<'gc> = Result<Action<'gc>, Error<'gc>>;
 
 pub fn open(ctx: Ctx<'_>) {
     let g = ctx.globals();
-    let set = |name: &str, f: crate::callback::NativeFn| {
-        g.set_str(ctx.mc, ctx.str(name), NativeFunction::new(ctx.mc, f).into());
-    };
-    set("print", print);
-    set("type", type_);
-    set("tostring", tostring);
-    set("tonumber", tonumber);
-    set("rawequal", rawequal);
-    set("rawlen", rawlen);
-    set("rawget", rawget);
-    set("rawset", rawset);
-    set("setmetatable", setmetatable);
-    set("getmetatable", getmetatable);
-    set("next", next);
-    set("pairs", pairs);
-    set("ipairs", ipairs);
-    set("select", select);
-    set("pcall", pcall);
-    set("xpcall", xpcall);
-    set("error", error);
-    set("assert", assert);
-    set("collectgarbage", collectgarbage);
-    set("load", load);
-    set("warn", warn);
+    ctx.set_functions(
+        g,
+        &[
+            ("print", print),
+            ("type", type_),
+            ("tostring", tostring),
+            ("tonumber", tonumber),
+            ("rawequal", rawequal),
+            ("rawlen", rawlen),
+            ("rawget", rawget),
+            ("rawset", rawset),
+            ("setmetatable", setmetatable),
+            ("getmetatable", getmetatable),
+            ("next", next),
+            ("pairs", pairs),
+            ("ipairs", ipairs),
+            ("select", select),
+            ("pcall", pcall),
+            ("xpcall", xpcall),
+            ("error", error),
+            ("assert", assert),
+            ("collectgarbage", collectgarbage),
+            ("load", load),
+            ("warn", warn),
+        ],
+    );
 
     let co = Table::new(ctx.mc);
-    let cset = |name: &str, f: crate::callback::NativeFn| {
-        co.set_str(ctx.mc, ctx.str(name), NativeFunction::new(ctx.mc, f).into());
-    };
-    cset("create", co_create);
-    cset("resume", co_resume);
-    cset("yield", co_yield);
-    cset("status", co_status);
-    cset("wrap", co_wrap);
-    cset("isyieldable", co_isyieldable);
-    cset("running", co_running);
-    cset("close", co_close);
+    ctx.set_functions(
+        co,
+        &[
+            ("create", co_create),
+            ("resume", co_resume),
+            ("yield", co_yield),
+            ("status", co_status),
+            ("wrap", co_wrap),
+            ("isyieldable", co_isyieldable),
+            ("running", co_running),
+            ("close", co_close),
+        ],
+    );
     g.set_str(ctx.mc, ctx.str("coroutine"), co.into());
 }
 

@@ -20,26 +20,28 @@ type NResult<'gc> = Result<Action<'gc>, Error<'gc>>;
 
 pub fn open(ctx: Ctx<'_>) {
     let t = Table::new(ctx.mc);
-    let set = |name: &str, f: crate::callback::NativeFn| {
-        t.set_str(ctx.mc, ctx.str(name), NativeFunction::new(ctx.mc, f).into());
-    };
-    set("traceback", traceback);
-    set("getinfo", getinfo);
-    set("getlocal", getlocal);
-    set("setlocal", setlocal);
-    set("getupvalue", getupvalue);
-    set("setupvalue", setupvalue);
-    set("upvalueid", upvalueid);
-    set("upvaluejoin", upvaluejoin);
-    set("getmetatable", getmetatable);
-    set("setmetatable", setmetatable);
-    set("getregistry", getregistry);
-    set("getuservalue", getuservalue);
-    set("setuservalue", setuservalue);
-    set("sethook", sethook);
-    set("gethook", gethook);
-    set("debug", debug_debug);
-    set("setcstacklimit", setcstacklimit);
+    ctx.set_functions(
+        t,
+        &[
+            ("traceback", traceback),
+            ("getinfo", getinfo),
+            ("getlocal", getlocal),
+            ("setlocal", setlocal),
+            ("getupvalue", getupvalue),
+            ("setupvalue", setupvalue),
+            ("upvalueid", upvalueid),
+            ("upvaluejoin", upvaluejoin),
+            ("getmetatable", getmetatable),
+            ("setmetatable", setmetatable),
+            ("getregistry", getregistry),
+            ("getuservalue", getuservalue),
+            ("setuservalue", setuservalue),
+            ("sethook", sethook),
+            ("gethook", gethook),
+            ("debug", debug_debug),
+            ("setcstacklimit", setcstacklimit),
+        ],
+    );
     ctx.set_global("debug", Value::Table(t));
 }
 

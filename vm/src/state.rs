@@ -103,6 +103,18 @@ impl<'gc> Ctx<'gc> {
         self.state.globals.get_str(self.str(name))
     }
 
+    /// Stores each `(name, function)` in `t` (`luaL_setfuncs`): how libraries fill their tables.
+    pub fn set_functions(self, t: Table<'gc>, funcs: &[(&str, crate::callback::NativeFn)]) {
+        for &(name, f) in funcs {
+            let f = crate::closure::NativeFunction::new(self.mc, f);
+            t.set_str(
+                self.mc,
+                self.str(name),
+                Value::Function(crate::value::Function::Native(f)),
+            );
+        }
+    }
+
     /// Checks that `n` more bytes fit under the state's memory limit, before a big allocation
     /// (a concatenation, `string.rep`...): "not enough memory" otherwise.
     #[inline]
