@@ -1,1 +1,4 @@
-//! halo: the proxy. Not started yet (see the proxy issue); this crate holds its place in the workspace.
+//! halo: the HAProxy-compatible proxy whose Lua runs on halo-vm. See ARCHITECTURE.md.
+
+pub mod config;
+pub mod lua_names;
