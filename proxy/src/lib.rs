@@ -1,4 +1,7 @@
 //! halo: the HAProxy-compatible proxy whose Lua runs on halo-vm. See ARCHITECTURE.md.
 
 pub mod config;
+pub mod log;
+pub mod lua;
 pub mod lua_names;
+pub mod process;

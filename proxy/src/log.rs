@@ -1,0 +1,118 @@
+//! The process's own messages and Lua's `core.log`, in HAProxy's formats.
+//!
+//! HAProxy writes its startup and runtime alerts as `[ALERT]    (pid) : msg` and Lua logs as
+//! `[info] 324/072723 (pid) : msg` (day of year counted from 0, then local HHMMSS) on stderr,
+//! unless started with `-q`. Syslog targets (`log` lines) are the `syslog` module's job.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Syslog severities, the numbers `core.log` takes (`core.emerg` = 0 ... `core.debug` = 7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Emerg = 0,
+    Alert = 1,
+    Crit = 2,
+    Err = 3,
+    Warning = 4,
+    Notice = 5,
+    Info = 6,
+    Debug = 7,
+}
+
+impl Level {
+    pub const ALL: [Level; 8] = [
+        Level::Emerg,
+        Level::Alert,
+        Level::Crit,
+        Level::Err,
+        Level::Warning,
+        Level::Notice,
+        Level::Info,
+        Level::Debug,
+    ];
+
+    pub fn from_number(n: i64) -> Option<Level> {
+        usize::try_from(n)
+            .ok()
+            .and_then(|i| Level::ALL.get(i).copied())
+    }
+
+    /// The name HAProxy prints and accepts in configuration (`log ... info`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Emerg => "emerg",
+            Level::Alert => "alert",
+            Level::Crit => "crit",
+            Level::Err => "err",
+            Level::Warning => "warning",
+            Level::Notice => "notice",
+            Level::Info => "info",
+            Level::Debug => "debug",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Level> {
+        Level::ALL.iter().copied().find(|l| l.name() == name)
+    }
+}
+
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// `-q`: no messages on stderr but fatal ones.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+pub fn is_quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+fn write_stderr(line: &str) {
+    // One write per message so lines from several threads do not interleave.
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// A process message: `[ALERT]    (pid) : msg`. Alerts are printed even with `-q`.
+pub fn alert(msg: &str) {
+    write_stderr(&format!("[ALERT]    ({}) : {msg}\n", std::process::id()));
+}
+
+pub fn warning(msg: &str) {
+    if !is_quiet() {
+        write_stderr(&format!("[WARNING]  ({}) : {msg}\n", std::process::id()));
+    }
+}
+
+pub fn notice(msg: &str) {
+    if !is_quiet() {
+        write_stderr(&format!("[NOTICE]   ({}) : {msg}\n", std::process::id()));
+    }
+}
+
+/// A Lua log line on stderr as HAProxy 2.6 prints it (`hlua_sendlog`).
+pub fn lua_stderr(level: Level, msg: &[u8]) {
+    if is_quiet() {
+        return;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (yday, hms) = match halo_stdlib::localtime::local_from_epoch(now) {
+        Some(tm) => (tm.yday - 1, (tm.hour, tm.min, tm.sec)),
+        None => (0, (0, 0, 0)),
+    };
+    let mut line = format!(
+        "[{}] {:03}/{:02}{:02}{:02} ({}) : ",
+        level.name(),
+        yday,
+        hms.0,
+        hms.1,
+        hms.2,
+        std::process::id()
+    );
+    line.push_str(&String::from_utf8_lossy(msg));
+    line.push('\n');
+    write_stderr(&line);
+}

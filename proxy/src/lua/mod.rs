@@ -1,0 +1,8 @@
+//! HAProxy's Lua API on halo-vm: the `core` table, the classes (TXN, Channel, HTTP, AppletTCP,
+//! AppletHTTP, Fetches, Converters), and the runtime that runs every execution context.
+
+pub mod class;
+pub mod classes;
+pub mod corelib;
+pub mod invocation;
+pub mod runtime;

@@ -1,0 +1,76 @@
+//! Process-wide facts and counters: what `core.get_info()` (HAProxy's `show info`) reports.
+//! Counters are atomics because every worker thread updates them; they are the only shared
+//! mutable state on the request path, and each is one relaxed increment.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+pub const NAME: &str = "Halo";
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+static STARTED: OnceLock<(Instant, u64)> = OnceLock::new();
+pub static CURR_CONNS: AtomicI64 = AtomicI64::new(0);
+pub static CUM_CONNS: AtomicU64 = AtomicU64::new(0);
+pub static CUM_REQ: AtomicU64 = AtomicU64::new(0);
+static NBTHREAD: AtomicI64 = AtomicI64::new(1);
+static MAXCONN: AtomicI64 = AtomicI64::new(0);
+
+/// Records the start time (first call wins).
+pub fn mark_started() {
+    STARTED.get_or_init(|| {
+        let epoch = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        (Instant::now(), epoch)
+    });
+}
+
+pub fn set_limits(nbthread: usize, maxconn: usize) {
+    NBTHREAD.store(nbthread as i64, Ordering::Relaxed);
+    MAXCONN.store(maxconn as i64, Ordering::Relaxed);
+}
+
+pub enum InfoValue {
+    Str(String),
+    Int(i64),
+}
+
+/// `show info` fields, in HAProxy's names.
+pub fn info() -> Vec<(&'static str, InfoValue)> {
+    mark_started();
+    let (started, epoch) = *STARTED.get().expect("marked above");
+    let up = started.elapsed().as_secs();
+    let uptime = format!(
+        "{}d {}h{:02}m{:02}s",
+        up / 86400,
+        (up / 3600) % 24,
+        (up / 60) % 60,
+        up % 60
+    );
+    vec![
+        ("Name", InfoValue::Str(NAME.into())),
+        ("Version", InfoValue::Str(VERSION.into())),
+        ("Nbthread", InfoValue::Int(NBTHREAD.load(Ordering::Relaxed))),
+        ("Nbproc", InfoValue::Int(1)),
+        ("Process_num", InfoValue::Int(1)),
+        ("Pid", InfoValue::Int(i64::from(std::process::id()))),
+        ("Uptime", InfoValue::Str(uptime)),
+        ("Uptime_sec", InfoValue::Int(up as i64)),
+        ("Start_time_sec", InfoValue::Int(epoch as i64)),
+        ("Maxconn", InfoValue::Int(MAXCONN.load(Ordering::Relaxed))),
+        (
+            "CurrConns",
+            InfoValue::Int(CURR_CONNS.load(Ordering::Relaxed)),
+        ),
+        (
+            "CumConns",
+            InfoValue::Int(CUM_CONNS.load(Ordering::Relaxed) as i64),
+        ),
+        (
+            "CumReq",
+            InfoValue::Int(CUM_REQ.load(Ordering::Relaxed) as i64),
+        ),
+    ]
+}
