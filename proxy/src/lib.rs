@@ -1,6 +1,8 @@
 //! halo: the HAProxy-compatible proxy whose Lua runs on halo-vm. See ARCHITECTURE.md.
 
+pub mod cli;
 pub mod config;
+pub mod engine;
 pub mod log;
 pub mod lua;
 pub mod lua_names;

@@ -2,4 +2,6 @@
 
 use halo_vm::Ctx;
 
-pub fn open(_ctx: Ctx<'_>) {}
+pub fn open(ctx: Ctx<'_>) {
+    super::applet_tcp::define(ctx);
+}

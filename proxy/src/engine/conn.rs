@@ -1,0 +1,122 @@
+//! A connection as the engine and the applets use it: a TCP or unix stream plus its read
+//! buffer. Reads append to the buffer (`fill`), parsers consume from its front, so bytes read
+//! ahead (pipelined requests, data after a head) are never lost between owners.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::BytesMut;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpStream, UnixStream};
+
+/// Read size: HAProxy's default `tune.bufsize`.
+pub const BUFSIZE: usize = 16384;
+
+pub enum Stream {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Unix(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Unix(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Stream::Unix(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_flush(cx),
+            Stream::Unix(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Unix(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+}
+
+pub struct Conn {
+    pub io: Stream,
+    /// Bytes read and not yet consumed.
+    pub rbuf: BytesMut,
+    /// The peer closed its sending side (a read returned 0).
+    pub read_closed: bool,
+}
+
+impl Conn {
+    pub fn new(io: Stream) -> Self {
+        Conn {
+            io,
+            rbuf: BytesMut::with_capacity(BUFSIZE),
+            read_closed: false,
+        }
+    }
+
+    /// Reads once more into the buffer; `Ok(0)` at end of stream.
+    pub async fn fill(&mut self) -> io::Result<usize> {
+        if self.read_closed {
+            return Ok(0);
+        }
+        if self.rbuf.capacity() - self.rbuf.len() < 4096 {
+            self.rbuf.reserve(BUFSIZE);
+        }
+        let n = tokio::io::AsyncReadExt::read_buf(&mut self.io, &mut self.rbuf).await?;
+        if n == 0 {
+            self.read_closed = true;
+        }
+        Ok(n)
+    }
+
+    pub async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.io.write_all(data).await
+    }
+
+    /// Half-closes the sending side (the peer reads end of stream).
+    pub async fn shutdown(&mut self) -> io::Result<()> {
+        self.io.shutdown().await
+    }
+
+    pub fn set_nodelay(&self) {
+        if let Stream::Tcp(s) = &self.io {
+            let _ = s.set_nodelay(true);
+        }
+    }
+}
