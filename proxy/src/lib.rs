@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod http_reason;
 pub mod log;
 pub mod lua;
 pub mod lua_names;

@@ -578,27 +578,58 @@ fn collectgarbage<'gc>(
             Ok(Action::Return)
         }
         "isrunning" => {
-            stack.ret1(Value::Boolean(true));
+            stack.ret1(Value::Boolean(ctx.state.gc_control.get().running));
             Ok(Action::Return)
         }
         "incremental" | "generational" => {
-            stack.ret1(ctx.str_value("incremental"));
+            // One collector serves both modes; the mode is recorded and reported like PUC's
+            // (the previous mode is returned).
+            let mut c = ctx.state.gc_control.get();
+            let previous = if c.generational {
+                "generational"
+            } else {
+                "incremental"
+            };
+            c.generational = opt == "generational";
+            ctx.state.gc_control.set(c);
+            stack.ret1(ctx.str_value(previous));
             Ok(Action::Return)
         }
         "stop" | "restart" => {
+            let mut c = ctx.state.gc_control.get();
+            c.running = opt == "restart";
+            ctx.state.gc_control.set(c);
             stack.ret1(Value::Integer(0));
             Ok(Action::Return)
         }
-        "setpause" => {
-            stack.ret1(Value::Integer(200));
-            Ok(Action::Return)
-        }
-        "setstepmul" => {
-            stack.ret1(Value::Integer(100));
+        "setpause" | "setstepmul" => {
+            let v = crate::args::opt_integer(ctx, &stack, 1, 0)?;
+            let mut c = ctx.state.gc_control.get();
+            let previous = if opt == "setpause" {
+                std::mem::replace(&mut c.pause, v)
+            } else {
+                std::mem::replace(&mut c.stepmul, v)
+            };
+            ctx.state.gc_control.set(c);
+            apply_pacing(ctx, c);
+            stack.ret1(Value::Integer(previous));
             Ok(Action::Return)
         }
         other => Err(Error::bad_arg(1, format!("invalid option '{other}'"))),
     }
+}
+
+/// Maps PUC's pause (percent of live memory to wait for before a cycle; 200 = double) and
+/// step multiplier (percent of work per step; 100 = default) onto gc-arena's pacing.
+fn apply_pacing(ctx: Ctx<'_>, c: crate::state::GcControl) {
+    let base = gc_arena::metrics::Pacing::default();
+    let work = (c.stepmul.max(1) as f64) / 100.0;
+    ctx.mc.metrics().set_pacing(gc_arena::metrics::Pacing {
+        sleep_factor: ((c.pause - 100).max(0) as f64) / 100.0,
+        mark_factor: base.mark_factor * work,
+        trace_factor: base.trace_factor * work,
+        ..base
+    });
 }
 
 /// `warn(msg1, ...)`: one warning made of the pieces (all strings, at least one).

@@ -218,6 +218,10 @@ impl Lua {
     /// Pays the collector's allocation debt (an incremental step), then runs any finalizers
     /// that became due.
     pub fn gc_step(&mut self) {
+        // `collectgarbage("stop")`: no automatic collection until "restart".
+        if !self.gc_control.get().running {
+            return;
+        }
         let scope = self.memory_scope();
         match self.arena.collection_phase() {
             CollectionPhase::Sweeping => self.arena.cycle_debt(),

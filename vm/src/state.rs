@@ -31,6 +31,30 @@ pub struct State<'gc> {
     pub(crate) gc: Gc<'gc, RefLock<GcState<'gc>>>,
     #[collect(require_static)]
     warnings: Cell<WarnMode>,
+    /// `collectgarbage`'s settings, shared with the host handle (`Lua::gc_step` reads them).
+    #[collect(require_static)]
+    pub(crate) gc_control: std::rc::Rc<Cell<GcControl>>,
+}
+
+/// What `collectgarbage` sets: whether automatic collection runs ("stop"/"restart"), the mode
+/// it reports, and the pause/step multiplier, which tune gc-arena's pacing.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct GcControl {
+    pub running: bool,
+    pub generational: bool,
+    pub pause: i64,
+    pub stepmul: i64,
+}
+
+impl Default for GcControl {
+    fn default() -> Self {
+        GcControl {
+            running: true,
+            generational: false,
+            pause: 200,
+            stepmul: 100,
+        }
+    }
 }
 
 /// The warning system's state (§4.6 `lua_warning`, as `lua.c` configures it).
@@ -56,6 +80,7 @@ impl<'gc> State<'gc> {
             gc: Gc::new(mc, RefLock::new(GcState::default())),
             // Like `lua5.4`: warnings start off (`-W` or `warn("@on")` turns them on).
             warnings: Cell::new(WarnMode::Off),
+            gc_control: Default::default(),
         }
     }
 
@@ -169,6 +194,8 @@ pub struct Lua {
     account: Box<MemoryAccount>,
     /// Set while finalizers run (they do not nest).
     pub(crate) finalizing: bool,
+    /// The state's `collectgarbage` settings (the same cell as `State::gc_control`).
+    pub(crate) gc_control: std::rc::Rc<Cell<GcControl>>,
 }
 
 impl Drop for Lua {
@@ -193,16 +220,27 @@ impl Lua {
         // The closure (not `State::new` itself) gives the higher-ranked lifetime the arena needs.
         #[allow(clippy::redundant_closure)]
         let arena = Arena::<StateRoot>::new(|mc| State::new(mc));
+        let gc_control = arena.mutate(|_, state| state.gc_control.clone());
         let lua = Lua {
             arena: std::mem::ManuallyDrop::new(arena),
             account: Box::default(),
             finalizing: false,
+            gc_control,
         };
         lua.enter(|ctx| {
             ctx.set_global("_G", Value::Table(ctx.globals()));
             ctx.set_global("_VERSION", ctx.str_value("Lua 5.4"));
         });
         lua
+    }
+
+    /// `collectgarbage`'s settings (a host such as `lua.c` may preset the reported mode).
+    pub fn gc_control(&self) -> GcControl {
+        self.gc_control.get()
+    }
+
+    pub fn set_gc_control(&self, c: GcControl) {
+        self.gc_control.set(c);
     }
 
     /// Runs `f` inside the arena.

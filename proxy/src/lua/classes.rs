@@ -4,4 +4,5 @@ use halo_vm::Ctx;
 
 pub fn open(ctx: Ctx<'_>) {
     super::applet_tcp::define(ctx);
+    super::applet_http::define(ctx);
 }

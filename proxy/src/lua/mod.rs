@@ -1,6 +1,7 @@
 //! HAProxy's Lua API on halo-vm: the `core` table, the classes (TXN, Channel, HTTP, AppletTCP,
 //! AppletHTTP, Fetches, Converters), and the runtime that runs every execution context.
 
+pub mod applet_http;
 pub mod applet_io;
 pub mod applet_tcp;
 pub mod class;

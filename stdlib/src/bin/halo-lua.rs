@@ -138,6 +138,11 @@ fn main() -> ExitCode {
         .collect();
     let mut lua = ClosingLua(Lua::new());
     lua.enter(halo_stdlib::open_all);
+    // lua.c switches the collector to generational mode at start (`lua_gc(L, LUA_GCGEN)`).
+    lua.set_gc_control(halo_vm::state::GcControl {
+        generational: true,
+        ..lua.gc_control()
+    });
 
     // Collect options (lua.c's collectargs).
     let mut i = 1;
