@@ -294,8 +294,8 @@ fn exit<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, stack: Stack<'gc, '_>) -> N
         }
         _ => opt_integer(ctx, &stack, 0, 0)?,
     };
-    // `exit` flushes C's streams; our `print` and `io` write through Rust's stdout.
-    let _ = std::io::stdout().flush();
+    // `exit` flushes C's streams; `print` and `io.stdout` share `halo_vm::stdout`.
+    let _ = halo_vm::stdout::flush();
     let _ = std::io::stderr().flush();
     std::process::exit(code as i32)
 }

@@ -145,7 +145,7 @@ impl Stream {
             return false;
         }
         if self.flush_stdout_on_fill {
-            let _ = io::stdout().flush();
+            halo_vm::stdout::flush_if_line_buffered();
         }
         // Unbuffered input reads one byte at a time, so nothing past what is consumed is taken
         // from a shared descriptor (a child process may read the rest).
@@ -353,14 +353,8 @@ impl Stream {
 
     fn write_std(&mut self, data: &[u8]) -> io::Result<()> {
         match self.inner {
-            Inner::Stdout => {
-                let mut out = io::stdout().lock();
-                out.write_all(data)?;
-                if self.mode == BufMode::No {
-                    out.flush()?;
-                }
-                Ok(())
-            }
+            // Shared with `print` (see `halo_vm::stdout`), which owns stdout's buffering.
+            Inner::Stdout => halo_vm::stdout::write(data),
             _ => io::stderr().lock().write_all(data),
         }
     }
@@ -391,7 +385,7 @@ impl Stream {
     pub fn flush(&mut self) -> io::Result<()> {
         self.flush_buffer()?;
         match &mut self.inner {
-            Inner::Stdout => io::stdout().flush(),
+            Inner::Stdout => halo_vm::stdout::flush(),
             Inner::Stderr => io::stderr().flush(),
             Inner::PipeWrite(p) => p.flush(),
             _ => Ok(()),
@@ -426,6 +420,14 @@ impl Stream {
     /// `setvbuf`: pending output is written first; buffered input stays readable.
     pub fn set_buffering(&mut self, mode: BufMode, size: i64) -> io::Result<()> {
         self.flush_buffer()?;
+        if matches!(self.inner, Inner::Stdout) {
+            let m = match mode {
+                BufMode::No => halo_vm::stdout::Mode::No,
+                BufMode::Line => halo_vm::stdout::Mode::Line,
+                BufMode::Full => halo_vm::stdout::Mode::Full,
+            };
+            halo_vm::stdout::set_mode(m, (size > 0).then_some(size as usize))?;
+        }
         self.mode = mode;
         if size > 0 {
             self.size = (size as u64).min(MAX_BUFFER as u64) as usize;
@@ -463,7 +465,7 @@ fn write_inner(inner: &mut Inner, data: &[u8]) -> io::Result<()> {
     match inner {
         Inner::File(f) => f.write_all(data),
         Inner::PipeWrite(p) => p.write_all(data),
-        Inner::Stdout => io::stdout().lock().write_all(data),
+        Inner::Stdout => halo_vm::stdout::write(data),
         Inner::Stderr => io::stderr().lock().write_all(data),
         Inner::PipeRead(_) | Inner::Missing => Err(os_error(EBADF)),
     }
@@ -476,7 +478,7 @@ fn seek_inner(inner: &mut Inner, to: SeekFrom) -> io::Result<u64> {
         // A duplicate descriptor shares the file offset, so seeking it seeks fd 1 or 2 (after
         // Rust's buffer is written out).
         Inner::Stdout => {
-            io::stdout().flush()?;
+            halo_vm::stdout::flush()?;
             File::from(io::stdout().as_fd().try_clone_to_owned()?).seek(to)
         }
         Inner::Stderr => File::from(io::stderr().as_fd().try_clone_to_owned()?).seek(to),

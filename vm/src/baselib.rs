@@ -4,8 +4,6 @@
 //! `__pairs`, `load` with a reader function) does so by returning an `Action` with a `Sequence`,
 //! so a script may yield or await inside any of them.
 
-use std::io::Write;
-
 use gc_arena::Collect;
 
 use crate::args::*;
@@ -116,16 +114,19 @@ fn print<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>)
 }
 
 fn write_print(strs: &[Value<'_>]) {
-    let mut out = std::io::stdout().lock();
+    let mut pieces: Vec<&[u8]> = Vec::with_capacity(strs.len() * 2 + 1);
     for (i, s) in strs.iter().enumerate() {
         if i > 0 {
-            let _ = out.write_all(b"\t");
+            pieces.push(b"\t");
         }
         if let Value::String(s) = s {
-            let _ = out.write_all(s.as_bytes());
+            pieces.push(s.as_bytes());
         }
     }
-    let _ = out.write_all(b"\n");
+    pieces.push(b"\n");
+    let _ = crate::stdout::write_pieces(&pieces);
+    // lua.c's `lua_writeline` flushes after every `print` (io.write does not).
+    let _ = crate::stdout::flush();
 }
 
 #[derive(Collect)]

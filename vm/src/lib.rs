@@ -19,6 +19,7 @@ pub mod meta;
 pub mod number;
 pub mod parser;
 pub mod state;
+pub mod stdout;
 pub mod string;
 pub mod table;
 pub mod task;

@@ -113,6 +113,8 @@ struct ClosingLua(Lua);
 impl Drop for ClosingLua {
     fn drop(&mut self) {
         self.0.close();
+        // Finalizers may have printed: stdout is block-buffered on a pipe.
+        let _ = halo_vm::stdout::flush();
     }
 }
 
@@ -280,7 +282,7 @@ fn main() -> ExitCode {
         let is_stdin = name.as_slice() == b"-" && (s == 0 || argv[s - 1].as_slice() != b"--");
         let chunk = Chunk::File(if is_stdin { None } else { Some(name) });
         if run_chunk(&mut lua, chunk, &args).is_err() {
-            let _ = std::io::stdout().flush();
+            let _ = halo_vm::stdout::flush();
             return ExitCode::FAILURE;
         }
     } else if !has_e && !has_v && !has_i {
@@ -297,7 +299,7 @@ fn main() -> ExitCode {
     if has_i {
         repl(&mut lua);
     }
-    let _ = std::io::stdout().flush();
+    let _ = halo_vm::stdout::flush();
     ExitCode::SUCCESS
 }
 
@@ -306,7 +308,7 @@ fn repl(lua: &mut Lua) {
     let mut pending = String::new();
     loop {
         print!("{}", if pending.is_empty() { "> " } else { ">> " });
-        let _ = std::io::stdout().flush();
+        let _ = halo_vm::stdout::flush();
         // The REPL reads through the same buffer as `io.stdin`, like lua.c's fgets on stdin.
         let mut line = Vec::new();
         let got = {
