@@ -24,6 +24,8 @@ pub enum Form {
     ParsingCapital,
     /// `[f:l] : msg` (the `server` keyword).
     Bracket,
+    /// `[f:l] : parsing [f:l] : msg` (`server` in a section without backend capability).
+    BracketParsing,
     /// `msg` alone (checks after parsing; the location, if any, is only for tools).
     Plain,
 }
@@ -72,6 +74,7 @@ impl Diagnostic {
             (Some(loc), Form::ParsingTight) => format!("parsing [{loc}]: {msg}"),
             (Some(loc), Form::ParsingCapital) => format!("Parsing [{loc}]: {msg}"),
             (Some(loc), Form::Bracket) => format!("[{loc}] : {msg}"),
+            (Some(loc), Form::BracketParsing) => format!("[{loc}] : parsing [{loc}] : {msg}"),
             _ => msg.clone(),
         }
     }

@@ -466,6 +466,8 @@ pub const BIND: &[&str] = &[
     "strict-sni",
     "tls-ticket-keys",
     "verify",
+    // `ssl` itself (the dump lists only the keywords it enables).
+    "ssl",
 ];
 
 /// Sections HAProxy has and Halo does not.

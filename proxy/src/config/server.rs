@@ -26,11 +26,11 @@ pub(crate) fn parse(p: &mut Parser, line: &Line) {
     }
     if !proxy.caps.backend {
         let msg = format!(
-            "parsing [{loc}] : 'server' not allowed because {} '{}' has no backend capability.",
+            "'server' not allowed because {} '{}' has no backend capability.",
             proxy.kind.type_str(),
             proxy.name
         );
-        p.alert(loc, Form::Bracket, msg);
+        p.alert(loc, Form::BracketParsing, msg);
         return;
     }
     let be = proxy.name.clone();
