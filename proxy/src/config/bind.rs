@@ -42,7 +42,17 @@ pub(crate) fn parse(p: &mut Parser, line: &Line) {
         dgram: false,
     };
     let mut addrs = Vec::new();
-    for part in text.split(',').filter(|s| !s.is_empty()) {
+    // A comma ending the list is allowed; any other empty entry is an error.
+    let list = text.strip_suffix(',').unwrap_or(text);
+    for part in list.split(',') {
+        if part.is_empty() {
+            p.alert(
+                loc,
+                Form::Parsing,
+                "'bind' : '' resolves to an empty address (environment variable missing?)",
+            );
+            return;
+        }
         match address::parse(part, rules) {
             Ok(Parsed::Unix(path)) => addrs.push(BindAddr::Unix(path)),
             Ok(Parsed::Inet {

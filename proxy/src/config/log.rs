@@ -17,7 +17,10 @@ pub enum LogDirective {
 /// `words[0]` is `log`. `in_proxy` changes the usage text like HAProxy's.
 pub fn parse(words: &[String], loc: &Loc, in_proxy: bool) -> Result<LogDirective, String> {
     let arg = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
-    if in_proxy && arg(1) == "global" && words.len() == 2 {
+    if arg(1) == "global" && words.len() == 2 {
+        if !in_proxy {
+            return Err("log : 'global' is not supported for a global syslog server".into());
+        }
         return Ok(LogDirective::Global);
     }
     let usage = || {

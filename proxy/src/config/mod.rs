@@ -71,12 +71,22 @@ impl Outcome {
 
 impl Config {
     /// Loads the `-f` arguments (files or directories, in order) with the process environment.
-    /// Ok carries the warnings; Err every alert.
+    /// Ok carries the warnings (and the few alerts HAProxy does not count as fatal); Err every
+    /// alert.
     pub fn load(paths: &[PathBuf]) -> Result<(Config, Vec<ConfigError>), Vec<ConfigError>> {
         let outcome = load_paths(paths, Env::from_process());
-        let warnings = outcome.warnings();
         match outcome.config {
-            Some(c) => Ok((c, warnings)),
+            Some(c) => {
+                let notes = outcome
+                    .events
+                    .into_iter()
+                    .filter_map(|e| match e {
+                        Event::Diag(d) => Some(d.error),
+                        Event::FileHasErrors(_) => None,
+                    })
+                    .collect();
+                Ok((c, notes))
+            }
             None => Err(outcome.errors()),
         }
     }

@@ -23,6 +23,9 @@ pub(crate) enum Section {
     Proxy(usize),
     /// A section HAProxy has and Halo does not (already reported); its lines are skipped.
     Skipped,
+    /// A proxy section whose header was refused without opening it: HAProxy answers each of
+    /// its lines with "'listen' or 'defaults' expected.".
+    Orphan,
 }
 
 /// Which rule kinds a section has seen, for HAProxy's "rule placed after ..." warnings.
@@ -97,6 +100,12 @@ impl Parser {
     pub fn abort(&mut self, loc: &Loc, form: Form, msg: impl Into<String>) {
         self.alert(loc, form, msg);
         self.aborted = true;
+    }
+
+    /// An alert HAProxy does not count as fatal (the configuration stays usable).
+    pub fn alert_nonfatal(&mut self, loc: &Loc, form: Form, msg: impl Into<String>) {
+        self.events
+            .push(Event::Diag(Diagnostic::alert(loc, form, msg)));
     }
 
     pub fn warn(&mut self, loc: &Loc, form: Form, msg: impl Into<String>) {
@@ -246,6 +255,9 @@ impl Parser {
                 Section::Global => super::global::parse(self, &line),
                 Section::Defaults(_) | Section::Proxy(_) => super::proxy::parse(self, &line),
                 Section::Skipped => {}
+                Section::Orphan => {
+                    self.alert(loc, Form::Parsing, "'listen' or 'defaults' expected.")
+                }
             },
         }
     }
@@ -275,8 +287,10 @@ impl Parser {
             self.section = Section::Skipped;
             return;
         }
+        // HAProxy does not check the characters of a defaults section's name.
         if let Some(c) = name
             .chars()
+            .filter(|_| kind != ProxyKind::Defaults)
             .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':')))
         {
             self.alert(
@@ -328,11 +342,14 @@ impl Parser {
             }
         }
         if rest < line.words.len() {
-            self.alert(
+            // Not fatal in HAProxy, but the section is not opened.
+            self.alert_nonfatal(
                 loc,
                 Form::Parsing,
                 "please use the 'bind' keyword for listening addresses.",
             );
+            self.section = Section::Orphan;
+            return;
         }
 
         let mut proxy = Proxy::new(name, kind, loc.clone());

@@ -3,7 +3,7 @@
 //! `default_backend`/`use_backend` that do not exist or have an incompatible mode, missing
 //! timeouts.
 
-use super::diag::{Diagnostic, Severity};
+use super::diag::{Diagnostic, Form, Severity};
 use super::model::{Config, Mode, Proxy};
 
 const MISSING_TIMEOUTS: &str = "   | While not properly invalid, you will certainly encounter various problems\n   | with such a configuration. To fix this, please ensure that all following\n   | timeouts are set to a non-zero value: 'client', 'connect', 'server'.";
@@ -25,6 +25,14 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
         if px.caps.frontend {
             if let Some((name, loc)) = &px.default_backend {
                 match config.backend(name) {
+                    Some(be) if std::ptr::eq(be, px) => out.push(Diagnostic::plain(
+                        Severity::Alert,
+                        Some(loc),
+                        format!(
+                            "Proxy '{}': loop detected for default_backend: '{name}'.",
+                            px.name
+                        ),
+                    )),
                     None => out.push(Diagnostic::plain(
                         Severity::Alert,
                         Some(loc),
@@ -49,6 +57,14 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
                     continue;
                 }
                 match config.backend(name) {
+                    Some(be) if std::ptr::eq(be, px) => out.push(Diagnostic::plain(
+                        Severity::Alert,
+                        Some(&rule.loc),
+                        format!(
+                            "Proxy '{}': loop detected for use_backend: '{name}'.",
+                            px.name
+                        ),
+                    )),
                     None => out.push(Diagnostic::plain(
                         Severity::Alert,
                         Some(&rule.loc),
@@ -63,6 +79,18 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
                         }
                     }
                 }
+            }
+        }
+        for (i, srv) in px.servers.iter().enumerate() {
+            if let Some(first) = px.servers[..i].iter().find(|s| s.name == srv.name) {
+                out.push(Diagnostic::alert(
+                    &srv.loc,
+                    Form::Parsing,
+                    format!(
+                        "{ty} '{}', another server named '{}' was already defined at line {}, please use distinct names.",
+                        px.name, srv.name, first.loc.line
+                    ),
+                ));
             }
         }
         let t = &px.timeouts;
