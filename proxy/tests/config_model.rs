@@ -17,8 +17,8 @@ fn load(text: &str) -> Outcome {
 
 fn ok(text: &str) -> Config {
     let o = load(text);
-    assert!(!o.fatal, "{:?}", o.errors());
-    o.config.unwrap()
+    assert!(!o.fatal(), "{:?}", o.errors());
+    o.config
 }
 
 fn errors(text: &str) -> Vec<String> {
@@ -197,7 +197,7 @@ fn environment_changes_apply_to_later_lines() {
     let o = load(
         "global\n  setenv A \"x y\"\n  presetenv A z\n  presetenv B \"${A}\"\n  unsetenv HOME\n  pidfile \"/run/${B}-${HOME}\"\n",
     );
-    let c = o.config.as_ref().unwrap();
+    let c = o.usable().unwrap();
     assert_eq!(c.global.pidfile.as_deref(), Some("/run/x y-"));
     assert_eq!(o.env.get("B"), Some("x y"));
     assert_eq!(o.env.get("HOME"), None);
@@ -248,7 +248,7 @@ fn errors_carry_locations() {
 #[test]
 fn warnings_are_separate() {
     let o = load("frontend f\n  bind :1\n");
-    assert!(!o.fatal);
+    assert!(!o.fatal());
     assert!(o.errors().is_empty());
     assert_eq!(o.warnings().len(), 1);
     assert!(
@@ -285,8 +285,8 @@ fn files_and_directories() {
     std::fs::write(sub.join("notes.txt"), "bogus\n").unwrap();
     std::fs::write(dir.join("main.cfg"), "global\n  daemon\n").unwrap();
     let o = load_paths(&[dir.join("main.cfg"), sub.clone()], Env::default());
-    assert!(!o.fatal, "{:?}", o.errors());
-    let c = o.config.unwrap();
+    assert!(!o.fatal(), "{:?}", o.errors());
+    let c = o.config;
     let names: Vec<&str> = c.proxies.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["a", "b"]);
     assert_eq!(
@@ -303,4 +303,51 @@ fn files_and_directories() {
         )
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn rule_diagnostics_merge_in_line_order() {
+    use halo::config::{Banner, Diagnostic, Form, parse_texts};
+    let text = "frontend f\n  bind :1\n  bogus1\n  http-request nonsense\n  bogus2\n";
+    let mut o = parse_texts(
+        &[("r.cfg".into(), text.as_bytes().to_vec())],
+        Env::default(),
+    );
+    // What a rules compiler would report for line 4, after reading.
+    let line4 = o.config.proxies[0].rules.http_request[0].loc.clone();
+    o.add(Diagnostic::alert(&line4, Form::ParsingTight, "bad rule"));
+    o.check();
+    let banner = Banner {
+        pid: 7,
+        version_line: "v".into(),
+        path_line: "p".into(),
+    };
+    assert_eq!(
+        o.render_check(&banner).stderr,
+        "[NOTICE]   (7) : v\n[NOTICE]   (7) : p\n\
+         [ALERT]    (7) : config : parsing [r.cfg:3] : unknown keyword 'bogus1' in 'frontend' section\n\
+         [ALERT]    (7) : config : parsing [r.cfg:4]: bad rule\n\
+         [ALERT]    (7) : config : parsing [r.cfg:5] : unknown keyword 'bogus2' in 'frontend' section\n\
+         [ALERT]    (7) : config : Error(s) found in configuration file : r.cfg\n\
+         [ALERT]    (7) : config : Fatal errors found in configuration.\n"
+    );
+    // A rule error alone also makes the file fatal and skips the checks.
+    let mut o = parse_texts(
+        &[("r.cfg".into(), b"frontend f\n  http-request x\n".to_vec())],
+        Env::default(),
+    );
+    let loc = o.config.proxies[0].rules.http_request[0].loc.clone();
+    o.add(Diagnostic::alert(&loc, Form::Parsing, "bad rule"));
+    o.check();
+    assert!(o.checks.is_empty());
+    assert!(o.fatal());
+    assert_eq!(o.render_check(&banner).exit_code, 1);
+}
+
+#[test]
+fn nonfatal_alert_keeps_the_configuration() {
+    let o = load("defaults\n  timeout client 1s\nfrontend f extra\nfrontend g\n  bind :1\n");
+    assert!(!o.fatal());
+    assert_eq!(o.errors().len(), 1);
+    assert!(o.usable().unwrap().proxy("f").is_none());
 }

@@ -1,6 +1,6 @@
-//! Diagnostics (alerts and warnings) in the order HAProxy emits them, and the text of
-//! `haproxy -c`: `[ALERT]    (pid) : config : parsing [f:l] : msg`, the per-file
-//! "Error(s) found" line, and the final verdict.
+//! Diagnostics (alerts and warnings) and the text of `haproxy -c`:
+//! `[ALERT]    (pid) : config : parsing [f:l] : msg`, the per-file "Error(s) found" line, and
+//! the final verdict.
 
 use std::sync::Arc;
 
@@ -35,14 +35,19 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub error: ConfigError,
     pub form: Form,
+    /// The alert makes the configuration unusable (HAProxy's `ERR_FATAL`); a few alerts are
+    /// not, and warnings never are.
+    pub fatal: bool,
 }
 
 impl Diagnostic {
+    /// A fatal alert.
     pub fn alert(loc: &Loc, form: Form, msg: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Alert,
             error: ConfigError::at(loc, msg),
             form,
+            fatal: true,
         }
     }
 
@@ -51,10 +56,11 @@ impl Diagnostic {
             severity: Severity::Warning,
             error: ConfigError::at(loc, msg),
             form,
+            fatal: false,
         }
     }
 
-    /// A message about the whole configuration (no `parsing [...]` prefix).
+    /// A message about the whole configuration (no `parsing [...]` prefix); alerts are fatal.
     pub fn plain(severity: Severity, loc: Option<&Loc>, msg: impl Into<String>) -> Self {
         Diagnostic {
             severity,
@@ -63,6 +69,7 @@ impl Diagnostic {
                 msg: msg.into(),
             },
             form: Form::Plain,
+            fatal: severity == Severity::Alert,
         }
     }
 
@@ -78,14 +85,6 @@ impl Diagnostic {
             _ => msg.clone(),
         }
     }
-}
-
-/// One thing `-c` prints, in order.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Event {
-    Diag(Diagnostic),
-    /// "Error(s) found in configuration file : <file>", after a file with fatal errors.
-    FileHasErrors(Arc<str>),
 }
 
 /// What `haproxy -c` would print, split by stream, and its exit status.
@@ -107,63 +106,105 @@ pub struct Banner {
     pub path_line: String,
 }
 
-/// Renders `events` like `haproxy -c`. `fatal` says whether the configuration has errors
-/// (then "Fatal errors found in configuration." ends the output, unless `aborted`, where HAProxy
-/// exits right after the file being read).
-pub fn render_check(events: &[Event], fatal: bool, aborted: bool, banner: &Banner) -> CheckOutput {
-    let mut stderr = String::new();
-    let mut noticed = false;
-    let pid = banner.pid;
-    let mut warned = false;
-    let mut line = |stderr: &mut String, label: &str, text: &str| {
-        if !noticed {
-            noticed = true;
-            stderr.push_str(&format!("[NOTICE]   ({pid}) : {}\n", banner.version_line));
-            stderr.push_str(&format!("[NOTICE]   ({pid}) : {}\n", banner.path_line));
-        }
-        stderr.push_str(&format!("{label}({pid}) : config : {text}\n"));
-    };
-    for event in events {
-        match event {
-            Event::Diag(d) => {
-                let label = match d.severity {
-                    Severity::Alert => "[ALERT]    ",
-                    Severity::Warning => {
-                        warned = true;
-                        "[WARNING]  "
-                    }
-                };
-                line(&mut stderr, label, &d.text());
+/// The inputs of the `-c` text.
+pub struct Report<'a> {
+    /// Files read, in order.
+    pub files: &'a [Arc<str>],
+    /// Diagnostics while reading, in file and line order (those without location first).
+    pub parse: &'a [Diagnostic],
+    /// An error stopped everything (HAProxy's `ERR_ABORT`) in the last file read, or before
+    /// any file was read.
+    pub aborted: bool,
+    /// Diagnostics of the checks after parsing.
+    pub checks: &'a [Diagnostic],
+}
+
+/// Writes stderr lines, with the banner before the first one.
+struct Printer<'a> {
+    banner: &'a Banner,
+    stderr: String,
+    noticed: bool,
+    warned: bool,
+}
+
+impl Printer<'_> {
+    fn line(&mut self, label: &str, text: &str) {
+        let pid = self.banner.pid;
+        if !self.noticed {
+            self.noticed = true;
+            for notice in [&self.banner.version_line, &self.banner.path_line] {
+                self.stderr
+                    .push_str(&format!("[NOTICE]   ({pid}) : {notice}\n"));
             }
-            Event::FileHasErrors(file) => line(
-                &mut stderr,
+        }
+        self.stderr
+            .push_str(&format!("{label}({pid}) : config : {text}\n"));
+    }
+
+    fn diag(&mut self, d: &Diagnostic) {
+        let label = match d.severity {
+            Severity::Alert => "[ALERT]    ",
+            Severity::Warning => {
+                self.warned = true;
+                "[WARNING]  "
+            }
+        };
+        self.line(label, &d.text());
+    }
+}
+
+/// Renders a load like `haproxy -c`.
+pub fn render_check(r: &Report<'_>, banner: &Banner) -> CheckOutput {
+    let mut out = Printer {
+        banner,
+        stderr: String::new(),
+        noticed: false,
+        warned: false,
+    };
+    for d in r.parse.iter().filter(|d| d.error.loc.is_none()) {
+        out.diag(d);
+    }
+    for (i, file) in r.files.iter().enumerate() {
+        let mut file_fatal = false;
+        for d in r
+            .parse
+            .iter()
+            .filter(|d| d.error.loc.as_ref().is_some_and(|l| &l.file == file))
+        {
+            file_fatal |= d.fatal;
+            out.diag(d);
+        }
+        if file_fatal || (r.aborted && i + 1 == r.files.len()) {
+            out.line(
                 "[ALERT]    ",
                 &format!("Error(s) found in configuration file : {file}"),
-            ),
+            );
+        }
+    }
+    let fatal = r.aborted || r.parse.iter().chain(r.checks).any(|d| d.fatal);
+    if !r.aborted {
+        for d in r.checks {
+            out.diag(d);
         }
     }
     if fatal {
-        if !aborted {
-            line(
-                &mut stderr,
-                "[ALERT]    ",
-                "Fatal errors found in configuration.",
-            );
+        if !r.aborted {
+            out.line("[ALERT]    ", "Fatal errors found in configuration.");
         }
         return CheckOutput {
             stdout: String::new(),
-            stderr,
+            stderr: out.stderr,
             exit_code: 1,
         };
     }
     let mut stdout = String::new();
-    if warned {
+    if out.warned {
         stdout.push_str("Warnings were found.\n");
     }
     stdout.push_str("Configuration file is valid\n");
     CheckOutput {
         stdout,
-        stderr,
+        stderr: out.stderr,
         exit_code: 0,
     }
 }

@@ -24,48 +24,104 @@ mod tokenizer;
 mod validate;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-pub use diag::{Banner, CheckOutput, Diagnostic, Event, Form, Severity, render_check};
+pub use diag::{Banner, CheckOutput, Diagnostic, Form, Report, Severity, render_check};
 pub use env::Env;
 pub use line::{ConfigError, Line, Loc};
 pub use model::*;
 pub use tokenizer::{TokenError, tokenize};
 
-/// Everything a load produced: the model (when there is no fatal error), every message in
-/// HAProxy's order, and the environment as `setenv` and friends left it.
+/// A load: the model, every message in HAProxy's order, and the environment as `setenv` and
+/// friends left it.
+///
+/// Two phases, like HAProxy: [`parse_paths`]/[`parse_texts`] read the files; the caller may then
+/// add the diagnostics of what it compiles from the raw lines (rules, `lua-load`) with
+/// [`Outcome::add`]; [`Outcome::check`] runs the checks after parsing (skipped when a fatal
+/// error was found, as HAProxy does). [`load_paths`]/[`load_texts`] do both phases.
 #[derive(Debug)]
 pub struct Outcome {
-    pub config: Option<Config>,
-    pub events: Vec<Event>,
-    /// Some alert was fatal: the configuration is not usable.
-    pub fatal: bool,
+    /// The model as far as it was read (use it only when [`Outcome::fatal`] is false).
+    pub config: Config,
+    /// The files read, in order.
+    pub files: Vec<Arc<str>>,
+    /// Diagnostics while reading, in file and line order.
+    pub parse: Vec<Diagnostic>,
+    /// Diagnostics of the checks after parsing.
+    pub checks: Vec<Diagnostic>,
     /// The load stopped early (HAProxy's `ERR_ABORT`: after the current file, no checks).
     pub aborted: bool,
     pub env: Env,
 }
 
 impl Outcome {
-    fn diagnostics(&self, severity: Severity) -> Vec<ConfigError> {
-        self.events
-            .iter()
-            .filter_map(|e| match e {
-                Event::Diag(d) if d.severity == severity => Some(d.error.clone()),
-                _ => None,
-            })
+    /// Some alert was fatal: the configuration is not usable.
+    pub fn fatal(&self) -> bool {
+        self.aborted || self.parse.iter().chain(&self.checks).any(|d| d.fatal)
+    }
+
+    fn all(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.parse.iter().chain(&self.checks)
+    }
+
+    /// Every alert (fatal or not), in order.
+    pub fn errors(&self) -> Vec<ConfigError> {
+        self.all()
+            .filter(|d| d.severity == Severity::Alert)
+            .map(|d| d.error.clone())
             .collect()
     }
 
-    pub fn errors(&self) -> Vec<ConfigError> {
-        self.diagnostics(Severity::Alert)
+    pub fn warnings(&self) -> Vec<ConfigError> {
+        self.all()
+            .filter(|d| d.severity == Severity::Warning)
+            .map(|d| d.error.clone())
+            .collect()
     }
 
-    pub fn warnings(&self) -> Vec<ConfigError> {
-        self.diagnostics(Severity::Warning)
+    /// Adds a diagnostic about a configuration line (e.g. from compiling a rule), placed after
+    /// the ones already there for the same or an earlier line, as HAProxy, which compiles
+    /// while it reads, would have printed it.
+    pub fn add(&mut self, d: Diagnostic) {
+        let key = |d: &Diagnostic| {
+            d.error.loc.as_ref().map(|l| {
+                let file = self.files.iter().position(|f| *f == l.file);
+                (file.unwrap_or(usize::MAX), l.line)
+            })
+        };
+        let k = key(&d);
+        let at = self
+            .parse
+            .iter()
+            .rposition(|e| key(e) <= k)
+            .map_or(0, |i| i + 1);
+        self.parse.insert(at, d);
+    }
+
+    /// The checks after parsing; nothing when reading already failed, as in HAProxy.
+    pub fn check(&mut self) {
+        self.checks.clear();
+        if !self.fatal() {
+            self.checks = validate::check(&self.config);
+        }
+    }
+
+    /// The model, when no alert was fatal.
+    pub fn usable(&self) -> Option<&Config> {
+        (!self.fatal()).then_some(&self.config)
     }
 
     /// What `-c` prints for this load.
     pub fn render_check(&self, banner: &Banner) -> CheckOutput {
-        render_check(&self.events, self.fatal, self.aborted, banner)
+        render_check(
+            &Report {
+                files: &self.files,
+                parse: &self.parse,
+                aborted: self.aborted,
+                checks: &self.checks,
+            },
+            banner,
+        )
     }
 }
 
@@ -75,25 +131,16 @@ impl Config {
     /// alert.
     pub fn load(paths: &[PathBuf]) -> Result<(Config, Vec<ConfigError>), Vec<ConfigError>> {
         let outcome = load_paths(paths, Env::from_process());
-        match outcome.config {
-            Some(c) => {
-                let notes = outcome
-                    .events
-                    .into_iter()
-                    .filter_map(|e| match e {
-                        Event::Diag(d) => Some(d.error),
-                        Event::FileHasErrors(_) => None,
-                    })
-                    .collect();
-                Ok((c, notes))
-            }
-            None => Err(outcome.errors()),
+        if outcome.fatal() {
+            return Err(outcome.errors());
         }
+        let notes = outcome.all().map(|d| d.error.clone()).collect();
+        Ok((outcome.config, notes))
     }
 }
 
-/// Loads the `-f` arguments with the given starting environment.
-pub fn load_paths(paths: &[PathBuf], env: Env) -> Outcome {
+/// Reads the `-f` arguments with the given starting environment (no checks yet).
+pub fn parse_paths(paths: &[PathBuf], env: Env) -> Outcome {
     let files = match files::expand(paths) {
         Ok(f) => f,
         Err(msg) => return failed_before_parsing(msg, env),
@@ -105,21 +152,22 @@ pub fn load_paths(paths: &[PathBuf], env: Env) -> Outcome {
             Err(msg) => return failed_before_parsing(msg, env),
         }
     }
-    load_texts(&texts, env)
+    parse_texts(&texts, env)
 }
 
 fn failed_before_parsing(msg: String, env: Env) -> Outcome {
     Outcome {
-        config: None,
-        events: vec![Event::Diag(Diagnostic::plain(Severity::Alert, None, msg))],
-        fatal: true,
+        config: Config::default(),
+        files: Vec::new(),
+        parse: vec![Diagnostic::plain(Severity::Alert, None, msg)],
+        checks: Vec::new(),
         aborted: true,
         env,
     }
 }
 
-/// Loads configuration texts, each named as messages will name its file.
-pub fn load_texts(texts: &[(String, Vec<u8>)], env: Env) -> Outcome {
+/// Reads configuration texts, each named as messages will name its file (no checks yet).
+pub fn parse_texts(texts: &[(String, Vec<u8>)], env: Env) -> Outcome {
     let mut p = parser::Parser::new(env);
     for (name, text) in texts {
         p.read_file(name, text);
@@ -127,19 +175,26 @@ pub fn load_texts(texts: &[(String, Vec<u8>)], env: Env) -> Outcome {
             break;
         }
     }
-    if !p.fatal {
-        for d in validate::check(&p.config) {
-            if d.severity == Severity::Alert {
-                p.fatal = true;
-            }
-            p.events.push(Event::Diag(d));
-        }
-    }
     Outcome {
-        config: (!p.fatal).then_some(p.config),
-        events: p.events,
-        fatal: p.fatal,
+        config: p.config,
+        files: p.files,
+        parse: p.events,
+        checks: Vec::new(),
         aborted: p.aborted,
         env: p.env,
     }
+}
+
+/// [`parse_paths`] then [`Outcome::check`].
+pub fn load_paths(paths: &[PathBuf], env: Env) -> Outcome {
+    let mut o = parse_paths(paths, env);
+    o.check();
+    o
+}
+
+/// [`parse_texts`] then [`Outcome::check`].
+pub fn load_texts(texts: &[(String, Vec<u8>)], env: Env) -> Outcome {
+    let mut o = parse_texts(texts, env);
+    o.check();
+    o
 }

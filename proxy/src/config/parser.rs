@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::diag::{Diagnostic, Event, Form};
+use super::diag::{Diagnostic, Form};
 use super::env::Env;
 use super::keywords;
 use super::line::{Line, Loc};
@@ -47,7 +47,10 @@ pub(crate) struct DefaultsUse {
 pub(crate) struct Parser {
     pub env: Env,
     pub config: Config,
-    pub events: Vec<Event>,
+    /// Diagnostics in reading order.
+    pub events: Vec<Diagnostic>,
+    /// The files read, in order.
+    pub files: Vec<Arc<str>>,
     pub section: Section,
     /// The last `defaults` section (what a proxy without `from` inherits).
     pub last_defaults: Option<usize>,
@@ -60,8 +63,6 @@ pub(crate) struct Parser {
     pub aborted: bool,
     /// The current line produced a fatal alert.
     line_fatal: bool,
-    /// The current file produced a fatal alert or an abort.
-    file_errors: bool,
     /// The section keyword of the current section, for `${.SECTION}`.
     section_name: String,
 }
@@ -75,6 +76,7 @@ impl Parser {
             env,
             config: Config::default(),
             events: Vec::new(),
+            files: Vec::new(),
             section: Section::None,
             last_defaults: None,
             seen_defaults: Vec::new(),
@@ -83,7 +85,6 @@ impl Parser {
             fatal: false,
             aborted: false,
             line_fatal: false,
-            file_errors: false,
             section_name: String::new(),
         }
     }
@@ -92,8 +93,7 @@ impl Parser {
     pub fn alert(&mut self, loc: &Loc, form: Form, msg: impl Into<String>) {
         self.line_fatal = true;
         self.fatal = true;
-        self.events
-            .push(Event::Diag(Diagnostic::alert(loc, form, msg)));
+        self.events.push(Diagnostic::alert(loc, form, msg));
     }
 
     /// A fatal alert that also stops the load after this file.
@@ -104,19 +104,19 @@ impl Parser {
 
     /// An alert HAProxy does not count as fatal (the configuration stays usable).
     pub fn alert_nonfatal(&mut self, loc: &Loc, form: Form, msg: impl Into<String>) {
-        self.events
-            .push(Event::Diag(Diagnostic::alert(loc, form, msg)));
+        let mut d = Diagnostic::alert(loc, form, msg);
+        d.fatal = false;
+        self.events.push(d);
     }
 
     pub fn warn(&mut self, loc: &Loc, form: Form, msg: impl Into<String>) {
-        self.events
-            .push(Event::Diag(Diagnostic::warning(loc, form, msg)));
+        self.events.push(Diagnostic::warning(loc, form, msg));
     }
 
     /// Reads one file's text. `name` is how messages name the file.
     pub fn read_file(&mut self, name: &str, text: &[u8]) {
         let file: Arc<str> = Arc::from(name);
-        self.file_errors = false;
+        self.files.push(file.clone());
         self.section = Section::None;
         self.section_name.clear();
         let mut fatal_lines = 0;
@@ -168,14 +168,10 @@ impl Parser {
             }
             if self.line_fatal {
                 fatal_lines += 1;
-                self.file_errors = true;
             }
             if self.aborted {
                 break;
             }
-        }
-        if self.file_errors || self.aborted {
-            self.events.push(Event::FileHasErrors(file));
         }
     }
 
