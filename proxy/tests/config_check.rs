@@ -1,0 +1,141 @@
+//! `-c` output of the configuration module against recorded expectations.
+//!
+//! `tests/config_cases/same/*.cfg`: configurations where Halo must print exactly what
+//! `haproxy -c` (2.6) prints; their `.out` files were recorded from haproxy, and when haproxy
+//! 2.6 is installed the test also runs it and compares live.
+//! `tests/config_cases/halo/*.cfg`: Halo's own messages (keywords HAProxy has and Halo does not).
+//!
+//! Output is normalized: the pid becomes `PID` and the two `[NOTICE]` banner lines (which name
+//! the program) are dropped. `HALO_BLESS=1` rewrites the `.out` files (from haproxy for `same/`,
+//! from Halo for `halo/`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use halo::config::{Banner, Env, load_texts};
+
+/// The environment both programs run with.
+fn env_pairs() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("HOME", "/home/test"),
+        ("FOO", "a b  c"),
+        ("PATH", "/usr/sbin:/usr/bin:/bin"),
+    ]
+}
+
+fn normalize(stdout: &str, stderr: &str, code: i32) -> String {
+    let mut err = String::new();
+    for line in stderr.lines() {
+        if line.starts_with("[NOTICE]") {
+            continue;
+        }
+        // "(12345) :" -> "(PID) :"
+        let line = match (line.find('('), line.find(") :")) {
+            (Some(a), Some(b)) if a < b && line[a + 1..b].bytes().all(|c| c.is_ascii_digit()) => {
+                format!("{}(PID{}", &line[..a], &line[b..])
+            }
+            _ => line.to_string(),
+        };
+        err.push_str(&line);
+        err.push('\n');
+    }
+    format!("exit: {code}\n--- stdout\n{stdout}--- stderr\n{err}")
+}
+
+fn halo_output(dir: &Path, name: &str) -> String {
+    let text = std::fs::read(dir.join(name)).unwrap();
+    let outcome = load_texts(&[(name.to_string(), text)], Env::from_pairs(env_pairs()));
+    let banner = Banner {
+        pid: 1,
+        version_line: "halo version".into(),
+        path_line: "path".into(),
+    };
+    let out = outcome.render_check(&banner);
+    normalize(&out.stdout, &out.stderr, out.exit_code)
+}
+
+fn haproxy_26() -> bool {
+    Command::new("haproxy")
+        .arg("-v")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("version 2.6."))
+        .unwrap_or(false)
+}
+
+fn haproxy_output(dir: &Path, name: &str) -> String {
+    let out = Command::new("haproxy")
+        .args(["-c", "-f", name])
+        .current_dir(dir)
+        .env_clear()
+        .envs(env_pairs())
+        .output()
+        .unwrap();
+    normalize(
+        &String::from_utf8_lossy(&out.stdout),
+        &String::from_utf8_lossy(&out.stderr),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn cases(sub: &str) -> (PathBuf, Vec<String>) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/config_cases")
+        .join(sub);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let n = e.ok()?.file_name().into_string().ok()?;
+            n.ends_with(".cfg").then_some(n)
+        })
+        .collect();
+    names.sort();
+    (dir, names)
+}
+
+fn run(sub: &str, reference_is_haproxy: bool) {
+    let (dir, names) = cases(sub);
+    assert!(!names.is_empty());
+    let bless = std::env::var_os("HALO_BLESS").is_some();
+    let live = reference_is_haproxy && haproxy_26();
+    let mut failures = Vec::new();
+    for name in &names {
+        let expected_path = dir.join(name.replace(".cfg", ".out"));
+        let ours = halo_output(&dir, name);
+        if bless {
+            let reference = if reference_is_haproxy {
+                haproxy_output(&dir, name)
+            } else {
+                ours.clone()
+            };
+            std::fs::write(&expected_path, &reference).unwrap();
+        }
+        let expected = std::fs::read_to_string(&expected_path)
+            .unwrap_or_else(|_| panic!("missing {}", expected_path.display()));
+        if ours != expected {
+            failures.push(format!(
+                "{name}: differs from {}\n--- expected\n{expected}--- got\n{ours}",
+                expected_path.display()
+            ));
+        }
+        if live {
+            let theirs = haproxy_output(&dir, name);
+            if theirs != expected {
+                failures.push(format!(
+                    "{name}: haproxy now prints\n{theirs}\nbut {} says\n{expected}",
+                    expected_path.display()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn same_as_haproxy() {
+    run("same", true);
+}
+
+#[test]
+fn halo_messages() {
+    run("halo", false);
+}
