@@ -2,3 +2,4 @@
 
 pub mod config;
 pub mod lua_names;
+pub mod sample;
