@@ -492,7 +492,7 @@ impl LogFormat {
                 LfNode::Expr(_, opts) => {
                     let v = values.next().flatten();
                     if self.mode == LfMode::Http {
-                        http_encode(&mut out, v.as_deref().unwrap_or(b""));
+                        http_encode(&mut out, v.as_deref().unwrap_or(b""), opts.escape);
                     } else {
                         lf_text(&mut out, v.as_deref(), opts);
                     }
@@ -509,10 +509,14 @@ impl LogFormat {
     }
 }
 
-/// `encode_chunk` with `http_encode_map`: control characters other than HTAB become `%XX`.
-fn http_encode(out: &mut Vec<u8>, v: &[u8]) {
+/// `lf_encode_chunk` with `http_encode_map`: control characters other than HTAB become
+/// `%XX`; with `+E`, `"`, `\` and `]` are backslash-escaped.
+fn http_encode(out: &mut Vec<u8>, v: &[u8], escape: bool) {
     for &c in v {
-        if (c <= 0x08) || (0x0a..=0x1f).contains(&c) || c == 0x7f {
+        if escape && matches!(c, b'"' | b'\\' | b']') {
+            out.push(b'\\');
+            out.push(c);
+        } else if (c <= 0x08) || (0x0a..=0x1f).contains(&c) || c == 0x7f {
             out.extend_from_slice(format!("%{c:02X}").as_bytes());
         } else {
             out.push(c);
@@ -817,4 +821,164 @@ fn req_date(log: &StreamLog) -> SystemTime {
         let extra = log.th.unwrap_or(0).max(0) + log.ti.unwrap_or(0).max(0);
         log.accept_date + Duration::from_millis(extra as u64)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::testsrc::{TestSource, block_on};
+
+    fn render(fmt: &str, log: &StreamLog, mode: LfMode) -> String {
+        let mut l = LuaNames::default();
+        l.fetches.insert("ff".into());
+        let f = match mode {
+            LfMode::Http => LogFormat::parse(fmt, &l),
+            LfMode::Log => LogFormat::parse_log(fmt, &l),
+        }
+        .unwrap();
+        let mut src = TestSource::http("/p/a?x=1", &[("Host", "h")]);
+        src.client = Some("127.0.0.1:36756".parse().unwrap());
+        src.be_name = None;
+        src.srv_name = None;
+        src.fe_name = Some("f".into());
+        let out = block_on(f.render(&mut src, log));
+        String::from_utf8(out).unwrap()
+    }
+
+    fn http_log() -> StreamLog {
+        StreamLog {
+            status: 200,
+            request_line: Some(Bytes::from_static(b"GET /p/a?x=1 HTTP/1.1")),
+            ..StreamLog::default()
+        }
+    }
+
+    fn err(fmt: &str) -> String {
+        LogFormat::parse(fmt, &LuaNames::default()).unwrap_err()
+    }
+
+    #[test]
+    fn parse_messages() {
+        assert_eq!(err("%"), "truncated line after '%'");
+        assert_eq!(err("%[path]%"), "truncated line after '%'");
+        assert_eq!(err("%{+Q"), "truncated line after '+Q'");
+        assert_eq!(
+            err("%{+Q}Z"),
+            "no such format variable 'Z'. If you wanted to emit the '%' character verbatim, you need to use '%%'"
+        );
+        assert_eq!(
+            err("%Z"),
+            "no such format variable 'Z'. If you wanted to emit the '%' character verbatim, you need to use '%%'"
+        );
+        assert_eq!(err("%[path"), "missing ']' after 'path'");
+        assert_eq!(
+            err("%[path,lower)]"),
+            "expected ']' after 'path,lower', but found ')'"
+        );
+        assert_eq!(
+            err("%[nosuch]"),
+            "failed to parse sample expression <nosuch]> : unknown fetch method 'nosuch'"
+        );
+        assert_eq!(
+            err("%[path,nosuch]x"),
+            "failed to parse sample expression <path,nosuch]x> : unknown converter 'nosuch'"
+        );
+        for ok in [
+            "%{+Q}r",
+            "%{+Q,bogus}r",
+            "a%[path]b%%c",
+            "%{+Q}o %r",
+            "%HPO",
+        ] {
+            LogFormat::parse(ok, &LuaNames::default()).unwrap();
+        }
+    }
+
+    #[test]
+    fn http_mode_matches_haproxy() {
+        // Checked against haproxy 2.6's `http-request return ... lf-string`.
+        let fmt = "  a  b %[req.hdr(nope)]|%{+Q}[req.hdr(nope)]|%[str(x\\r\\ty)]|%{+Q}ci|%{+Q}cp|%{+E}[str(a\\\"b)]|%{+X}ci|%{+Q}HM|%{+Q}r|%%|%s|%b|%ST|%ts|%tsc|%CC|%hr|%f|%ID|%HP|%HQ|%HV|%{+Q}o%ci %[path] %cp x";
+        assert_eq!(
+            render(fmt, &http_log(), LfMode::Http),
+            "  a  b ||x%0D\ty|\"127.0.0.1\"|36756|a\\\"b|7F000001|\"GET\"|\"GET /p/a?x=1 HTTP/1.1\"|%|<NOSRV>|f|200|--|----|||f||/p/a|?x=1|HTTP/1.1|\"127.0.0.1\" /p/a 36756 x"
+        );
+    }
+
+    #[test]
+    fn log_mode_matches_haproxy() {
+        // Checked against haproxy 2.6's `log-format` output.
+        let fmt = "  A  %{+Q}[var(txn.nope)] B %[var(txn.nope)] %{+Q}[str(p)] %s %hr  %b %{+Q}r %[str(x\ty)] %ID %HQ %CC %{+Q}CC end ";
+        assert_eq!(
+            render(fmt, &http_log(), LfMode::Log),
+            "A \"\" B - \"p\" <NOSRV> f \"GET /p/a?x=1 HTTP/1.1\" x\ty - ?x=1 - \"\" end "
+        );
+    }
+
+    #[test]
+    fn default_formats() {
+        let accept = UNIX_EPOCH + Duration::from_millis(1_700_000_000_959);
+        let log = StreamLog {
+            accept_date: accept,
+            t_req: Some(0),
+            ta: Some(0),
+            tt: Some(1),
+            bytes_out: 223,
+            term: *b"LR",
+            actconn: 1,
+            feconn: 1,
+            ..http_log()
+        };
+        let f = LogFormat::httplog();
+        let mut src = TestSource::http("/p/a?x=1", &[]);
+        src.client = Some("127.0.0.1:36756".parse().unwrap());
+        src.fe_name = Some("f".into());
+        src.be_name = Some("f".into());
+        src.srv_name = None;
+        let line = String::from_utf8(f.render_sync(&mut src, &log)).unwrap();
+        // The date is local time; check everything around it.
+        let (head, rest) = line.split_once(" [").unwrap();
+        assert_eq!(head, "127.0.0.1:36756");
+        let (date, tail) = rest.split_once("] ").unwrap();
+        assert_eq!(date.len(), "14/Nov/2023:22:13:20.959".len());
+        assert!(date.ends_with(".959"));
+        assert_eq!(
+            tail,
+            "f f/<NOSRV> 0/-1/-1/-1/0 200 223 - - LR-- 1/1/0/0/0 0/0 \"GET /p/a?x=1 HTTP/1.1\""
+        );
+        let t = LogFormat::tcplog();
+        let line = String::from_utf8(t.render_sync(&mut src, &log)).unwrap();
+        assert!(
+            line.ends_with("] f f/<NOSRV> -1/-1/1 223 LR 1/1/0/0/0 0/0"),
+            "{line}"
+        );
+        let g = LogFormat::parse_log("%T %Ts %ms %{+X}Ts", &LuaNames::default()).unwrap();
+        let line = String::from_utf8(g.render_sync(&mut src, &log)).unwrap();
+        assert_eq!(line, "14/Nov/2023:22:13:20 +0000 1700000000 959 6553F100");
+    }
+
+    #[test]
+    fn lua_and_counters() {
+        let log = StreamLog {
+            retries: 2,
+            redispatched: true,
+            req_captures: Some(vec![Some(Bytes::from_static(b"h")), None]),
+            th: Some(1),
+            ti: Some(2),
+            t_req: Some(3),
+            ..http_log()
+        };
+        assert_eq!(
+            render("%[lua.ff(a)] %rc %hr %hrl %Tq", &log, LfMode::Http),
+            "lua:ff(a) +2 {h|} h - 6"
+        );
+        assert!(
+            LogFormat::parse("%[lua.ff]", &{
+                let mut l = LuaNames::default();
+                l.fetches.insert("ff".into());
+                l
+            })
+            .unwrap()
+            .uses_lua()
+        );
+    }
 }
