@@ -8,3 +8,4 @@ pub mod log;
 pub mod lua;
 pub mod lua_names;
 pub mod process;
+pub mod sample;

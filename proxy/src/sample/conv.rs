@@ -1,0 +1,405 @@
+//! The built-in converters: one table entry per converter (name, arguments, input and output
+//! types, function). The input is cast to `input` before the function runs (by the
+//! expression evaluator), so each function sees the type it declares.
+
+use bytes::Bytes;
+
+use super::arg::{Arg, ArgSpec, ArgType};
+use super::fetch::ValidateFn;
+use super::source::SampleSource;
+use super::value::{Sample, SampleType};
+use super::vars::VarName;
+
+pub type ConvFn = fn(&[Arg], Sample, &mut dyn SampleSource) -> Option<Sample>;
+
+/// One built-in converter.
+pub struct ConvDef {
+    pub name: &'static str,
+    pub args: ArgSpec,
+    pub validate: Option<ValidateFn>,
+    pub input: SampleType,
+    pub out: SampleType,
+    pub run: ConvFn,
+}
+
+impl std::fmt::Debug for ConvDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ConvDef({})", self.name)
+    }
+}
+
+use ArgType as A;
+
+macro_rules! conv {
+    ($name:expr, $args:expr, $val:expr, $in:ident => $out:ident, $run:expr) => {
+        ConvDef {
+            name: $name,
+            args: $args,
+            validate: $val,
+            input: SampleType::$in,
+            out: SampleType::$out,
+            run: $run,
+        }
+    };
+}
+
+const INT_OR_VAR: ArgSpec = ArgSpec::new(1, &[A::Str]);
+const FIELD: ArgSpec = ArgSpec::new(2, &[A::Sint, A::Str, A::Sint]);
+const SETVAR: ArgSpec = ArgSpec::new(
+    1,
+    &[
+        A::Str,
+        A::Str,
+        A::Str,
+        A::Str,
+        A::Str,
+        A::Str,
+        A::Str,
+        A::Str,
+        A::Str,
+    ],
+);
+
+/// Every built-in converter.
+pub static CONVERTERS: &[ConvDef] = &[
+    conv!("lower", ArgSpec::NONE, None, Str => Str, |_, s, _| map_str(s, |b| b.to_ascii_lowercase())),
+    conv!("upper", ArgSpec::NONE, None, Str => Str, |_, s, _| map_str(s, |b| b.to_ascii_uppercase())),
+    conv!("length", ArgSpec::NONE, None, Str => Sint, |_, s, _| match s {
+        Sample::Str(b) => Some(Sample::Sint(b.len() as i64)),
+        _ => None,
+    }),
+    conv!("base64", ArgSpec::NONE, None, Bin => Str, |_, s, _| {
+        use base64::Engine;
+        let b = bin_of(s)?;
+        Some(Sample::str(base64::engine::general_purpose::STANDARD.encode(&b)))
+    }),
+    conv!("hex", ArgSpec::NONE, None, Bin => Str, |_, s, _| {
+        let b = bin_of(s)?;
+        let mut out = String::with_capacity(b.len() * 2);
+        for c in b.iter() {
+            out.push_str(&format!("{c:02X}"));
+        }
+        Some(Sample::str(out))
+    }),
+    conv!("json", ArgSpec::new(0, &[A::Str]), Some(check_json), Str => Str, conv_json),
+    conv!("field", FIELD, None, Str => Str, |a, s, _| split_conv(a, s, false)),
+    conv!("word", FIELD, None, Str => Str, |a, s, _| split_conv(a, s, true)),
+    conv!("add", INT_OR_VAR, Some(check_int_or_var), Sint => Sint, |a, s, src| arith(a, s, src, i64::saturating_add)),
+    conv!("sub", INT_OR_VAR, Some(check_int_or_var), Sint => Sint, |a, s, src| arith(a, s, src, i64::saturating_sub)),
+    conv!("mul", INT_OR_VAR, Some(check_int_or_var), Sint => Sint, |a, s, src| arith(a, s, src, i64::saturating_mul)),
+    conv!("div", INT_OR_VAR, Some(check_int_or_var), Sint => Sint, |a, s, src| arith(a, s, src, |x, y| {
+        // HAProxy: division by zero gives the largest integer; LLONG_MIN / -1 saturates.
+        if y == 0 { i64::MAX } else { x.checked_div(y).unwrap_or(i64::MAX) }
+    })),
+    conv!("mod", INT_OR_VAR, Some(check_int_or_var), Sint => Sint, |a, s, src| arith(a, s, src, |x, y| {
+        if y == 0 { 0 } else { x.wrapping_rem(y) }
+    })),
+    conv!("and", INT_OR_VAR, Some(check_int_or_var), Sint => Sint, |a, s, src| arith(a, s, src, |x, y| x & y)),
+    conv!("or", INT_OR_VAR, Some(check_int_or_var), Sint => Sint, |a, s, src| arith(a, s, src, |x, y| x | y)),
+    conv!("xor", INT_OR_VAR, Some(check_int_or_var), Sint => Sint, |a, s, src| arith(a, s, src, |x, y| x ^ y)),
+    conv!("neg", ArgSpec::NONE, None, Sint => Sint, |_, s, _| Some(Sample::Sint(s.as_sint()?.wrapping_neg()))),
+    conv!("cpl", ArgSpec::NONE, None, Sint => Sint, |_, s, _| Some(Sample::Sint(!s.as_sint()?))),
+    conv!("even", ArgSpec::NONE, None, Sint => Bool, |_, s, _| Some(Sample::Bool(s.as_sint()? & 1 == 0))),
+    conv!("odd", ArgSpec::NONE, None, Sint => Bool, |_, s, _| Some(Sample::Bool(s.as_sint()? & 1 == 1))),
+    conv!("bool", ArgSpec::NONE, None, Sint => Bool, |_, s, _| Some(Sample::Bool(s.as_sint()? != 0))),
+    conv!("not", ArgSpec::NONE, None, Sint => Bool, |_, s, _| Some(Sample::Bool(s.as_sint()? == 0))),
+    conv!("set-var", SETVAR, Some(check_set_var), Any => Any, |a, s, src| {
+        if let Some(Arg::Var(v)) = a.first() {
+            let conds: Vec<&[u8]> = a[1..].iter().map(Arg::as_bytes).collect();
+            set_var_if(src, v, s.clone(), &conds);
+        }
+        Some(s)
+    }),
+    conv!("unset-var", ArgSpec::new(1, &[A::Str]), Some(super::fetch::check_var_arg), Any => Any, |a, s, src| {
+        if let Some(Arg::Var(v)) = a.first() {
+            src.unset_var(v);
+        }
+        Some(s)
+    }),
+    conv!("ipmask", ArgSpec::new(1, &[A::Msk4, A::Msk6]), None, Addr => Addr, |a, s, _| match s {
+        Sample::Ipv4(ip) => match a.first() {
+            Some(Arg::Ipv4(m)) => Some(Sample::Ipv4((u32::from(ip) & u32::from(*m)).into())),
+            _ => None,
+        },
+        Sample::Ipv6(ip) => match a.get(1) {
+            Some(Arg::Ipv6(m)) => Some(Sample::Ipv6((u128::from(ip) & u128::from(*m)).into())),
+            _ => None,
+        },
+        _ => None,
+    }),
+];
+
+/// Looks a converter up by its configuration name.
+pub fn find_converter(name: &str) -> Option<&'static ConvDef> {
+    CONVERTERS.iter().find(|c| c.name == name)
+}
+
+fn map_str(s: Sample, f: impl Fn(&[u8]) -> Vec<u8>) -> Option<Sample> {
+    match s {
+        Sample::Str(b) => Some(Sample::Str(Bytes::from(f(&b)))),
+        _ => None,
+    }
+}
+
+fn bin_of(s: Sample) -> Option<Bytes> {
+    match s {
+        Sample::Bin(b) | Sample::Str(b) => Some(b),
+        _ => None,
+    }
+}
+
+/// The arithmetic converters' argument: an integer, else a variable name
+/// (`check_operator`).
+fn check_int_or_var(args: &mut [Arg]) -> Result<(), String> {
+    let Some(Arg::Str(s)) = args.first() else {
+        return Ok(());
+    };
+    let text = String::from_utf8_lossy(s).into_owned();
+    let (v, n) = super::value::read_int64(s);
+    if n == s.len() && n > 0 {
+        args[0] = Arg::Sint(v);
+        return Ok(());
+    }
+    match VarName::parse(&text) {
+        Ok(name) if name.name.chars().all(VarName::is_name_char) => {
+            args[0] = Arg::Var(name);
+            Ok(())
+        }
+        _ => Err("expects an integer or a variable name".into()),
+    }
+}
+
+fn arith(
+    a: &[Arg],
+    s: Sample,
+    src: &mut dyn SampleSource,
+    f: fn(i64, i64) -> i64,
+) -> Option<Sample> {
+    let x = s.as_sint()?;
+    let y = match a.first()? {
+        Arg::Sint(i) => *i,
+        // A missing variable (or one that is not a number) makes the converter fail.
+        Arg::Var(v) => src.get_var(v)?.as_sint()?,
+        _ => return None,
+    };
+    Some(Sample::Sint(f(x, y)))
+}
+
+/// `set-var(name[,cond...])`: the name, then HAProxy 2.6's conditions.
+fn check_set_var(args: &mut [Arg]) -> Result<(), String> {
+    super::fetch::check_var_arg(args)?;
+    for a in &args[1..] {
+        let c = String::from_utf8_lossy(a.as_bytes()).into_owned();
+        if !SET_VAR_CONDS.contains(&c.as_str()) {
+            return Err(format!("unknown condition \"{c}\""));
+        }
+    }
+    Ok(())
+}
+
+/// The conditions `set-var` accepts (vars.c `var_set_cond`).
+pub const SET_VAR_CONDS: &[&str] = &[
+    "ifexists",
+    "ifnotexists",
+    "ifempty",
+    "ifnotempty",
+    "ifset",
+    "ifnotset",
+    "ifgt",
+    "iflt",
+];
+
+/// Sets a variable if every condition holds (HAProxy 2.6 `var_set` with conditions).
+pub fn set_var_if(src: &mut dyn SampleSource, v: &VarName, value: Sample, conds: &[&[u8]]) {
+    let cur = src.get_var(v);
+    for c in conds {
+        let ok = match *c {
+            b"ifexists" | b"ifset" => cur.is_some(),
+            b"ifnotexists" | b"ifnotset" => cur.is_none(),
+            b"ifempty" => sample_is_empty(&value),
+            b"ifnotempty" => !sample_is_empty(&value),
+            b"ifgt" => match (&cur, value.as_sint()) {
+                (Some(c), Some(n)) => c.as_sint().is_some_and(|c| c > n),
+                _ => false,
+            },
+            b"iflt" => match (&cur, value.as_sint()) {
+                (Some(c), Some(n)) => c.as_sint().is_some_and(|c| c < n),
+                _ => false,
+            },
+            _ => false,
+        };
+        if !ok {
+            return;
+        }
+    }
+    src.set_var(v, value);
+}
+
+fn sample_is_empty(s: &Sample) -> bool {
+    match s {
+        Sample::Str(b) | Sample::Bin(b) => b.is_empty(),
+        Sample::Meth(m) => m.as_bytes().is_empty(),
+        _ => false,
+    }
+}
+
+fn check_json(args: &mut [Arg]) -> Result<(), String> {
+    match args.first().map(Arg::as_bytes) {
+        None | Some(b"" | b"ascii" | b"utf8" | b"utf8s" | b"utf8p" | b"utf8ps") => Ok(()),
+        Some(other) => Err(format!(
+            "Unexpected input code type at file '{}'. Allowed value are 'ascii', 'utf8', 'utf8s', 'utf8p' and 'utf8ps'",
+            String::from_utf8_lossy(other)
+        )),
+    }
+}
+
+/// `json([mode])`: escapes for a JSON string. `ascii` (default) escapes every byte >= 0x80 as
+/// `\u00XX`; the utf8 modes keep valid UTF-8 (code points above 0xff are escaped), and on
+/// invalid sequences `utf8` fails, `utf8s` skips them, `utf8p`/`utf8ps` keep/skip them.
+fn conv_json(a: &[Arg], s: Sample, _: &mut dyn SampleSource) -> Option<Sample> {
+    let Sample::Str(b) = s else { return None };
+    let mode = a.first().map(Arg::as_bytes).unwrap_or(b"");
+    let utf8 = mode.starts_with(b"utf8");
+    let skip = mode == b"utf8s" || mode == b"utf8ps";
+    let permissive = mode == b"utf8p" || mode == b"utf8ps";
+    let mut out = String::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let (cp, len) = if utf8 && b[i] >= 0x80 {
+            match decode_utf8(&b[i..]) {
+                Some(x) => x,
+                None if skip => {
+                    i += 1;
+                    continue;
+                }
+                None if permissive => (b[i] as u32, 1),
+                None => return None,
+            }
+        } else {
+            (b[i] as u32, 1)
+        };
+        match cp {
+            0x22 => out.push_str("\\\""),
+            0x5c => out.push_str("\\\\"),
+            0x2f => out.push_str("\\/"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            0x0d => out.push_str("\\r"),
+            0x0a => out.push_str("\\n"),
+            0x09 => out.push_str("\\t"),
+            c if c < 0x20 || c == 0x7f || c > 0xff || (!utf8 && c >= 0x80) => {
+                out.push_str(&format!("\\u{c:04x}"))
+            }
+            c if c < 0x80 => out.push(c as u8 as char),
+            // A code point 0x80..=0xff in a utf8 mode: its original bytes.
+            _ => out.push_str(&String::from_utf8_lossy(&b[i..i + len])),
+        }
+        i += len;
+    }
+    Some(Sample::str(out))
+}
+
+fn decode_utf8(b: &[u8]) -> Option<(u32, usize)> {
+    let len = match b[0] {
+        0xc2..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf4 => 4,
+        _ => return None,
+    };
+    let s = std::str::from_utf8(b.get(..len)?).ok()?;
+    Some((s.chars().next()? as u32, len))
+}
+
+/// `field(index,delims[,count])` and `word(...)`: the `count` fields (0: all the rest) from
+/// field `index` (negative: counted from the end), original delimiters kept between them.
+/// `word` treats runs of delimiters as one and ignores leading/trailing ones.
+fn split_conv(a: &[Arg], s: Sample, words: bool) -> Option<Sample> {
+    let Sample::Str(b) = s else { return None };
+    let index = a.first()?.as_sint()?;
+    let delims = a.get(1)?.as_bytes();
+    let count = a.get(2).and_then(Arg::as_sint).unwrap_or(1);
+    if index == 0 {
+        return None;
+    }
+    // The spans (start, end) of every field or word.
+    let mut spans = Vec::new();
+    let mut start = 0;
+    for (i, c) in b.iter().enumerate() {
+        if delims.contains(c) {
+            if !words || i > start {
+                spans.push((start, i));
+            }
+            start = i + 1;
+        }
+    }
+    if !words || b.len() > start {
+        spans.push((start, b.len()));
+    }
+    let n = spans.len() as i64;
+    let (first, last) = if index > 0 {
+        let f = index - 1;
+        let l = if count <= 0 { n - 1 } else { f + count - 1 };
+        (f, l.min(n - 1))
+    } else {
+        let l = n + index;
+        let f = if count <= 0 { 0 } else { l - count + 1 };
+        (f.max(0), l)
+    };
+    if first < 0 || first >= n || last < first {
+        return Some(Sample::Str(Bytes::new()));
+    }
+    Some(Sample::Str(
+        b.slice(spans[first as usize].0..spans[last as usize].1),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(s: &str, idx: i64, d: &str, cnt: Option<i64>, words: bool) -> String {
+        let mut a = vec![Arg::Sint(idx), Arg::Str(Bytes::from(d.to_string()))];
+        if let Some(c) = cnt {
+            a.push(Arg::Sint(c));
+        }
+        match split_conv(&a, Sample::str(s.to_string()), words) {
+            Some(Sample::Str(b)) => String::from_utf8(b.to_vec()).unwrap(),
+            _ => "<fail>".into(),
+        }
+    }
+
+    #[test]
+    fn fields_and_words() {
+        assert_eq!(field("a:b:c", 2, ":", None, false), "b");
+        assert_eq!(field("a:b:c", -1, ":", None, false), "c");
+        assert_eq!(field("a:b:c", 2, ":", Some(0), false), "b:c");
+        assert_eq!(field("a:b:c", -2, ":", Some(2), false), "a:b");
+        assert_eq!(field("a::c", 2, ":", None, false), "");
+        assert_eq!(field("a:b:c", 5, ":", None, false), "");
+        assert_eq!(field("a:b", 0, ":", None, false), "<fail>");
+        assert_eq!(field("/a//b/c", 2, "/", None, true), "b");
+        assert_eq!(field("/a//b/c", 1, "/", Some(2), true), "a//b");
+        assert_eq!(field("/a//b/c/", -1, "/", None, true), "c");
+    }
+
+    #[test]
+    fn json_modes() {
+        let j = |s: &[u8], m: Option<&str>| {
+            let a: Vec<Arg> = m
+                .map(|m| Arg::Str(Bytes::from(m.to_string())))
+                .into_iter()
+                .collect();
+            let mut vars = crate::sample::testsrc::TestSource::default();
+            conv_json(&a, Sample::Str(Bytes::copy_from_slice(s)), &mut vars)
+                .and_then(|s| s.to_str_form())
+                .map(|b| String::from_utf8(b.to_vec()).unwrap())
+        };
+        assert_eq!(
+            j("é<\t\"/".as_bytes(), None).unwrap(),
+            "\\u00c3\\u00a9<\\t\\\"\\/"
+        );
+        assert_eq!(j("é€".as_bytes(), Some("utf8")).unwrap(), "é\\u20ac");
+        assert_eq!(j(b"a\xffb", Some("utf8")), None);
+        assert_eq!(j(b"a\xffb", Some("utf8s")).unwrap(), "ab");
+    }
+}

@@ -1,0 +1,483 @@
+//! The built-in sample fetches: one table entry per fetch (name, arguments, output type,
+//! function). Adding a fetch is adding an entry; expressions, ACLs and Lua's `txn.f` find it
+//! by name.
+//!
+//! A fetch returns every value it has (`Vec`): ACLs try each occurrence of a multi-valued
+//! fetch (`hdr(x)` without an occurrence), expressions use the one `FetchMode::Single` asks for.
+
+use bytes::Bytes;
+
+use super::arg::{Arg, ArgSpec, ArgType};
+use super::source::{Dir, SampleSource};
+use super::value::{Sample, SampleType, read_int64};
+use super::vars::VarName;
+
+/// Whether the caller wants the single value a sample expression uses or every value (ACLs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FetchMode {
+    Single,
+    All,
+}
+
+pub type FetchFn = fn(&[Arg], &mut dyn SampleSource, FetchMode) -> Vec<Sample>;
+pub type ValidateFn = fn(&mut [Arg]) -> Result<(), String>;
+
+/// One built-in fetch.
+pub struct FetchDef {
+    pub name: &'static str,
+    pub args: ArgSpec,
+    /// HAProxy's `val_args`: checks or rewrites the parsed arguments.
+    pub validate: Option<ValidateFn>,
+    /// The declared output type (what parse-time cast checks use).
+    pub out: SampleType,
+    pub run: FetchFn,
+}
+
+impl std::fmt::Debug for FetchDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FetchDef({})", self.name)
+    }
+}
+
+use ArgType as A;
+
+const NAME_OCC: ArgSpec = ArgSpec::new(0, &[A::Str, A::Sint]);
+const NAME: ArgSpec = ArgSpec::new(0, &[A::Str]);
+
+macro_rules! fetch {
+    ($name:expr, $args:expr, $out:ident, $run:expr) => {
+        FetchDef {
+            name: $name,
+            args: $args,
+            validate: None,
+            out: SampleType::$out,
+            run: $run,
+        }
+    };
+    ($name:expr, $args:expr, $val:expr, $out:ident, $run:expr) => {
+        FetchDef {
+            name: $name,
+            args: $args,
+            validate: Some($val),
+            out: SampleType::$out,
+            run: $run,
+        }
+    };
+}
+
+/// Every built-in fetch, in no particular order (lookups are by name).
+pub static FETCHES: &[FetchDef] = &[
+    fetch!("src", ArgSpec::NONE, Ipv4, |_, s, _| one(s
+        .client_addr()
+        .map(|a| Sample::addr(a.ip())))),
+    fetch!("src_port", ArgSpec::NONE, Sint, |_, s, _| one(s
+        .client_addr()
+        .map(|a| Sample::Sint(a.port() as i64)))),
+    fetch!("dst", ArgSpec::NONE, Ipv4, |_, s, _| one(s
+        .frontend_addr()
+        .map(|a| Sample::addr(a.ip())))),
+    fetch!("dst_port", ArgSpec::NONE, Sint, |_, s, _| one(s
+        .frontend_addr()
+        .map(|a| Sample::Sint(a.port() as i64)))),
+    fetch!("path", ArgSpec::NONE, Str, |_, s, _| one(s
+        .uri()
+        .and_then(|u| uri_path(&u))
+        .map(Sample::Str))),
+    fetch!("pathq", ArgSpec::NONE, Str, |_, s, _| one(s
+        .uri()
+        .and_then(|u| uri_pathq(&u))
+        .map(Sample::Str))),
+    fetch!("query", ArgSpec::NONE, Str, |_, s, _| one(s
+        .uri()
+        .and_then(|u| uri_query(&u))
+        .map(Sample::Str))),
+    fetch!("url", ArgSpec::NONE, Str, |_, s, _| one(s
+        .uri()
+        .map(Sample::Str))),
+    fetch!("method", ArgSpec::NONE, Meth, |_, s, _| one(s
+        .method()
+        .map(Sample::Meth))),
+    fetch!("req.ver", ArgSpec::NONE, Str, |_, s, _| one(s
+        .req_version()
+        .map(Sample::Str))),
+    fetch!("req_ver", ArgSpec::NONE, Str, |_, s, _| one(s
+        .req_version()
+        .map(Sample::Str))),
+    fetch!("req.proto_http", ArgSpec::NONE, Bool, |_, s, _| one(Some(
+        Sample::Bool(s.method().is_some())
+    ))),
+    fetch!("req.len", ArgSpec::NONE, Sint, |_, s, _| one(s
+        .req_len()
+        .map(Sample::Sint))),
+    fetch!("req.body", ArgSpec::NONE, Bin, |_, s, _| one(s
+        .req_body()
+        .map(Sample::Bin))),
+    fetch!("req.hdr", NAME_OCC, Str, |a, s, m| hdr(
+        a,
+        s,
+        m,
+        Dir::Req,
+        false
+    )),
+    fetch!("hdr", NAME_OCC, Str, |a, s, m| hdr(
+        a,
+        s,
+        m,
+        Dir::Req,
+        false
+    )),
+    fetch!("req.fhdr", NAME_OCC, Str, |a, s, m| hdr(
+        a,
+        s,
+        m,
+        Dir::Req,
+        true
+    )),
+    fetch!("fhdr", NAME_OCC, Str, |a, s, m| hdr(
+        a,
+        s,
+        m,
+        Dir::Req,
+        true
+    )),
+    fetch!("req.hdr_cnt", NAME, Sint, |a, s, _| hdr_cnt(
+        a,
+        s,
+        Dir::Req,
+        false
+    )),
+    fetch!("hdr_cnt", NAME, Sint, |a, s, _| hdr_cnt(
+        a,
+        s,
+        Dir::Req,
+        false
+    )),
+    fetch!("req.fhdr_cnt", NAME, Sint, |a, s, _| hdr_cnt(
+        a,
+        s,
+        Dir::Req,
+        true
+    )),
+    fetch!("req.hdr_val", NAME_OCC, Sint, |a, s, m| hdr_val(
+        a,
+        s,
+        m,
+        Dir::Req
+    )),
+    fetch!("hdr_val", NAME_OCC, Sint, |a, s, m| hdr_val(
+        a,
+        s,
+        m,
+        Dir::Req
+    )),
+    fetch!("res.hdr", NAME_OCC, Str, |a, s, m| hdr(
+        a,
+        s,
+        m,
+        Dir::Res,
+        false
+    )),
+    fetch!("shdr", NAME_OCC, Str, |a, s, m| hdr(
+        a,
+        s,
+        m,
+        Dir::Res,
+        false
+    )),
+    fetch!("res.fhdr", NAME_OCC, Str, |a, s, m| hdr(
+        a,
+        s,
+        m,
+        Dir::Res,
+        true
+    )),
+    fetch!("res.hdr_cnt", NAME, Sint, |a, s, _| hdr_cnt(
+        a,
+        s,
+        Dir::Res,
+        false
+    )),
+    fetch!("res.fhdr_cnt", NAME, Sint, |a, s, _| hdr_cnt(
+        a,
+        s,
+        Dir::Res,
+        true
+    )),
+    fetch!("res.hdr_val", NAME_OCC, Sint, |a, s, m| hdr_val(
+        a,
+        s,
+        m,
+        Dir::Res
+    )),
+    fetch!("status", ArgSpec::NONE, Sint, |_, s, _| one(s
+        .status()
+        .map(|c| Sample::Sint(c as i64)))),
+    fetch!("be_name", ArgSpec::NONE, Str, |_, s, _| one(s
+        .backend_name()
+        .map(Sample::str))),
+    fetch!("fe_name", ArgSpec::NONE, Str, |_, s, _| one(s
+        .frontend_name()
+        .map(Sample::str))),
+    fetch!("srv_name", ArgSpec::NONE, Str, |_, s, _| one(s
+        .server_name()
+        .map(Sample::str))),
+    fetch!(
+        "var",
+        ArgSpec::new(1, &[A::Str, A::Str]),
+        check_var_arg,
+        Any,
+        |a, s, _| {
+            let found = match a.first() {
+                Some(Arg::Var(v)) => s.get_var(v),
+                _ => None,
+            };
+            one(found.or_else(|| match a.get(1) {
+                Some(Arg::Str(d)) => Some(Sample::Str(d.clone())),
+                _ => None,
+            }))
+        }
+    ),
+    fetch!("always_true", ArgSpec::NONE, Bool, |_, _, _| vec![
+        Sample::Bool(true)
+    ]),
+    fetch!("always_false", ArgSpec::NONE, Bool, |_, _, _| vec![
+        Sample::Bool(false)
+    ]),
+    fetch!("int", ArgSpec::new(1, &[A::Sint]), Sint, |a, _, _| one(a
+        .first()
+        .and_then(Arg::as_sint)
+        .map(Sample::Sint))),
+    fetch!("str", ArgSpec::new(1, &[A::Str]), Str, |a, _, _| one(
+        match a.first() {
+            Some(Arg::Str(s)) => Some(Sample::Str(s.clone())),
+            _ => None,
+        }
+    )),
+    fetch!(
+        "bool",
+        ArgSpec::new(1, &[A::Str]),
+        check_const_bool,
+        Bool,
+        |a, _, _| one(a
+            .first()
+            .and_then(Arg::as_sint)
+            .map(|i| Sample::Bool(i != 0)))
+    ),
+];
+
+/// Looks a fetch up by its configuration name.
+pub fn find_fetch(name: &str) -> Option<&'static FetchDef> {
+    FETCHES.iter().find(|f| f.name == name)
+}
+
+fn one(s: Option<Sample>) -> Vec<Sample> {
+    s.into_iter().collect()
+}
+
+/// `var()`'s first argument must be a scoped variable name (`vars_check_arg`).
+pub fn check_var_arg(args: &mut [Arg]) -> Result<(), String> {
+    if let Some(Arg::Str(s)) = args.first() {
+        let name = VarName::parse(&String::from_utf8_lossy(s))?;
+        args[0] = Arg::Var(name);
+    }
+    Ok(())
+}
+
+/// `smp_check_const_bool`: `true`/`1` or `false`/`0`.
+fn check_const_bool(args: &mut [Arg]) -> Result<(), String> {
+    let v = match args.first() {
+        Some(Arg::Str(s)) => match &s[..] {
+            b"true" | b"1" => 1,
+            b"false" | b"0" => 0,
+            _ => return Err("Expects 'true', 'false', '0' or '1'".into()),
+        },
+        _ => return Err("Expects 'true', 'false', '0' or '1'".into()),
+    };
+    args[0] = Arg::Sint(v);
+    Ok(())
+}
+
+/// The start of the path in a request target: origin form starts with it; absolute form
+/// (`scheme://authority/path`) has it after the authority; `*` has none.
+fn path_start(uri: &[u8]) -> Option<usize> {
+    if uri.first() == Some(&b'/') {
+        return Some(0);
+    }
+    let scheme_end = uri.windows(3).position(|w| w == b"://")?;
+    let auth = scheme_end + 3;
+    Some(
+        uri[auth..]
+            .iter()
+            .position(|&c| c == b'/' || c == b'?')
+            .map_or(uri.len(), |p| auth + p),
+    )
+}
+
+/// `path`: from the path start up to `?`; fails when empty (HAProxy's `http_get_path`).
+pub fn uri_path(uri: &Bytes) -> Option<Bytes> {
+    let start = path_start(uri)?;
+    let end = uri[start..]
+        .iter()
+        .position(|&c| c == b'?')
+        .map_or(uri.len(), |p| start + p);
+    (end > start).then(|| uri.slice(start..end))
+}
+
+fn uri_pathq(uri: &Bytes) -> Option<Bytes> {
+    let start = path_start(uri)?;
+    (start < uri.len()).then(|| uri.slice(start..))
+}
+
+/// `query`: what follows the first `?`, possibly empty; fails without a `?`.
+pub fn uri_query(uri: &Bytes) -> Option<Bytes> {
+    let q = uri.iter().position(|&c| c == b'?')?;
+    Some(uri.slice(q + 1..))
+}
+
+/// The values of header `name` in order: whole lines (`full`) or comma-separated values
+/// (commas inside double quotes do not split), blanks around each value removed.
+pub fn header_values(src: &dyn SampleSource, dir: Dir, name: &[u8], full: bool) -> Vec<Bytes> {
+    let mut out = Vec::new();
+    src.for_each_header(dir, &mut |n, v| {
+        if !n.eq_ignore_ascii_case(name) {
+            return;
+        }
+        if full {
+            out.push(Bytes::copy_from_slice(trim(v)));
+            return;
+        }
+        let mut start = 0;
+        let mut quoted = false;
+        for (i, &c) in v.iter().enumerate() {
+            match c {
+                b'"' => quoted = !quoted,
+                b',' if !quoted => {
+                    out.push(Bytes::copy_from_slice(trim(&v[start..i])));
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        out.push(Bytes::copy_from_slice(trim(&v[start..])));
+    });
+    out
+}
+
+fn trim(v: &[u8]) -> &[u8] {
+    let s = v
+        .iter()
+        .position(|c| !matches!(c, b' ' | b'\t'))
+        .unwrap_or(v.len());
+    let e = v
+        .iter()
+        .rposition(|c| !matches!(c, b' ' | b'\t'))
+        .map_or(s, |p| p + 1);
+    &v[s..e]
+}
+
+/// Picks occurrence `occ` (1-based from the first; negative from the last; 0 = the last in a
+/// sample expression, every one in an ACL).
+fn pick<T: Clone>(vals: Vec<T>, occ: i64, mode: FetchMode) -> Vec<T> {
+    let n = vals.len() as i64;
+    let idx = if occ > 0 {
+        occ - 1
+    } else if occ < 0 {
+        n + occ
+    } else if mode == FetchMode::All {
+        return vals;
+    } else {
+        n - 1
+    };
+    if idx < 0 || idx >= n {
+        return Vec::new();
+    }
+    vec![vals[idx as usize].clone()]
+}
+
+fn hdr(a: &[Arg], s: &mut dyn SampleSource, m: FetchMode, dir: Dir, full: bool) -> Vec<Sample> {
+    let Some(name) = a.first().map(Arg::as_bytes) else {
+        return all_header_values(s, dir, full, m);
+    };
+    let occ = a.get(1).and_then(Arg::as_sint).unwrap_or(0);
+    pick(header_values(s, dir, name, full), occ, m)
+        .into_iter()
+        .map(Sample::Str)
+        .collect()
+}
+
+/// `hdr` without a name: every header's values.
+fn all_header_values(s: &mut dyn SampleSource, dir: Dir, full: bool, m: FetchMode) -> Vec<Sample> {
+    let mut names: Vec<Vec<u8>> = Vec::new();
+    s.for_each_header(dir, &mut |n, _| {
+        if !names.iter().any(|x| x.eq_ignore_ascii_case(n)) {
+            names.push(n.to_vec());
+        }
+    });
+    let mut vals = Vec::new();
+    for n in names {
+        vals.extend(header_values(s, dir, &n, full));
+    }
+    pick(vals, 0, m).into_iter().map(Sample::Str).collect()
+}
+
+fn hdr_cnt(a: &[Arg], s: &mut dyn SampleSource, dir: Dir, full: bool) -> Vec<Sample> {
+    let mut lines = 0;
+    if !s.for_each_header(dir, &mut |_, _| lines += 1) {
+        return Vec::new();
+    }
+    let n = match a.first().map(Arg::as_bytes) {
+        Some(name) => header_values(s, dir, name, full).len(),
+        None => lines,
+    };
+    vec![Sample::Sint(n as i64)]
+}
+
+fn hdr_val(a: &[Arg], s: &mut dyn SampleSource, m: FetchMode, dir: Dir) -> Vec<Sample> {
+    hdr(a, s, m, dir, false)
+        .into_iter()
+        .filter_map(|v| match v {
+            Sample::Str(b) => Some(Sample::Sint(read_int64(&b).0)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_parts() {
+        let u = Bytes::from("http://h:80/a/b?x=1");
+        assert_eq!(uri_path(&u), Some(Bytes::from("/a/b")));
+        assert_eq!(uri_query(&u), Some(Bytes::from("x=1")));
+        assert_eq!(uri_path(&Bytes::from("/p?")), Some(Bytes::from("/p")));
+        assert_eq!(uri_query(&Bytes::from("/p?")), Some(Bytes::new()));
+        assert_eq!(uri_query(&Bytes::from("/p")), None);
+        assert_eq!(uri_path(&Bytes::from("*")), None);
+        assert_eq!(uri_path(&Bytes::from("http://h")), None);
+        assert_eq!(
+            uri_pathq(&Bytes::from("http://h/x?y")),
+            Some(Bytes::from("/x?y"))
+        );
+    }
+
+    #[test]
+    fn occurrences() {
+        let v = vec![1, 2, 3];
+        assert_eq!(pick(v.clone(), 0, FetchMode::Single), vec![3]);
+        assert_eq!(pick(v.clone(), 0, FetchMode::All), vec![1, 2, 3]);
+        assert_eq!(pick(v.clone(), 1, FetchMode::Single), vec![1]);
+        assert_eq!(pick(v.clone(), -1, FetchMode::Single), vec![3]);
+        assert_eq!(pick(v.clone(), -3, FetchMode::Single), vec![1]);
+        assert!(pick(v.clone(), 4, FetchMode::Single).is_empty());
+        assert!(pick(v, -4, FetchMode::Single).is_empty());
+    }
+
+    #[test]
+    fn names_are_unique() {
+        for (i, f) in FETCHES.iter().enumerate() {
+            assert!(FETCHES[..i].iter().all(|g| g.name != f.name), "{}", f.name);
+        }
+    }
+}

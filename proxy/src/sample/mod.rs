@@ -1,0 +1,23 @@
+//! HAProxy's sample machinery: typed values and casts, fetches, converters, expressions, the
+//! source trait the engine implements, ACLs and conditions, and log formats.
+
+pub mod acl;
+pub mod arg;
+pub mod catalogue;
+pub mod conv;
+pub mod expr;
+pub mod fetch;
+pub mod logformat;
+pub mod pattern;
+pub mod source;
+#[cfg(test)]
+pub(crate) mod testsrc;
+pub mod value;
+pub mod vars;
+
+pub use acl::{AclSet, Cond};
+pub use expr::SampleExpr;
+pub use logformat::LogFormat;
+pub use source::{Dir, LuaSamples, SampleSource};
+pub use value::{Method, Sample, SampleType};
+pub use vars::{VarName, VarScope, Vars};

@@ -1,0 +1,66 @@
+//! What sample fetches read: the trait the engine implements over a stream (`SampleSource`,
+//! synchronous, object-safe: the built-in fetches and converters take `&mut dyn
+//! SampleSource`), and its asynchronous extension for `lua.<name>` fetches and converters
+//! (`LuaSamples`), which run Lua and are awaited by expression evaluation.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+
+use super::value::{Method, Sample};
+use super::vars::VarName;
+
+/// Which HTTP message a header fetch reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dir {
+    Req,
+    Res,
+}
+
+/// The stream a sample is fetched from. Every method answers `None`/`false` when the data
+/// does not exist (no HTTP request in a TCP stream, no response yet...): fetches then fail,
+/// as HAProxy's do.
+pub trait SampleSource {
+    /// Client address and port (`src`, `src_port`, `%ci`, `%cp`).
+    fn client_addr(&self) -> Option<SocketAddr>;
+    /// The address the client connected to (`dst`, `dst_port`, `%fi`, `%fp`).
+    fn frontend_addr(&self) -> Option<SocketAddr>;
+    fn frontend_name(&self) -> Option<String>;
+    fn backend_name(&self) -> Option<String>;
+    fn server_name(&self) -> Option<String>;
+
+    /// The request's method, `None` outside HTTP.
+    fn method(&self) -> Option<Method>;
+    /// The request target exactly as received (`url`).
+    fn uri(&self) -> Option<Bytes>;
+    /// The request's version as `major.minor` (`req.ver`: "1.1").
+    fn req_version(&self) -> Option<Bytes>;
+    /// Calls `f(name, value)` for every header line of the message in order; false when the
+    /// message does not exist. Values have their surrounding blanks removed.
+    fn for_each_header(&self, dir: Dir, f: &mut dyn FnMut(&[u8], &[u8])) -> bool;
+    /// The request body if it has been buffered (`req.body`), else `None`.
+    fn req_body(&self) -> Option<Bytes>;
+    /// Bytes of request data buffered so far (`req.len`).
+    fn req_len(&self) -> Option<i64>;
+    /// The response status, `None` before a response exists.
+    fn status(&self) -> Option<u16>;
+
+    /// Variables of every scope (`proc sess txn req res`); see `vars::Vars` for a store.
+    fn get_var(&self, name: &VarName) -> Option<Sample>;
+    fn set_var(&mut self, name: &VarName, value: Sample);
+    fn unset_var(&mut self, name: &VarName);
+}
+
+/// The Lua side of sample evaluation: `lua.<name>` fetches and converters registered by
+/// `core.register_fetches`/`core.register_converters`. The engine implements these by running a
+/// Lua task and awaiting it; `None` is a failed sample (Lua returned nil or raised an error).
+pub trait LuaSamples: SampleSource {
+    fn lua_fetch(&mut self, name: &str, args: &[Sample]) -> impl Future<Output = Option<Sample>>;
+    fn lua_convert(
+        &mut self,
+        name: &str,
+        input: Sample,
+        args: &[Sample],
+    ) -> impl Future<Output = Option<Sample>>;
+}
