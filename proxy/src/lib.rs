@@ -2,4 +2,5 @@
 
 pub mod config;
 pub mod lua_names;
+pub mod rules;
 pub mod sample;

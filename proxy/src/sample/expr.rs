@@ -413,7 +413,7 @@ mod tests {
         );
         assert_eq!(
             parse_err("var(foo)]"),
-            "invalid args in fetch method 'var' : invalid variable name 'foo'. A variable name must be start by its scope. The scope can be 'proc', 'sess', 'txn', 'req', 'res' or 'check'."
+            "invalid args in fetch method 'var' : invalid variable name 'foo'. A variable name must be start by its scope. The scope can be 'proc', 'sess', 'txn', 'req', 'res' or 'check'"
         );
         assert_eq!(
             parse_err("src,ipmask(40)]"),
