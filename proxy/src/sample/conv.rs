@@ -289,7 +289,7 @@ fn conv_json(a: &[Arg], s: Sample, _: &mut dyn SampleSource) -> Option<Sample> {
             0x09 => out.push_str("\\t"),
             // Control characters and everything beyond ASCII (bytes in `ascii` mode, code
             // points in the utf8 modes) are escaped.
-            c if c < 0x20 || c >= 0x7f => out.push_str(&format!("\\u{c:04x}")),
+            c if !(0x20..0x7f).contains(&c) => out.push_str(&format!("\\u{c:04x}")),
             c => out.push(c as u8 as char),
         }
         i += len;
