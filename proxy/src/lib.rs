@@ -8,4 +8,5 @@ pub mod log;
 pub mod lua;
 pub mod lua_names;
 pub mod process;
+pub mod rules;
 pub mod sample;

@@ -3,7 +3,7 @@
 //! mutable state on the request path, and each is one relaxed increment.
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 pub const NAME: &str = "Halo";
@@ -73,4 +73,15 @@ pub fn info() -> Vec<(&'static str, InfoValue)> {
             InfoValue::Int(CUM_REQ.load(Ordering::Relaxed) as i64),
         ),
     ]
+}
+
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// A soft stop (SIGUSR1) was requested: stop accepting, finish the connections in flight.
+pub fn request_stop() {
+    STOPPING.store(true, Ordering::Relaxed);
+}
+
+pub fn stopping() -> bool {
+    STOPPING.load(Ordering::Relaxed)
 }

@@ -5,3 +5,4 @@ pub mod conn;
 pub mod listener;
 pub mod proxy;
 pub mod tunnel;
+pub mod build;

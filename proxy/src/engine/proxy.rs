@@ -7,11 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    Tcp,
-    Http,
-}
+pub use crate::config::{Balance, ForwardFor, HttpConnMode, Mode};
 
 /// An address a frontend listens on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,23 +35,6 @@ pub struct Timeouts {
     pub tunnel: Option<Duration>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Balance {
-    RoundRobin,
-    LeastConn,
-    First,
-    Random,
-    Source,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum HttpConnMode {
-    #[default]
-    KeepAlive,
-    ServerClose,
-    Close,
-}
-
 #[derive(Clone, Debug)]
 pub struct Server {
     pub name: Arc<str>,
@@ -75,6 +54,9 @@ pub struct Frontend {
     pub maxconn: Option<u32>,
     pub default_backend: Option<usize>,
     pub conn_mode: HttpConnMode,
+    pub forwardfor: Option<ForwardFor>,
+    /// The proxy's index in the configuration (rules and logs refer to it).
+    pub config_index: usize,
 }
 
 #[derive(Debug)]
@@ -86,6 +68,8 @@ pub struct Backend {
     pub retries: u32,
     pub timeouts: Timeouts,
     pub conn_mode: HttpConnMode,
+    pub forwardfor: Option<ForwardFor>,
+    pub config_index: usize,
 }
 
 /// Everything the workers run.

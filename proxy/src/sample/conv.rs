@@ -254,8 +254,8 @@ fn check_json(args: &mut [Arg]) -> Result<(), String> {
 }
 
 /// `json([mode])`: escapes for a JSON string. `ascii` (default) escapes every byte >= 0x80 as
-/// `\u00XX`; the utf8 modes keep valid UTF-8 (code points above 0xff are escaped), and on
-/// invalid sequences `utf8` fails, `utf8s` skips them, `utf8p`/`utf8ps` keep/skip them.
+/// `\u00XX`; the utf8 modes decode UTF-8 and escape each code point, and on invalid
+/// sequences `utf8` fails, `utf8s` skips them, `utf8p` keeps the bytes, `utf8ps` skips them.
 fn conv_json(a: &[Arg], s: Sample, _: &mut dyn SampleSource) -> Option<Sample> {
     let Sample::Str(b) = s else { return None };
     let mode = a.first().map(Arg::as_bytes).unwrap_or(b"");
@@ -287,12 +287,10 @@ fn conv_json(a: &[Arg], s: Sample, _: &mut dyn SampleSource) -> Option<Sample> {
             0x0d => out.push_str("\\r"),
             0x0a => out.push_str("\\n"),
             0x09 => out.push_str("\\t"),
-            c if c < 0x20 || c == 0x7f || c > 0xff || (!utf8 && c >= 0x80) => {
-                out.push_str(&format!("\\u{c:04x}"))
-            }
-            c if c < 0x80 => out.push(c as u8 as char),
-            // A code point 0x80..=0xff in a utf8 mode: its original bytes.
-            _ => out.push_str(&String::from_utf8_lossy(&b[i..i + len])),
+            // Control characters and everything beyond ASCII (bytes in `ascii` mode, code
+            // points in the utf8 modes) are escaped.
+            c if !(0x20..0x7f).contains(&c) => out.push_str(&format!("\\u{c:04x}")),
+            c => out.push(c as u8 as char),
         }
         i += len;
     }
@@ -398,7 +396,7 @@ mod tests {
             j("é<\t\"/".as_bytes(), None).unwrap(),
             "\\u00c3\\u00a9<\\t\\\"\\/"
         );
-        assert_eq!(j("é€".as_bytes(), Some("utf8")).unwrap(), "é\\u20ac");
+        assert_eq!(j("é€".as_bytes(), Some("utf8")).unwrap(), "\\u00e9\\u20ac");
         assert_eq!(j(b"a\xffb", Some("utf8")), None);
         assert_eq!(j(b"a\xffb", Some("utf8s")).unwrap(), "ab");
     }

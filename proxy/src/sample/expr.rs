@@ -413,7 +413,7 @@ mod tests {
         );
         assert_eq!(
             parse_err("var(foo)]"),
-            "invalid args in fetch method 'var' : invalid variable name 'foo'. A variable name must be start by its scope. The scope can be 'proc', 'sess', 'txn', 'req', 'res' or 'check'."
+            "invalid args in fetch method 'var' : invalid variable name 'foo'. A variable name must be start by its scope. The scope can be 'proc', 'sess', 'txn', 'req', 'res' or 'check'"
         );
         assert_eq!(
             parse_err("src,ipmask(40)]"),
@@ -466,6 +466,11 @@ mod tests {
         assert_eq!(eval("req.hdr(nope)", &mut s), None);
         assert_eq!(eval("req.hdr_cnt(x)", &mut s).unwrap(), "3");
         assert_eq!(eval("req.hdr_cnt(nope)", &mut s).unwrap(), "0");
+        // Checked against haproxy: without a name every value counts; `req.hdr()` is the
+        // last value of all headers; `req.hdr` without arguments fails.
+        assert_eq!(eval("req.hdr_cnt", &mut s).unwrap(), "5");
+        assert_eq!(eval("req.hdr()", &mut s).unwrap(), "12");
+        assert_eq!(eval("req.hdr", &mut s), None);
         assert_eq!(eval("req.fhdr(x,1)", &mut s).unwrap(), "1, 2");
         assert_eq!(eval("req.fhdr(x)", &mut s).unwrap(), "3");
         assert_eq!(eval("req.hdr_val(cl)", &mut s).unwrap(), "12");
@@ -475,6 +480,10 @@ mod tests {
         s.res_headers = Some(vec![("Server".into(), "x".into())]);
         assert_eq!(eval("status", &mut s).unwrap(), "404");
         assert_eq!(eval("res.hdr(server)", &mut s).unwrap(), "x");
+        assert_eq!(eval("hdr(server)", &mut s), None);
+        s.dir = Some(crate::sample::Dir::Res);
+        assert_eq!(eval("hdr(server)", &mut s).unwrap(), "x");
+        s.dir = None;
         assert_eq!(eval("be_name", &mut s).unwrap(), "be");
         assert_eq!(eval("fe_name", &mut s).unwrap(), "fe");
         assert_eq!(eval("always_true", &mut s).unwrap(), "1");

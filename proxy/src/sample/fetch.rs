@@ -119,13 +119,10 @@ pub static FETCHES: &[FetchDef] = &[
         Dir::Req,
         false
     )),
-    fetch!("hdr", NAME_OCC, Str, |a, s, m| hdr(
-        a,
-        s,
-        m,
-        Dir::Req,
-        false
-    )),
+    fetch!("hdr", NAME_OCC, Str, |a, s, m| {
+        let dir = s.direction();
+        hdr(a, s, m, dir, false)
+    }),
     fetch!("req.fhdr", NAME_OCC, Str, |a, s, m| hdr(
         a,
         s,
@@ -339,27 +336,32 @@ pub fn uri_query(uri: &Bytes) -> Option<Bytes> {
 pub fn header_values(src: &dyn SampleSource, dir: Dir, name: &[u8], full: bool) -> Vec<Bytes> {
     let mut out = Vec::new();
     src.for_each_header(dir, &mut |n, v| {
-        if !n.eq_ignore_ascii_case(name) {
-            return;
+        if n.eq_ignore_ascii_case(name) {
+            out.extend(split_values(v, full));
         }
-        if full {
-            out.push(Bytes::copy_from_slice(trim(v)));
-            return;
-        }
-        let mut start = 0;
-        let mut quoted = false;
-        for (i, &c) in v.iter().enumerate() {
-            match c {
-                b'"' => quoted = !quoted,
-                b',' if !quoted => {
-                    out.push(Bytes::copy_from_slice(trim(&v[start..i])));
-                    start = i + 1;
-                }
-                _ => {}
-            }
-        }
-        out.push(Bytes::copy_from_slice(trim(&v[start..])));
     });
+    out
+}
+
+/// One header line's values.
+fn split_values(v: &[u8], full: bool) -> Vec<Bytes> {
+    if full {
+        return vec![Bytes::copy_from_slice(trim(v))];
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    for (i, &c) in v.iter().enumerate() {
+        match c {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => {
+                out.push(Bytes::copy_from_slice(trim(&v[start..i])));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(Bytes::copy_from_slice(trim(&v[start..])));
     out
 }
 
@@ -395,29 +397,24 @@ fn pick<T: Clone>(vals: Vec<T>, occ: i64, mode: FetchMode) -> Vec<T> {
 }
 
 fn hdr(a: &[Arg], s: &mut dyn SampleSource, m: FetchMode, dir: Dir, full: bool) -> Vec<Sample> {
+    // Without arguments HAProxy's header fetches fail; an empty name means every header.
     let Some(name) = a.first().map(Arg::as_bytes) else {
-        return all_header_values(s, dir, full, m);
+        return Vec::new();
     };
     let occ = a.get(1).and_then(Arg::as_sint).unwrap_or(0);
-    pick(header_values(s, dir, name, full), occ, m)
-        .into_iter()
-        .map(Sample::Str)
-        .collect()
+    let vals = if name.is_empty() {
+        all_header_values(s, dir, full)
+    } else {
+        header_values(s, dir, name, full)
+    };
+    pick(vals, occ, m).into_iter().map(Sample::Str).collect()
 }
 
-/// `hdr` without a name: every header's values.
-fn all_header_values(s: &mut dyn SampleSource, dir: Dir, full: bool, m: FetchMode) -> Vec<Sample> {
-    let mut names: Vec<Vec<u8>> = Vec::new();
-    s.for_each_header(dir, &mut |n, _| {
-        if !names.iter().any(|x| x.eq_ignore_ascii_case(n)) {
-            names.push(n.to_vec());
-        }
-    });
+/// Every value of every header, in order (an empty header name).
+fn all_header_values(s: &dyn SampleSource, dir: Dir, full: bool) -> Vec<Bytes> {
     let mut vals = Vec::new();
-    for n in names {
-        vals.extend(header_values(s, dir, &n, full));
-    }
-    pick(vals, 0, m).into_iter().map(Sample::Str).collect()
+    s.for_each_header(dir, &mut |_, v| vals.extend(split_values(v, full)));
+    vals
 }
 
 fn hdr_cnt(a: &[Arg], s: &mut dyn SampleSource, dir: Dir, full: bool) -> Vec<Sample> {
@@ -426,8 +423,10 @@ fn hdr_cnt(a: &[Arg], s: &mut dyn SampleSource, dir: Dir, full: bool) -> Vec<Sam
         return Vec::new();
     }
     let n = match a.first().map(Arg::as_bytes) {
-        Some(name) => header_values(s, dir, name, full).len(),
-        None => lines,
+        Some(name) if !name.is_empty() => header_values(s, dir, name, full).len(),
+        // No name: every value of every header (HAProxy counts values, not lines).
+        _ if full => lines,
+        _ => all_header_values(s, dir, false).len(),
     };
     vec![Sample::Sint(n as i64)]
 }

@@ -39,6 +39,11 @@ pub trait SampleSource {
     /// Calls `f(name, value)` for every header line of the message in order; false when the
     /// message does not exist. Values have their surrounding blanks removed.
     fn for_each_header(&self, dir: Dir, f: &mut dyn FnMut(&[u8], &[u8])) -> bool;
+    /// The message the current rule set works on: `Res` in `http-response` and
+    /// `http-after-response` rules, where `hdr()` reads the response (as in HAProxy).
+    fn direction(&self) -> Dir {
+        Dir::Req
+    }
     /// The request body if it has been buffered (`req.body`), else `None`.
     fn req_body(&self) -> Option<Bytes>;
     /// Bytes of request data buffered so far (`req.len`).

@@ -27,6 +27,7 @@ pub struct TestSource {
     pub res_headers: Option<Vec<(String, String)>>,
     pub body: Option<Bytes>,
     pub status: Option<u16>,
+    pub dir: Option<Dir>,
     pub vars: Vars,
 }
 
@@ -92,6 +93,9 @@ impl SampleSource for TestSource {
             }
             None => false,
         }
+    }
+    fn direction(&self) -> Dir {
+        self.dir.unwrap_or(Dir::Req)
     }
     fn req_body(&self) -> Option<Bytes> {
         self.body.clone()

@@ -68,7 +68,7 @@ impl VarName {
             }),
             _ => Err(format!(
                 "invalid variable name '{full}'. A variable name must be start by its scope. \
-                 The scope can be 'proc', 'sess', 'txn', 'req', 'res' or 'check'."
+                 The scope can be 'proc', 'sess', 'txn', 'req', 'res' or 'check'"
             )),
         }
     }
@@ -124,7 +124,7 @@ mod tests {
         assert!(VarName::parse("txn.").is_err());
         assert_eq!(
             VarName::parse("foo").unwrap_err(),
-            "invalid variable name 'foo'. A variable name must be start by its scope. The scope can be 'proc', 'sess', 'txn', 'req', 'res' or 'check'."
+            "invalid variable name 'foo'. A variable name must be start by its scope. The scope can be 'proc', 'sess', 'txn', 'req', 'res' or 'check'"
         );
     }
 
