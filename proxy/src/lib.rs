@@ -6,6 +6,7 @@ pub mod engine;
 pub mod http_reason;
 pub mod log;
 pub mod lua;
+pub mod http;
 pub mod lua_names;
 pub mod process;
 pub mod rules;

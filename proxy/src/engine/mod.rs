@@ -6,3 +6,4 @@ pub mod listener;
 pub mod proxy;
 pub mod tunnel;
 pub mod build;
+pub mod rules;

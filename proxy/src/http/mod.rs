@@ -1,0 +1,13 @@
+//! The HTTP/1.1 protocol, as pure functions over bytes (no sockets): heads parsed out of a
+//! `BytesMut` read buffer into `Bytes` slices, body framing and chunked coding, heads written
+//! back into a `BytesMut`, HAProxy's error and reply messages, and the connection rules of its
+//! keep-alive modes. The engine drives it from tokio streams. See ARCHITECTURE.md.
+
+pub mod head;
+pub mod headers;
+pub mod parse;
+pub mod reason;
+
+pub use head::{RequestHead, ResponseHead, Version};
+pub use headers::{Header, HeaderList};
+pub use parse::{Limits, ParseError, ParseErrorKind, Parsed, parse_request, parse_response};
