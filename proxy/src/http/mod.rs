@@ -4,6 +4,7 @@
 //! keep-alive modes. The engine drives it from tokio streams. See ARCHITECTURE.md.
 
 pub mod body;
+pub mod connection;
 pub mod head;
 pub mod headers;
 pub mod parse;
@@ -11,6 +12,7 @@ pub mod reason;
 pub mod write;
 
 pub use body::{BodyDecoder, BodyError, BodyEvent, BodyFraming, FramingError};
+pub use connection::HttpMode;
 pub use head::{RequestHead, ResponseHead, Version};
 pub use headers::{Header, HeaderList};
 pub use parse::{Limits, ParseError, ParseErrorKind, Parsed, parse_request, parse_response};
