@@ -94,7 +94,7 @@ pub fn client_keep_alive(req: &RequestHead, mode: HttpMode) -> bool {
         return false;
     }
     let t = connection_tokens(&req.headers);
-    !(t.close || (req.version == Version::Http10 && !t.keep_alive))
+    !t.close && (req.version != Version::Http10 || t.keep_alive)
 }
 
 /// Second pass on the client side, once the response's framing is known: a body that runs
@@ -131,7 +131,7 @@ pub fn server_keep_alive_after_response(
     server_keep_alive
         && framing != BodyFraming::UntilClose
         && !t.close
-        && !(resp.version == Version::Http10 && !t.keep_alive)
+        && (resp.version != Version::Http10 || t.keep_alive)
 }
 
 /// Rewrites a (final) response's Connection headers for the client, given the request's
