@@ -146,7 +146,7 @@ fn is_blank(b: u8) -> bool {
 
 /// Where the head ends (the index after its empty line), or `None` if it is not complete.
 /// `from` is where the first line starts.
-fn find_head_end(data: &[u8], from: usize) -> Option<usize> {
+pub(crate) fn find_head_end(data: &[u8], from: usize) -> Option<usize> {
     // An empty first line cannot happen: leading empty lines were skipped.
     for nl in memchr::memchr_iter(b'\n', &data[from..]) {
         let i = from + nl + 1;
@@ -161,7 +161,11 @@ fn find_head_end(data: &[u8], from: usize) -> Option<usize> {
 
 /// The lines of `data[from..end]` as content ranges (line ends removed). A CR inside a
 /// line is an error.
-fn split_lines(data: &[u8], from: usize, end: usize) -> Result<Vec<Range<usize>>, ParseErrorKind> {
+pub(crate) fn split_lines(
+    data: &[u8],
+    from: usize,
+    end: usize,
+) -> Result<Vec<Range<usize>>, ParseErrorKind> {
     let mut lines = Vec::with_capacity(16);
     let mut start = from;
     while start < end {
