@@ -2,12 +2,13 @@
 
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod engine;
-pub mod http_reason;
+pub mod http;
 pub mod log;
 pub mod lua;
-pub mod http;
 pub mod lua_names;
 pub mod process;
 pub mod rules;
 pub mod sample;
+pub mod startup;

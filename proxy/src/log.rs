@@ -116,3 +116,13 @@ pub fn lua_stderr(level: Level, msg: &[u8]) {
     line.push('\n');
     write_stderr(&line);
 }
+
+/// An OS error as C's `strerror` words it ("Address already in use"), without Rust's
+/// " (os error N)" suffix.
+pub fn os_error_text(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}

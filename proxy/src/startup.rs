@@ -238,7 +238,7 @@ fn bind_all(plan: &Plan) -> Option<Vec<(usize, Bound)>> {
                     log::alert(&format!(
                         "Starting frontend {}: cannot bind socket ({}) [{shown}]",
                         fe.name,
-                        crate::lua_err::strerror(&e)
+                        log::os_error_text(&e)
                     ));
                     return None;
                 }
@@ -246,7 +246,9 @@ fn bind_all(plan: &Plan) -> Option<Vec<(usize, Bound)>> {
         }
     }
     if out.is_empty() {
-        log::alert("[halo.main()] No enabled listener found (check for 'bind' directives) ! Exiting.");
+        log::alert(
+            "[halo.main()] No enabled listener found (check for 'bind' directives) ! Exiting.",
+        );
         return None;
     }
     Some(out)
@@ -302,10 +304,8 @@ fn serve(
             let thread_lua = if cfg.global.lua_loads.iter().any(|l| l.per_thread) {
                 let state = LuaRuntime::new(lua_settings(&cfg, id as i64));
                 for l in cfg.global.lua_loads.iter().filter(|l| l.per_thread) {
-                    let r = local.block_on(
-                        &rt,
-                        state.load_file(std::path::Path::new(&l.file), &l.args),
-                    );
+                    let r = local
+                        .block_on(&rt, state.load_file(std::path::Path::new(&l.file), &l.args));
                     if let Err(msg) = r {
                         log::alert(&format!("parsing [{}] : {msg}", l.loc));
                         std::process::exit(1);

@@ -6,9 +6,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::proxy::{
-    Backend, Frontend, ListenAddr, Plan, Server, ServerTarget, Timeouts,
-};
+use super::proxy::{Backend, Frontend, ListenAddr, Plan, Server, ServerTarget, Timeouts};
 use crate::config::{self, BindAddr, Config, ServerAddr};
 
 fn ms(v: Option<u32>) -> Option<Duration> {

@@ -47,16 +47,19 @@ pub fn compile(outcome: &mut Outcome, names: &LuaNames) -> PlanRules {
             },
         };
         let mut lines = Vec::new();
-        if let Some(d) = p.defaults_index.and_then(|i| outcome.config.defaults.get(i)) {
+        if let Some(d) = p
+            .defaults_index
+            .and_then(|i| outcome.config.defaults.get(i))
+        {
             lines.extend(lines_in_order(&d.rules));
         }
         lines.extend(lines_in_order(&p.rules));
         let mut rules = ProxyRules::default();
         for line in lines {
-            if let Err(e) = rules.add_line(&ctx, line, names) {
-                if let Some(loc) = &e.loc {
-                    diags.push(Diagnostic::alert(loc, Form::Parsing, e.msg));
-                }
+            if let Err(e) = rules.add_line(&ctx, line, names)
+                && let Some(loc) = &e.loc
+            {
+                diags.push(Diagnostic::alert(loc, Form::Parsing, e.msg));
             }
         }
         out.proxies.push(rules);

@@ -24,12 +24,15 @@ pub struct Worker {
     pub shared_lua: Option<Rc<LuaRuntime>>,
     /// This worker's own state (`lua-load-per-thread`).
     pub thread_lua: Option<Rc<LuaRuntime>>,
+    /// Every proxy's compiled rules.
+    pub rules: Arc<super::rules::PlanRules>,
 }
 
 impl Worker {
     pub fn new(
         id: usize,
         plan: Arc<Plan>,
+        rules: Arc<super::rules::PlanRules>,
         shared_lua: Option<Rc<LuaRuntime>>,
         thread_lua: Option<Rc<LuaRuntime>>,
     ) -> Rc<Self> {
@@ -40,6 +43,7 @@ impl Worker {
             backends,
             shared_lua,
             thread_lua,
+            rules,
         })
     }
 

@@ -204,10 +204,11 @@ fn add_header<'gc>(
 /// added, then `content-length` (if given) or `transfer-encoding: chunked`.
 pub fn response_head(applet: &AppletHttp, resp: &mut ResponseState) -> Vec<u8> {
     let status = if resp.status == 0 { 200 } else { resp.status };
-    let reason = resp
-        .reason
-        .clone()
-        .unwrap_or_else(|| crate::http_reason::reason(status).as_bytes().to_vec());
+    let reason = resp.reason.clone().unwrap_or_else(|| {
+        crate::http::reason::default_reason(status)
+            .as_bytes()
+            .to_vec()
+    });
     let mut out = Vec::with_capacity(128);
     out.extend_from_slice(b"HTTP/1.1 ");
     out.extend_from_slice(status.to_string().as_bytes());

@@ -5,4 +5,7 @@ use halo_vm::Ctx;
 pub fn open(ctx: Ctx<'_>) {
     super::applet_tcp::define(ctx);
     super::applet_http::define(ctx);
+    super::txn::define(ctx);
+    super::http_class::define(ctx);
+    super::fetches::define(ctx);
 }

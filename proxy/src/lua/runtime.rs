@@ -265,6 +265,13 @@ impl LuaRuntime {
         }
     }
 
+    /// Whether `name` is registered in `part` ("actions", "fetches", "converters", "services").
+    pub fn has_registered(&self, part: &str, name: &str) -> bool {
+        self.lua
+            .borrow()
+            .enter(|ctx| !registrations(ctx, part).get_str(ctx.str(name)).is_nil())
+    }
+
     /// Runs a global function by name (the 1.6-dev `http-request lua <function>` spelling).
     pub fn global_function_exists(&self, name: &str) -> bool {
         self.lua

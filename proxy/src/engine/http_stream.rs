@@ -1,0 +1,781 @@
+//! An HTTP/1.1-mode stream: requests read one after another on the client connection
+//! (keep-alive, pipelining), each run through the frontend's and the backend's rules, then
+//! answered by a rule (`deny`, `return`, `redirect`), a Lua service, or a backend server whose
+//! response goes through the response rules. Bodies are streamed in both directions with their
+//! framing (content-length, chunked, until close). Errors get HAProxy's pages.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::AsyncWriteExt;
+
+use super::backend::{self, ConnectError};
+use super::conn::Conn;
+use super::listener::Accepted;
+use super::proxy::{Frontend, HttpConnMode};
+use super::replies;
+use super::txn::{Session, SharedTxn, StreamSource, TxnData};
+use super::worker::Worker;
+use crate::http::body::{
+    BodyDecoder, BodyEvent, BodyFraming, request_framing, response_framing, write_chunk,
+    write_last_chunk,
+};
+use crate::http::connection::{self, HttpMode};
+use crate::http::parse::{Limits, Parsed, parse_request, parse_response};
+use crate::http::write::{write_request_head, write_response_head};
+use crate::http::{RequestHead, ResponseHead, Version};
+use crate::lua::applet_http::{self, AppletHttp, BodyState, RequestView, ResponseState};
+use crate::lua::applet_io::{self, AppletIo};
+use crate::lua::invoke::{self, ActionOutcome};
+use crate::rules::{HttpAction, ProxyRules, Rule};
+use crate::sample::Dir;
+use crate::sample::logformat::StreamLog;
+
+/// What the rules decided for a request.
+enum Verdict {
+    /// Go on (to the backend, or to the next rule set).
+    Continue,
+    /// Send these bytes and end the transaction (keep-alive still possible).
+    Reply(Bytes),
+    /// Answer with this Lua HTTP service.
+    Service(String),
+    /// `txn:done()` or an error: close without answering (or after `Reply`).
+    Close,
+}
+
+/// Why the client connection ends or goes on after a transaction.
+enum Next {
+    KeepAlive,
+    Close,
+}
+
+fn mode_of(m: HttpConnMode) -> HttpMode {
+    match m {
+        HttpConnMode::KeepAlive => HttpMode::KeepAlive,
+        HttpConnMode::ServerClose => HttpMode::ServerClose,
+        HttpConnMode::Close => HttpMode::Close,
+    }
+}
+
+/// The stricter of the frontend's and the backend's modes, as HAProxy combines them.
+fn combined_mode(fe: HttpConnMode, be: HttpConnMode) -> HttpMode {
+    let rank = |m: HttpConnMode| match m {
+        HttpConnMode::KeepAlive => 0,
+        HttpConnMode::ServerClose => 1,
+        HttpConnMode::Close => 2,
+    };
+    mode_of(if rank(fe) >= rank(be) { fe } else { be })
+}
+
+/// Reads into the connection's buffer with an optional timeout; `Ok(0)` at end of stream.
+async fn fill(conn: &mut Conn, timeout: Option<Duration>) -> Result<usize, ReadFail> {
+    let r = match timeout {
+        Some(t) => match tokio::time::timeout(t, conn.fill()).await {
+            Ok(r) => r,
+            Err(_) => return Err(ReadFail::Timeout),
+        },
+        None => conn.fill().await,
+    };
+    r.map_err(|_| ReadFail::Error)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReadFail {
+    Timeout,
+    Error,
+}
+
+/// A server connection kept for the next request of the same client connection.
+struct ServerConn {
+    backend: usize,
+    server: usize,
+    conn: Conn,
+}
+
+pub async fn serve(worker: Rc<Worker>, fe_idx: usize, a: Accepted) {
+    let sess = Rc::new(Session {
+        worker: worker.clone(),
+        frontend: fe_idx,
+        peer: a.peer,
+        local: a.local,
+        vars: RefCell::new(Default::default()),
+    });
+    let mut slot = Some(a.conn);
+    let mut server: Option<ServerConn> = None;
+    let mut first = true;
+    loop {
+        let fe = &worker.plan.frontends[fe_idx];
+        let Some(client) = slot.as_mut() else { return };
+        let head = match read_request_head(fe, client, first).await {
+            Ok(Some(h)) => h,
+            Ok(None) => return,
+            Err(status) => {
+                let _ = client.write_all(&replies::error_page(status)).await;
+                let _ = client.shutdown().await;
+                return;
+            }
+        };
+        first = false;
+        crate::process::CUM_REQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let txn: SharedTxn = Rc::new(RefCell::new(TxnData {
+            req: Some(head),
+            ..Default::default()
+        }));
+        match transaction(&sess, &txn, &mut slot, &mut server).await {
+            Next::KeepAlive => continue,
+            Next::Close => {
+                if let Some(c) = slot.as_mut() {
+                    let _ = c.shutdown().await;
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// Reads the next request head. `Ok(None)`: the client closed (or stayed idle) between
+/// requests; `Err(status)`: answer HAProxy's page (400 bad request, 408 timeout).
+async fn read_request_head(
+    fe: &Frontend,
+    client: &mut Conn,
+    first: bool,
+) -> Result<Option<RequestHead>, u16> {
+    let limits = Limits::default();
+    let wait = if first {
+        fe.timeouts.http_request.or(fe.timeouts.client)
+    } else {
+        fe.timeouts
+            .http_keep_alive
+            .or(fe.timeouts.http_request)
+            .or(fe.timeouts.client)
+    };
+    let deadline = wait.map(|w| tokio::time::Instant::now() + w);
+    loop {
+        if !client.rbuf.is_empty() {
+            match parse_request(&mut client.rbuf, &limits) {
+                Ok(Parsed::Complete { head, .. }) => return Ok(Some(head)),
+                Ok(Parsed::Incomplete) => {}
+                Err(e) => return Err(e.status),
+            }
+        }
+        let left = deadline.map(|d| d.saturating_duration_since(tokio::time::Instant::now()));
+        match fill(client, left).await {
+            Ok(0) => {
+                // Closed: silently between requests, with 400 in the middle of one.
+                return if client.rbuf.iter().all(|b| b.is_ascii_whitespace()) {
+                    Ok(None)
+                } else {
+                    Err(400)
+                };
+            }
+            Ok(_) => {}
+            Err(ReadFail::Timeout) => {
+                // An idle keep-alive connection just closes; a started request gets 408.
+                return if client.rbuf.is_empty() {
+                    Ok(None)
+                } else {
+                    Err(408)
+                };
+            }
+            Err(ReadFail::Error) => return Ok(None),
+        }
+    }
+}
+
+/// Runs a rule set's HTTP rules in order.
+async fn run_rules(
+    sess: &Rc<Session>,
+    txn: &SharedTxn,
+    rules: &[Rule<HttpAction>],
+    dir: Dir,
+) -> Verdict {
+    let mut src = StreamSource::new(sess.clone(), txn.clone(), dir);
+    let log = StreamLog::default();
+    for rule in rules {
+        if !rule.applies(&mut src).await {
+            continue;
+        }
+        match &rule.action {
+            HttpAction::Allow => return Verdict::Continue,
+            HttpAction::Deny(reply) | HttpAction::Return(reply) => {
+                let is_head = txn.borrow().req.as_ref().is_some_and(|r| r.is_head());
+                return Verdict::Reply(replies::render_reply(reply, &mut src, &log, is_head).await);
+            }
+            HttpAction::Redirect(r) => {
+                if let Some(bytes) = replies::render_redirect(r, &mut src, &log).await {
+                    return Verdict::Reply(bytes);
+                }
+            }
+            HttpAction::SetHeader { name, value } | HttpAction::AddHeader { name, value } => {
+                let v = Bytes::from(value.render(&mut src, &log).await);
+                let set = matches!(rule.action, HttpAction::SetHeader { .. });
+                let name = Bytes::from(name.to_ascii_lowercase());
+                let mut t = txn.borrow_mut();
+                let headers = match dir {
+                    Dir::Req => t.req.as_mut().map(|r| &mut r.headers),
+                    Dir::Res => t.res.as_mut().map(|r| &mut r.headers),
+                };
+                if let Some(h) = headers {
+                    if set {
+                        h.set(name, v);
+                    } else {
+                        h.add(name, v);
+                    }
+                }
+            }
+            HttpAction::DelHeader { name, method } => {
+                let name = name.to_ascii_lowercase();
+                let mut t = txn.borrow_mut();
+                let headers = match dir {
+                    Dir::Req => t.req.as_mut().map(|r| &mut r.headers),
+                    Dir::Res => t.res.as_mut().map(|r| &mut r.headers),
+                };
+                if let Some(h) = headers {
+                    h.retain(|x| !name_matches(method, &x.name, name.as_bytes()));
+                }
+            }
+            HttpAction::SetPath(f) => {
+                let v = f.render(&mut src, &log).await;
+                if let Some(r) = txn.borrow_mut().req.as_mut() {
+                    r.set_path(&v);
+                }
+            }
+            HttpAction::SetQuery(f) => {
+                let v = f.render(&mut src, &log).await;
+                if let Some(r) = txn.borrow_mut().req.as_mut() {
+                    r.set_query(&v);
+                }
+            }
+            HttpAction::SetUri(f) => {
+                let v = f.render(&mut src, &log).await;
+                if let Some(r) = txn.borrow_mut().req.as_mut() {
+                    r.set_uri(Bytes::from(v));
+                }
+            }
+            HttpAction::SetMethod(f) => {
+                let v = f.render(&mut src, &log).await;
+                if let Some(r) = txn.borrow_mut().req.as_mut() {
+                    r.set_method(Bytes::from(v));
+                }
+            }
+            HttpAction::SetStatus { status, reason } => {
+                if let Some(r) = txn.borrow_mut().res.as_mut() {
+                    r.set_status(*status, reason.clone().map(Bytes::from));
+                }
+            }
+            HttpAction::SetVar(sv) => sv.run(&mut src).await,
+            HttpAction::UnsetVar(name) => {
+                crate::sample::SampleSource::unset_var(&mut src, name);
+            }
+            HttpAction::Lua(call) => {
+                let rt = if call.global_function {
+                    sess.worker.any_lua().cloned()
+                } else {
+                    sess.worker
+                        .lua_for(|rt| rt.has_registered("actions", &call.name))
+                        .cloned()
+                };
+                let Some(rt) = rt else {
+                    continue;
+                };
+                match invoke::action(&rt, &src, call, true).await {
+                    ActionOutcome::Continue | ActionOutcome::Failed => {}
+                    ActionOutcome::Done => return Verdict::Close,
+                }
+            }
+            HttpAction::UseService(name) => return Verdict::Service(name.clone()),
+        }
+    }
+    Verdict::Continue
+}
+
+/// `del-header <name> -m <method>`: whether a (lower-case) header name matches.
+fn name_matches(m: &crate::rules::HdrMatch, hname: &[u8], pat: &[u8]) -> bool {
+    use crate::rules::HdrMatch;
+    match m {
+        HdrMatch::Str => hname == pat,
+        HdrMatch::Beg => hname.starts_with(pat),
+        HdrMatch::End => hname.ends_with(pat),
+        HdrMatch::Sub => pat.is_empty() || hname.windows(pat.len()).any(|w| w == pat),
+        HdrMatch::Reg(re) => re.is_match(hname),
+    }
+}
+
+/// The backend for this request: the first `use_backend` rule that applies, else the default.
+async fn choose_backend(sess: &Rc<Session>, txn: &SharedTxn, rules: &ProxyRules) -> Option<usize> {
+    let plan = &sess.worker.plan;
+    let mut src = StreamSource::new(sess.clone(), txn.clone(), Dir::Req);
+    let log = StreamLog::default();
+    for rule in &rules.use_backend {
+        if !rule.applies(&mut src).await {
+            continue;
+        }
+        let name = match &rule.action {
+            crate::rules::BackendName::Static(n) => n.clone(),
+            crate::rules::BackendName::Dynamic(f) => {
+                String::from_utf8_lossy(&f.render(&mut src, &log).await).into_owned()
+            }
+        };
+        if let Some(i) = plan.backend_by_name(&name) {
+            return Some(i);
+        }
+    }
+    plan.frontends[sess.frontend].default_backend
+}
+
+async fn transaction(
+    sess: &Rc<Session>,
+    txn: &SharedTxn,
+    slot: &mut Option<Conn>,
+    server: &mut Option<ServerConn>,
+) -> Next {
+    let Some(client) = slot.as_mut() else {
+        return Next::Close;
+    };
+    let worker = sess.worker.clone();
+    let plan = &worker.plan;
+    let fe = &plan.frontends[sess.frontend];
+    let rules = &worker.rules.proxies;
+    let fe_rules = &rules[fe.config_index];
+
+    let framing = request_framing(txn.borrow_mut().req.as_mut().expect("request read"));
+    let framing = match framing {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = client.write_all(&replies::error_page(e.status)).await;
+            return Next::Close;
+        }
+    };
+    let client_keep = connection::client_keep_alive(
+        txn.borrow().req.as_ref().expect("request"),
+        mode_of(fe.conn_mode),
+    );
+
+    let mut verdict = run_rules(sess, txn, &fe_rules.http_request, Dir::Req).await;
+    let mut backend = None;
+    if matches!(verdict, Verdict::Continue) {
+        backend = choose_backend(sess, txn, fe_rules).await;
+        if let Some(be) = backend {
+            txn.borrow_mut().backend = Some(be);
+            let be_cfg = plan.backends[be].config_index;
+            if be_cfg != fe.config_index {
+                verdict = run_rules(sess, txn, &rules[be_cfg].http_request, Dir::Req).await;
+            }
+        }
+    }
+    match verdict {
+        Verdict::Close => Next::Close,
+        Verdict::Reply(bytes) => {
+            // The body of a request answered by a rule is not read: close unless there is none.
+            let keep = client_keep && framing == BodyFraming::Empty;
+            let bytes = with_connection(bytes, keep, txn);
+            if client.write_all(&bytes).await.is_err() || !keep {
+                return Next::Close;
+            }
+            Next::KeepAlive
+        }
+        Verdict::Service(name) => {
+            let taken = slot.take().expect("client connection");
+            let (conn, next) = service(sess, txn, taken, framing, client_keep, &name).await;
+            *slot = conn;
+            next
+        }
+        Verdict::Continue => {
+            let Some(be) = backend else {
+                let _ = client.write_all(&replies::error_page(503)).await;
+                return Next::Close;
+            };
+            forward(sess, txn, client, server, be, framing, client_keep).await
+        }
+    }
+}
+
+/// Adds `connection: close` to a reply that ends the connection when the client would not
+/// expect it, like HAProxy does to its own replies.
+fn with_connection(bytes: Bytes, keep: bool, txn: &SharedTxn) -> Bytes {
+    let http10 = txn
+        .borrow()
+        .req
+        .as_ref()
+        .is_some_and(|r| r.version == Version::Http10);
+    let marker: &[u8] = if keep && http10 {
+        b"connection: keep-alive\r\n"
+    } else if !keep && !http10 {
+        b"connection: close\r\n"
+    } else {
+        return bytes;
+    };
+    // Already there (HAProxy's 400/408 pages carry it).
+    if bytes
+        .windows(marker.len())
+        .any(|w| w.eq_ignore_ascii_case(marker))
+    {
+        return bytes;
+    }
+    let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return bytes;
+    };
+    let mut out = BytesMut::with_capacity(bytes.len() + marker.len());
+    out.extend_from_slice(&bytes[..end + 2]);
+    out.extend_from_slice(marker);
+    out.extend_from_slice(&bytes[end + 2..]);
+    out.freeze()
+}
+
+/// The client request body, decoded as it arrives, for an applet.
+struct AppletBody(BodyDecoder);
+
+impl applet_http::BodyDecoder for AppletBody {
+    fn decode(&mut self, raw: &mut BytesMut, out: &mut BytesMut) -> Result<bool, String> {
+        loop {
+            match self.0.decode(raw) {
+                Ok(Some(BodyEvent::Data(b))) => out.extend_from_slice(&b),
+                Ok(Some(BodyEvent::End { .. })) => return Ok(true),
+                Ok(None) => return Ok(self.0.is_done()),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    }
+}
+
+/// Answers with a Lua HTTP service; gives the client connection back when it can be reused.
+async fn service(
+    sess: &Rc<Session>,
+    txn: &SharedTxn,
+    client: Conn,
+    framing: BodyFraming,
+    client_keep: bool,
+    name: &str,
+) -> (Option<Conn>, Next) {
+    let worker = &sess.worker;
+    let Some(rt) = worker
+        .lua_for(|rt| rt.has_registered("services", name))
+        .cloned()
+    else {
+        let mut client = client;
+        let _ = client.write_all(&replies::error_page(503)).await;
+        return (None, Next::Close);
+    };
+    let (view, http11, expect_continue) = {
+        let t = txn.borrow();
+        let req = t.req.as_ref().expect("request");
+        let length = match framing {
+            BodyFraming::Length(n) => n as i64,
+            _ => 0,
+        };
+        (
+            RequestView {
+                method: req.method.clone(),
+                path: req.path(),
+                qs: req.query().unwrap_or_default(),
+                version: match req.version {
+                    Version::Http10 => "HTTP/1.0",
+                    Version::Http11 => "HTTP/1.1",
+                },
+                headers: req
+                    .headers
+                    .iter()
+                    .map(|h| (h.name.clone(), h.value.clone()))
+                    .collect(),
+                length,
+                is_head: req.is_head(),
+            },
+            req.version == Version::Http11,
+            connection::expects_continue(req),
+        )
+    };
+    let io = AppletIo::new(client);
+    if expect_continue && framing != BodyFraming::Empty {
+        // The applet reads the body: tell the client to send it.
+        io.borrow_mut()
+            .out
+            .extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+    }
+    let decoder = match framing {
+        BodyFraming::Empty => None,
+        f => Some(Box::new(AppletBody(BodyDecoder::new(f, Limits::default())))
+            as Box<dyn applet_http::BodyDecoder>),
+    };
+    let body = BodyState::new(decoder);
+    let response = Rc::new(RefCell::new(ResponseState::default()));
+    let applet = AppletHttp {
+        io: io.clone(),
+        request: Rc::new(view),
+        body: body.clone(),
+        response: response.clone(),
+        client_http11: http11,
+        client_close: !client_keep,
+    };
+    let _ = txn;
+    let result = invoke::http_service(&rt, name, applet).await;
+    let (started, chunked, close) = {
+        let r = response.borrow();
+        (r.started, r.chunked, r.close)
+    };
+    if !started {
+        // HAProxy answers 500 when the service ended without a response, or failed first.
+        let mut s = io.borrow_mut();
+        s.out.clear();
+        s.out.extend_from_slice(&replies::error_page(500));
+    } else if chunked && result.is_ok() {
+        io.borrow_mut().out.extend_from_slice(b"0\r\n\r\n");
+    }
+    let flushed = applet_io::flush(&io).await.is_ok();
+    let body_done = {
+        let b = body.borrow();
+        b.complete && !b.error
+    };
+    let conn = io.borrow_mut().conn.take();
+    let keep = flushed && started && result.is_ok() && client_keep && !close && body_done;
+    match conn {
+        Some(c) if keep => (Some(c), Next::KeepAlive),
+        Some(mut c) => {
+            let _ = c.shutdown().await;
+            (None, Next::Close)
+        }
+        None => (None, Next::Close),
+    }
+}
+
+/// Sends a body from `from` to `to`, decoding its framing and re-encoding it (chunked stays
+/// chunked, a length is passed through, until-close runs until `from` closes).
+async fn relay_body(
+    from: &mut Conn,
+    to: &mut Conn,
+    framing: BodyFraming,
+    read_timeout: Option<Duration>,
+) -> Result<(), RelayFail> {
+    if framing == BodyFraming::Empty {
+        return Ok(());
+    }
+    let mut dec = BodyDecoder::new(framing, Limits::default());
+    let mut out = BytesMut::new();
+    loop {
+        loop {
+            match dec.decode(&mut from.rbuf) {
+                Ok(Some(BodyEvent::Data(b))) => {
+                    if framing == BodyFraming::Chunked {
+                        write_chunk(&b, &mut out);
+                    } else {
+                        out.extend_from_slice(&b);
+                    }
+                }
+                Ok(Some(BodyEvent::End { trailers })) => {
+                    if framing == BodyFraming::Chunked {
+                        write_last_chunk(&trailers, &mut out);
+                    }
+                    to.write_all(&out).await.map_err(|_| RelayFail::Write)?;
+                    return Ok(());
+                }
+                Ok(None) => break,
+                Err(_) => return Err(RelayFail::Bad),
+            }
+        }
+        if !out.is_empty() {
+            to.write_all(&out).await.map_err(|_| RelayFail::Write)?;
+            out.clear();
+        }
+        match fill(from, read_timeout).await {
+            Ok(0) => match dec.eof() {
+                Ok(Some(BodyEvent::End { .. })) | Ok(None)
+                    if framing == BodyFraming::UntilClose =>
+                {
+                    return Ok(());
+                }
+                _ => return Err(RelayFail::Truncated),
+            },
+            Ok(_) => {}
+            Err(ReadFail::Timeout) => return Err(RelayFail::Timeout),
+            Err(ReadFail::Error) => return Err(RelayFail::Truncated),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RelayFail {
+    Timeout,
+    Truncated,
+    Bad,
+    Write,
+}
+
+/// Reads a response head from the server (interim 1xx responses are forwarded to the client).
+async fn read_response_head(
+    server: &mut Conn,
+    client: &mut Conn,
+    timeout: Option<Duration>,
+) -> Result<ResponseHead, u16> {
+    let limits = Limits::default();
+    loop {
+        if !server.rbuf.is_empty() {
+            match parse_response(&mut server.rbuf, &limits) {
+                Ok(Parsed::Complete { head, .. }) => {
+                    if (100..200).contains(&head.status) && head.status != 101 {
+                        let mut out = BytesMut::new();
+                        write_response_head(&head, &mut out);
+                        let _ = client.write_all(&out).await;
+                        continue;
+                    }
+                    return Ok(head);
+                }
+                Ok(Parsed::Incomplete) => {}
+                Err(_) => return Err(502),
+            }
+        }
+        match fill(server, timeout).await {
+            Ok(0) => return Err(502),
+            Ok(_) => {}
+            Err(ReadFail::Timeout) => return Err(504),
+            Err(ReadFail::Error) => return Err(502),
+        }
+    }
+}
+
+async fn forward(
+    sess: &Rc<Session>,
+    txn: &SharedTxn,
+    client: &mut Conn,
+    kept: &mut Option<ServerConn>,
+    be_idx: usize,
+    framing: BodyFraming,
+    client_keep: bool,
+) -> Next {
+    let worker = sess.worker.clone();
+    let plan = &worker.plan;
+    let fe = &plan.frontends[sess.frontend];
+    let be = &plan.backends[be_idx];
+    let mode = combined_mode(fe.conn_mode, be.conn_mode);
+
+    // The request as the server gets it.
+    let (mut head_bytes, server_keep, is_head, req_version) = {
+        let mut t = txn.borrow_mut();
+        let req = t.req.as_mut().expect("request");
+        let server_keep = connection::prepare_request_for_server(req, mode);
+        if let (Some(ff), Some(peer)) =
+            (be.forwardfor.as_ref().or(fe.forwardfor.as_ref()), sess.peer)
+        {
+            let ip = peer.ip().to_canonical();
+            let excepted = ff.except.is_some_and(|(net, len)| {
+                ipnet::IpNet::new(net, len).is_ok_and(|n| n.contains(&ip))
+            });
+            let present = req
+                .headers
+                .contains(ff.header.to_ascii_lowercase().as_bytes());
+            if !(excepted || ff.if_none && present) {
+                connection::add_forwarded_for(
+                    req,
+                    ip,
+                    Some(ff.header.to_ascii_lowercase().as_bytes()),
+                );
+            }
+        }
+        let mut out = BytesMut::new();
+        write_request_head(req, &mut out);
+        (out, server_keep, req.is_head(), req.version)
+    };
+
+    // A kept server connection is reused when it goes to the same backend.
+    let reuse = kept.take().filter(|s| s.backend == be_idx);
+    let st = &worker.backends[be_idx];
+    let (mut sconn, server_idx, _slot) = match reuse {
+        Some(s) => (s.conn, s.server, None),
+        None => match backend::connect(be, st, sess.peer, sess.local).await {
+            Ok((slot, conn)) => {
+                let i = slot.server;
+                (conn, i, Some(slot))
+            }
+            Err(ConnectError::NoServer) | Err(ConnectError::Failed { .. }) => {
+                let _ = client.write_all(&replies::error_page(503)).await;
+                return Next::Close;
+            }
+        },
+    };
+    txn.borrow_mut().server = Some(Rc::from(&*be.servers[server_idx].name));
+
+    if sconn.io.write_all(&head_bytes).await.is_err() {
+        let _ = client.write_all(&replies::error_page(502)).await;
+        return Next::Close;
+    }
+    head_bytes.clear();
+    let client_timeout = fe.timeouts.client;
+    let server_timeout = be.timeouts.server;
+    match relay_body(client, &mut sconn, framing, client_timeout).await {
+        Ok(()) => {}
+        Err(RelayFail::Timeout) => {
+            let _ = client.write_all(&replies::error_page(408)).await;
+            return Next::Close;
+        }
+        Err(RelayFail::Bad) => {
+            let _ = client.write_all(&replies::error_page(400)).await;
+            return Next::Close;
+        }
+        Err(_) => return Next::Close,
+    }
+
+    let mut res = match read_response_head(&mut sconn, client, server_timeout).await {
+        Ok(r) => r,
+        Err(status) => {
+            let _ = client.write_all(&replies::error_page(status)).await;
+            return Next::Close;
+        }
+    };
+    let res_framing = match response_framing(&mut res, is_head) {
+        Ok(f) => f,
+        Err(_) => {
+            let _ = client.write_all(&replies::error_page(502)).await;
+            return Next::Close;
+        }
+    };
+    let server_keep = connection::server_keep_alive_after_response(server_keep, &res, res_framing);
+    txn.borrow_mut().res = Some(res);
+
+    // Response rules: the backend's, then the frontend's; then http-after-response.
+    let rules = &worker.rules.proxies;
+    let mut order = vec![be.config_index];
+    if fe.config_index != be.config_index {
+        order.push(fe.config_index);
+    }
+    for &ci in &order {
+        match run_rules(sess, txn, &rules[ci].http_response, Dir::Res).await {
+            Verdict::Continue => {}
+            Verdict::Reply(bytes) => {
+                let _ = client.write_all(&with_connection(bytes, false, txn)).await;
+                return Next::Close;
+            }
+            Verdict::Service(_) | Verdict::Close => return Next::Close,
+        }
+    }
+    for &ci in &order {
+        if let Verdict::Close = run_rules(sess, txn, &rules[ci].http_after_response, Dir::Res).await
+        {
+            return Next::Close;
+        }
+    }
+
+    let keep = connection::client_keep_alive_after_response(client_keep, res_framing);
+    let out = {
+        let mut t = txn.borrow_mut();
+        let res = t.res.as_mut().expect("response");
+        connection::prepare_response_for_client(res, req_version, keep);
+        let mut out = BytesMut::new();
+        write_response_head(res, &mut out);
+        out
+    };
+    if client.write_all(&out).await.is_err() {
+        return Next::Close;
+    }
+    match relay_body(&mut sconn, client, res_framing, server_timeout).await {
+        Ok(()) => {}
+        Err(_) => return Next::Close,
+    }
+    if server_keep && sconn.rbuf.is_empty() {
+        *kept = Some(ServerConn {
+            backend: be_idx,
+            server: server_idx,
+            conn: sconn,
+        });
+    }
+    if keep { Next::KeepAlive } else { Next::Close }
+}

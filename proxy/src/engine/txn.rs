@@ -1,0 +1,191 @@
+//! The state of a connection (`Session`) and of one request on it (`TxnData`) as the rules,
+//! the sample fetches and the Lua classes see it, and `StreamSource`, the sample source over
+//! them. Lua objects (TXN, HTTP, applets) hold `Rc`s to the same cells, so what a script
+//! changes is what the engine forwards; nothing holds a borrow across an await.
+
+use std::cell::RefCell;
+use std::net::SocketAddr;
+use std::rc::Rc;
+
+use bytes::Bytes;
+
+use super::worker::Worker;
+use crate::http::{RequestHead, ResponseHead, Version};
+use crate::lua::runtime::LuaRuntime;
+use crate::sample::value::Method;
+use crate::sample::{Dir, LuaSamples, Sample, SampleSource, VarName, VarScope, Vars};
+
+/// One client connection.
+pub struct Session {
+    pub worker: Rc<Worker>,
+    pub frontend: usize,
+    pub peer: Option<SocketAddr>,
+    pub local: Option<SocketAddr>,
+    /// `sess.*` variables.
+    pub vars: RefCell<Vars>,
+}
+
+impl Session {
+    pub fn frontend_name(&self) -> &str {
+        &self.worker.plan.frontends[self.frontend].name
+    }
+}
+
+/// One request/response exchange (for TCP mode, the whole connection).
+#[derive(Default)]
+pub struct TxnData {
+    pub req: Option<RequestHead>,
+    pub res: Option<ResponseHead>,
+    pub backend: Option<usize>,
+    pub server: Option<Rc<str>>,
+    /// `txn.*`, `req.*`, `res.*` variables.
+    pub vars: Vars,
+    /// `txn:done()` was called: stop processing and close.
+    pub done: bool,
+    /// `txn:set_loglevel()`.
+    pub loglevel: Option<crate::log::Level>,
+    /// The request body when it has been buffered (for `req.body`).
+    pub req_body: Option<Bytes>,
+    /// Bytes of request data received so far (`req.len`).
+    pub req_len: i64,
+}
+
+pub type SharedTxn = Rc<RefCell<TxnData>>;
+
+// Process-wide `proc.*` variables: per worker (HAProxy shares them across threads; Halo keeps
+// workers shared-nothing, see docs/COMPAT.md).
+thread_local! {
+    static PROC_VARS: RefCell<Vars> = RefCell::new(Vars::default());
+}
+
+/// The sample source of a stream: what fetches read and `set-var` writes.
+#[derive(Clone)]
+pub struct StreamSource {
+    pub sess: Rc<Session>,
+    pub txn: SharedTxn,
+    /// Which message `hdr()` reads by default (the rule set's direction).
+    pub dir: Dir,
+}
+
+impl StreamSource {
+    pub fn new(sess: Rc<Session>, txn: SharedTxn, dir: Dir) -> Self {
+        StreamSource { sess, txn, dir }
+    }
+
+    fn lua_for_fetch(&self, name: &str) -> Option<Rc<LuaRuntime>> {
+        self.sess
+            .worker
+            .lua_for(|rt| rt.has_registered("fetches", name))
+            .cloned()
+    }
+
+    fn lua_for_converter(&self, name: &str) -> Option<Rc<LuaRuntime>> {
+        self.sess
+            .worker
+            .lua_for(|rt| rt.has_registered("converters", name))
+            .cloned()
+    }
+}
+
+pub fn get_var(sess: &Session, txn: &TxnData, name: &VarName) -> Option<Sample> {
+    match name.scope {
+        VarScope::Proc => PROC_VARS.with(|v| v.borrow().get(name)),
+        VarScope::Sess => sess.vars.borrow().get(name),
+        _ => txn.vars.get(name),
+    }
+}
+
+pub fn set_var(sess: &Session, txn: &mut TxnData, name: &VarName, value: Sample) {
+    match name.scope {
+        VarScope::Proc => PROC_VARS.with(|v| v.borrow_mut().set(name, value)),
+        VarScope::Sess => sess.vars.borrow_mut().set(name, value),
+        _ => txn.vars.set(name, value),
+    }
+}
+
+pub fn unset_var(sess: &Session, txn: &mut TxnData, name: &VarName) {
+    match name.scope {
+        VarScope::Proc => PROC_VARS.with(|v| v.borrow_mut().unset(name)),
+        VarScope::Sess => sess.vars.borrow_mut().unset(name),
+        _ => txn.vars.unset(name),
+    }
+}
+
+impl SampleSource for StreamSource {
+    fn client_addr(&self) -> Option<SocketAddr> {
+        self.sess.peer
+    }
+    fn frontend_addr(&self) -> Option<SocketAddr> {
+        self.sess.local
+    }
+    fn frontend_name(&self) -> Option<String> {
+        Some(self.sess.frontend_name().to_string())
+    }
+    fn backend_name(&self) -> Option<String> {
+        let be = self.txn.borrow().backend?;
+        Some(self.sess.worker.plan.backends[be].name.to_string())
+    }
+    fn server_name(&self) -> Option<String> {
+        self.txn.borrow().server.as_ref().map(|s| s.to_string())
+    }
+    fn method(&self) -> Option<Method> {
+        Some(Method::from_bytes(&self.txn.borrow().req.as_ref()?.method))
+    }
+    fn uri(&self) -> Option<Bytes> {
+        Some(self.txn.borrow().req.as_ref()?.uri.clone())
+    }
+    fn req_version(&self) -> Option<Bytes> {
+        Some(Bytes::from_static(
+            match self.txn.borrow().req.as_ref()?.version {
+                Version::Http10 => b"1.0",
+                Version::Http11 => b"1.1",
+            },
+        ))
+    }
+    fn for_each_header(&self, dir: Dir, f: &mut dyn FnMut(&[u8], &[u8])) -> bool {
+        let t = self.txn.borrow();
+        let headers = match dir {
+            Dir::Req => t.req.as_ref().map(|r| &r.headers),
+            Dir::Res => t.res.as_ref().map(|r| &r.headers),
+        };
+        match headers {
+            Some(h) => {
+                for hdr in h.iter() {
+                    f(&hdr.name, &hdr.value);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+    fn req_body(&self) -> Option<Bytes> {
+        self.txn.borrow().req_body.clone()
+    }
+    fn req_len(&self) -> Option<i64> {
+        Some(self.txn.borrow().req_len)
+    }
+    fn status(&self) -> Option<u16> {
+        Some(self.txn.borrow().res.as_ref()?.status)
+    }
+    fn get_var(&self, name: &VarName) -> Option<Sample> {
+        get_var(&self.sess, &self.txn.borrow(), name)
+    }
+    fn set_var(&mut self, name: &VarName, value: Sample) {
+        set_var(&self.sess, &mut self.txn.borrow_mut(), name, value)
+    }
+    fn unset_var(&mut self, name: &VarName) {
+        unset_var(&self.sess, &mut self.txn.borrow_mut(), name)
+    }
+}
+
+impl LuaSamples for StreamSource {
+    async fn lua_fetch(&mut self, name: &str, args: &[Sample]) -> Option<Sample> {
+        let rt = self.lua_for_fetch(name)?;
+        crate::lua::invoke::fetch(&rt, self, name, args).await
+    }
+
+    async fn lua_convert(&mut self, name: &str, input: Sample, args: &[Sample]) -> Option<Sample> {
+        let rt = self.lua_for_converter(name)?;
+        crate::lua::invoke::convert(&rt, self, name, input, args).await
+    }
+}

@@ -1,0 +1,44 @@
+//! Samples to Lua values and back, as HAProxy's `hlua_smp2lua`/`hlua_lua2smp` convert them.
+
+use halo_vm::{Ctx, Value};
+
+use crate::sample::Sample;
+
+pub fn to_lua<'gc>(ctx: Ctx<'gc>, s: Sample) -> Value<'gc> {
+    match s {
+        Sample::Bool(b) => Value::Boolean(b),
+        Sample::Sint(i) => Value::Integer(i),
+        Sample::Str(b) | Sample::Bin(b) => Value::String(ctx.bytes(&b)),
+        Sample::Meth(m) => Value::String(ctx.bytes(m.as_bytes())),
+        other => match other.to_str_form() {
+            Some(b) => Value::String(ctx.bytes(&b)),
+            None => Value::Nil,
+        },
+    }
+}
+
+/// A Lua value as a sample; `None` for nil (a failed fetch) and for values HAProxy cannot
+/// carry (tables, functions: HAProxy makes them `false`).
+pub fn from_lua(v: Value<'_>) -> Option<Sample> {
+    match v {
+        Value::Nil => None,
+        Value::Boolean(b) => Some(Sample::Bool(b)),
+        Value::Integer(i) => Some(Sample::Sint(i)),
+        Value::Number(f) => Some(Sample::Sint(f as i64)),
+        Value::String(s) => Some(Sample::str(bytes::Bytes::copy_from_slice(s.as_bytes()))),
+        _ => Some(Sample::Bool(false)),
+    }
+}
+
+/// A static copy of a result (from `Run`) as a sample.
+pub fn from_static(v: &halo_vm::StaticValue) -> Option<Sample> {
+    use halo_vm::StaticValue as S;
+    match v {
+        S::Nil => None,
+        S::Boolean(b) => Some(Sample::Bool(*b)),
+        S::Integer(i) => Some(Sample::Sint(*i)),
+        S::Number(f) => Some(Sample::Sint(*f as i64)),
+        S::String(s) => Some(Sample::str(bytes::Bytes::copy_from_slice(s))),
+        S::Other(_) => Some(Sample::Bool(false)),
+    }
+}
