@@ -166,15 +166,14 @@ impl ProxyRules {
         let Some(name) = w.get(1).filter(|n| !n.is_empty()) else {
             return Err(err("'use_backend' expects a backend name.".into()));
         };
-        let target = if name.contains("%[") {
-            BackendName::Dynamic(LogFormat::parse(name, lua).map_err(|e| {
-                err(format!(
-                    "use_backend: failed to parse log-format '{name}' : {e}."
-                ))
-            })?)
-        } else {
-            BackendName::Static(name.clone())
-        };
+        let target =
+            if name.contains("%[") {
+                BackendName::Dynamic(LogFormat::parse(name, lua).map_err(|e| {
+                    err(format!("failed to parse use_backend rule '{name}' : {e}."))
+                })?)
+            } else {
+                BackendName::Static(name.clone())
+            };
         let cond = match w.get(2).map(String::as_str) {
             None => None,
             Some(p @ ("if" | "unless")) => Some(

@@ -334,6 +334,30 @@ fn tcp_messages() {
         assert_eq!(&err(text), want, "{text}");
     }
     assert_eq!(
+        err("use_backend %[nosuch]"),
+        "failed to parse use_backend rule '%[nosuch]' : failed to parse sample expression <nosuch]> : unknown fetch method 'nosuch'."
+    );
+    assert_eq!(
+        err("use_backend b%[path"),
+        "failed to parse use_backend rule 'b%[path' : missing ']' after 'path'."
+    );
+    assert_eq!(
+        err_in(ProxyKind::Backend, "tcp-response content foo"),
+        "'tcp-response content' expects 'accept', 'close', 'reject', 'set-var(*)', 'unset-var(*)' in backend 'b' (got 'foo')."
+    );
+    assert_eq!(
+        err_in(ProxyKind::Backend, "tcp-response content close if nosuch"),
+        "'tcp-response content close' : error detected in backend 'b' while parsing 'if' condition : no such ACL : 'nosuch'"
+    );
+    assert_eq!(
+        err_in(ProxyKind::Backend, "tcp-response inspect-delay"),
+        "'tcp-response inspect-delay' expects a positive delay in milliseconds, in backend 'b'"
+    );
+    assert_eq!(
+        err_in(ProxyKind::Backend, "tcp-response foo"),
+        "'tcp-response' expects 'inspect-delay' or 'content' in backend 'b' (got 'foo')"
+    );
+    assert_eq!(
         err_in(ProxyKind::Backend, "tcp-response content accept foo"),
         "'tcp-response content accept' only accepts 'if' or 'unless', in backend 'b' (got 'foo')"
     );
