@@ -130,6 +130,7 @@ impl ProxyRules {
                 errors.push(e);
             }
         }
+        rules.finish();
         if errors.is_empty() {
             Ok(rules)
         } else {
@@ -137,7 +138,34 @@ impl ProxyRules {
         }
     }
 
-    /// Compiles one line into the rule set it belongs to.
+    /// Ends a section read line by line with `add_line`: conditions see every `acl` line of
+    /// their names, including those after them (HAProxy's behaviour). `compile` calls it.
+    pub fn finish(&mut self) {
+        let acls = &self.acls;
+        let conds = self
+            .tcp_connection
+            .iter_mut()
+            .filter_map(|r| r.cond.as_mut())
+            .chain(self.tcp_content.iter_mut().filter_map(|r| r.cond.as_mut()))
+            .chain(self.tcp_response.iter_mut().filter_map(|r| r.cond.as_mut()))
+            .chain(self.http_request.iter_mut().filter_map(|r| r.cond.as_mut()))
+            .chain(
+                self.http_response
+                    .iter_mut()
+                    .filter_map(|r| r.cond.as_mut()),
+            )
+            .chain(
+                self.http_after_response
+                    .iter_mut()
+                    .filter_map(|r| r.cond.as_mut()),
+            )
+            .chain(self.use_backend.iter_mut().filter_map(|r| r.cond.as_mut()));
+        for c in conds {
+            acls.relink(c);
+        }
+    }
+
+    /// Compiles one line into the rule set it belongs to (call `finish` after the last).
     pub fn add_line(
         &mut self,
         ctx: &ProxyCtx,

@@ -519,6 +519,14 @@ fn typed_rules() {
 }
 
 #[test]
+fn later_acl_lines_extend_earlier_conditions() {
+    // haproxy 2.6 answers "yes" for /y too: the rule sees the second `acl a` line.
+    let r = compile(&["acl a path /x", "http-request deny if a", "acl a path /y"]).unwrap();
+    let mut y = TestSource::http("/y", &[]);
+    assert!(block_on(r.http_request[0].applies(&mut y)));
+}
+
+#[test]
 fn set_var_rule_runs() {
     let r = ok("http-request set-var(txn.h) req.hdr(host),upper if TRUE");
     let mut s = TestSource::http("/", &[("Host", "abc")]);
