@@ -818,8 +818,14 @@ fn render_var(
 fn req_date(log: &StreamLog) -> SystemTime {
     log.request_date.unwrap_or_else(|| {
         // HAProxy derives it from the accept date plus the handshake and idle times.
-        let extra = log.th.unwrap_or(0).max(0) + log.ti.unwrap_or(0).max(0);
-        log.accept_date + Duration::from_millis(extra as u64)
+        let extra = log
+            .th
+            .unwrap_or(0)
+            .max(0)
+            .saturating_add(log.ti.unwrap_or(0).max(0));
+        log.accept_date
+            .checked_add(Duration::from_millis(extra as u64))
+            .unwrap_or(log.accept_date)
     })
 }
 
