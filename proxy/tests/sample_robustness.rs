@@ -87,7 +87,7 @@ impl Rng {
     }
     fn word(&mut self) -> String {
         // Often a single piece, so whole keywords come up.
-        let n = if self.next() % 2 == 0 {
+        let n = if self.next().is_multiple_of(2) {
             1
         } else {
             (self.next() % 8) as usize
