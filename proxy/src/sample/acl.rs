@@ -116,6 +116,7 @@ impl AclExpr {
             .filter(|k| k.name != k.fetch || expr.convs.is_empty())
             .map(|k| k.method);
         let mut ignore_case = false;
+        let mut files: Vec<String> = Vec::new();
         let mut i = 1;
         while let Some(w) = words.get(i) {
             if !w.starts_with('-') {
@@ -137,10 +138,8 @@ impl AclExpr {
                 }
                 "-u" => i += 1,
                 "-f" => {
-                    let file = words.get(i + 1).map(String::as_str).unwrap_or("");
-                    return Err(format!(
-                        "pattern files ('-f {file}') are not supported by Halo yet"
-                    ));
+                    files.push(words.get(i + 1).cloned().unwrap_or_default());
+                    i += 1;
                 }
                 "-M" => {
                     return Err("'-M' (map files as patterns) is not supported by Halo yet".into());
@@ -171,6 +170,9 @@ impl AclExpr {
             },
         };
         let mut patterns = PatternSet::new(method, ignore_case);
+        for f in &files {
+            patterns.add_file(f)?;
+        }
         patterns.add_words(&words[i.min(words.len())..])?;
         Ok(AclExpr { expr, patterns })
     }
@@ -526,6 +528,10 @@ mod tests {
             format!(
                 "{p}error detected while parsing ACL 'j' : '1:2:3' is not a valid number range."
             )
+        );
+        assert_eq!(
+            acl_err("acl x path -f"),
+            format!("{p}error detected while parsing ACL 'x' : failed to open pattern file <>.")
         );
         assert_eq!(
             acl_err("acl x path -m bin zz"),
