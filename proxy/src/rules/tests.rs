@@ -144,6 +144,18 @@ fn http_request_messages() {
             format!("{RULE} 'http-request set-var(txn.x' rule : incomplete argument after action 'set-var(txn.x'. Expects 'set-var(<var-name>)', 'set-var-fmt(<var-name>)' or 'unset-var(<var-name>)'."),
         ),
         (
+            "http-request set-var(txn.x) path)",
+            format!("{RULE} 'http-request set-var(txn.x)' rule : missing comma after fetch keyword 'path'."),
+        ),
+        (
+            "http-request set-var(txn.x) path,lower)",
+            format!("{RULE} 'http-request set-var(txn.x)' rule : missing comma after converter 'lower'."),
+        ),
+        (
+            "http-request set-var(txn.x) method,add(1)",
+            format!("{RULE} 'http-request set-var(txn.x)' rule : converter 'add' cannot be applied."),
+        ),
+        (
             "http-request set-var(txn.x) path junk",
             "'http-request set-var(txn.x)' expects either 'if' or 'unless' followed by a condition but found 'junk'.".into(),
         ),

@@ -529,6 +529,33 @@ mod tests {
                 "{p}error detected while parsing ACL 'j' : '1:2:3' is not a valid number range."
             )
         );
+        for (line, msg) in [
+            (
+                "acl x path) /",
+                "ACL keyword 'path' : missing comma after fetch keyword..",
+            ),
+            (
+                "acl x path,lower) /",
+                "ACL keyword 'path' : missing comma after converter 'lower'..",
+            ),
+            (
+                "acl x path,lower(1) /",
+                "ACL keyword 'path' : invalid arg 1 in converter 'lower' : expected ')' before '1)'..",
+            ),
+            (
+                "acl x path,add(a.b) /",
+                "ACL keyword 'path' : invalid args in converter 'add' : expects an integer or a variable name..",
+            ),
+            (
+                "acl x method,add(1) 3",
+                "ACL keyword 'method' : converter 'add' cannot be applied..",
+            ),
+        ] {
+            assert_eq!(
+                acl_err(line),
+                format!("{p}error detected while parsing ACL 'x' : {msg}")
+            );
+        }
         assert_eq!(
             acl_err("acl x path -f"),
             format!("{p}error detected while parsing ACL 'x' : failed to open pattern file <>.")
