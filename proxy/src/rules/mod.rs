@@ -18,7 +18,7 @@ use crate::sample::source::LuaSamples;
 
 pub use http::{HdrMatch, HttpAction};
 pub use lua::LuaCall;
-pub use reply::{Redirect, RedirectKind, Reply, ReplyBody};
+pub use reply::{Redirect, RedirectKind, RedirectResponse, Reply, ReplyBody};
 pub use setvar::SetVar;
 pub use tcp::{TcpConnAction, TcpContentAction, TcpResAction};
 
