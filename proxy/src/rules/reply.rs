@@ -9,6 +9,8 @@ use crate::sample::logformat::LogFormat;
 
 #[derive(Clone, Debug)]
 pub enum ReplyBody {
+    /// No payload given: `deny` answers HAProxy's error page for the status, `return` an
+    /// empty body.
     None,
     String(Bytes),
     LfString(LogFormat),

@@ -539,6 +539,30 @@ fn later_acl_lines_extend_earlier_conditions() {
 }
 
 #[test]
+fn del_header_matching() {
+    // haproxy 2.6 with "X-Abc" and "x-abd" request headers: which does each rule remove?
+    let cases = [
+        ("X-AB -m beg", [true, true]),
+        ("X-A.* -m reg", [false, false]),
+        ("^x-a.* -m reg", [true, true]),
+        ("BC -m end", [true, false]),
+        ("-AB -m sub", [true, true]),
+        ("X-ABC", [true, false]),
+    ];
+    for (args, want) in cases {
+        let r = ok(&format!("http-request del-header {args}"));
+        let HttpAction::DelHeader { name, method } = &r.http_request[0].action else {
+            panic!()
+        };
+        let got = [
+            method.matches(name, b"X-Abc"),
+            method.matches(name, b"x-abd"),
+        ];
+        assert_eq!(got, want, "{args}");
+    }
+}
+
+#[test]
 fn set_var_rule_runs() {
     let r = ok("http-request set-var(txn.h) req.hdr(host),upper if TRUE");
     let mut s = TestSource::http("/", &[("Host", "abc")]);
