@@ -354,7 +354,6 @@ impl LogFormat {
                 return Err("truncated line after '%'".into());
             };
             let mut opts = defopts;
-            let mut arg: Option<&str> = None;
             match next {
                 b'%' => {
                     text.push('%');
@@ -368,7 +367,6 @@ impl LogFormat {
                     };
                     let a = &fmt[start..start + end];
                     parse_opts(a, &mut opts);
-                    arg = Some(a);
                     i = start + end + 1;
                     match b.get(i) {
                         Some(b'[') => {}
@@ -424,7 +422,6 @@ impl LogFormat {
             i += n;
             if name == "o" {
                 defopts = opts;
-                let _ = arg;
                 continue;
             }
             let Some((_, var)) = VARS.iter().find(|(v, _)| *v == name) else {
