@@ -26,6 +26,24 @@ pub enum HdrMatch {
     Reg(Regex),
 }
 
+impl HdrMatch {
+    /// Whether `del-header <pattern> [-m ...]` removes the header named `header`: names
+    /// compare case-insensitively; a regex runs on the lowercased name (HAProxy stores names
+    /// lowercased), as checked with haproxy 2.6.
+    pub fn matches(&self, pattern: &str, header: &[u8]) -> bool {
+        let p = pattern.as_bytes();
+        let lower = header.to_ascii_lowercase();
+        let pl = p.to_ascii_lowercase();
+        match self {
+            HdrMatch::Str => lower == pl,
+            HdrMatch::Beg => lower.starts_with(&pl),
+            HdrMatch::End => lower.ends_with(&pl),
+            HdrMatch::Sub => pl.is_empty() || lower.windows(pl.len()).any(|w| w == pl.as_slice()),
+            HdrMatch::Reg(r) => r.is_match(&lower),
+        }
+    }
+}
+
 /// An HTTP rule action. Which ones a rule set accepts is checked at parse time.
 #[derive(Clone, Debug)]
 pub enum HttpAction {

@@ -18,7 +18,7 @@ use crate::sample::source::LuaSamples;
 
 pub use http::{HdrMatch, HttpAction};
 pub use lua::LuaCall;
-pub use reply::{Redirect, RedirectKind, Reply, ReplyBody};
+pub use reply::{Redirect, RedirectKind, RedirectResponse, Reply, ReplyBody};
 pub use setvar::SetVar;
 pub use tcp::{TcpConnAction, TcpContentAction, TcpResAction};
 
@@ -130,6 +130,7 @@ impl ProxyRules {
                 errors.push(e);
             }
         }
+        rules.finish();
         if errors.is_empty() {
             Ok(rules)
         } else {
@@ -137,7 +138,34 @@ impl ProxyRules {
         }
     }
 
-    /// Compiles one line into the rule set it belongs to.
+    /// Ends a section read line by line with `add_line`: conditions see every `acl` line of
+    /// their names, including those after them (HAProxy's behaviour). `compile` calls it.
+    pub fn finish(&mut self) {
+        let acls = &self.acls;
+        let conds = self
+            .tcp_connection
+            .iter_mut()
+            .filter_map(|r| r.cond.as_mut())
+            .chain(self.tcp_content.iter_mut().filter_map(|r| r.cond.as_mut()))
+            .chain(self.tcp_response.iter_mut().filter_map(|r| r.cond.as_mut()))
+            .chain(self.http_request.iter_mut().filter_map(|r| r.cond.as_mut()))
+            .chain(
+                self.http_response
+                    .iter_mut()
+                    .filter_map(|r| r.cond.as_mut()),
+            )
+            .chain(
+                self.http_after_response
+                    .iter_mut()
+                    .filter_map(|r| r.cond.as_mut()),
+            )
+            .chain(self.use_backend.iter_mut().filter_map(|r| r.cond.as_mut()));
+        for c in conds {
+            acls.relink(c);
+        }
+    }
+
+    /// Compiles one line into the rule set it belongs to (call `finish` after the last).
     pub fn add_line(
         &mut self,
         ctx: &ProxyCtx,
@@ -166,15 +194,14 @@ impl ProxyRules {
         let Some(name) = w.get(1).filter(|n| !n.is_empty()) else {
             return Err(err("'use_backend' expects a backend name.".into()));
         };
-        let target = if name.contains("%[") {
-            BackendName::Dynamic(LogFormat::parse(name, lua).map_err(|e| {
-                err(format!(
-                    "use_backend: failed to parse log-format '{name}' : {e}."
-                ))
-            })?)
-        } else {
-            BackendName::Static(name.clone())
-        };
+        let target =
+            if name.contains("%[") {
+                BackendName::Dynamic(LogFormat::parse(name, lua).map_err(|e| {
+                    err(format!("failed to parse use_backend rule '{name}' : {e}."))
+                })?)
+            } else {
+                BackendName::Static(name.clone())
+            };
         let cond = match w.get(2).map(String::as_str) {
             None => None,
             Some(p @ ("if" | "unless")) => Some(

@@ -341,10 +341,16 @@ fn unknown(
     if let Some(kind) = kind {
         names.extend(registered_for(kind, lua).iter().map(|n| format!("'{n}'")));
     }
+    // HAProxy ends the tcp-response variant of this message with a period, not the others.
+    let dot = if set.starts_with("tcp-response") {
+        "."
+    } else {
+        ""
+    };
     ConfigError::at(
         &line.loc,
         format!(
-            "'{set}' expects {} in {} (got '{act}')",
+            "'{set}' expects {} in {} (got '{act}'){dot}",
             names.join(", "),
             ctx.describe()
         ),

@@ -144,6 +144,18 @@ fn http_request_messages() {
             format!("{RULE} 'http-request set-var(txn.x' rule : incomplete argument after action 'set-var(txn.x'. Expects 'set-var(<var-name>)', 'set-var-fmt(<var-name>)' or 'unset-var(<var-name>)'."),
         ),
         (
+            "http-request set-var(txn.x) path)",
+            format!("{RULE} 'http-request set-var(txn.x)' rule : missing comma after fetch keyword 'path'."),
+        ),
+        (
+            "http-request set-var(txn.x) path,lower)",
+            format!("{RULE} 'http-request set-var(txn.x)' rule : missing comma after converter 'lower'."),
+        ),
+        (
+            "http-request set-var(txn.x) method,add(1)",
+            format!("{RULE} 'http-request set-var(txn.x)' rule : converter 'add' cannot be applied."),
+        ),
+        (
             "http-request set-var(txn.x) path junk",
             "'http-request set-var(txn.x)' expects either 'if' or 'unless' followed by a condition but found 'junk'.".into(),
         ),
@@ -334,6 +346,30 @@ fn tcp_messages() {
         assert_eq!(&err(text), want, "{text}");
     }
     assert_eq!(
+        err("use_backend %[nosuch]"),
+        "failed to parse use_backend rule '%[nosuch]' : failed to parse sample expression <nosuch]> : unknown fetch method 'nosuch'."
+    );
+    assert_eq!(
+        err("use_backend b%[path"),
+        "failed to parse use_backend rule 'b%[path' : missing ']' after 'path'."
+    );
+    assert_eq!(
+        err_in(ProxyKind::Backend, "tcp-response content foo"),
+        "'tcp-response content' expects 'accept', 'close', 'reject', 'set-var(*)', 'unset-var(*)' in backend 'b' (got 'foo')."
+    );
+    assert_eq!(
+        err_in(ProxyKind::Backend, "tcp-response content close if nosuch"),
+        "'tcp-response content close' : error detected in backend 'b' while parsing 'if' condition : no such ACL : 'nosuch'"
+    );
+    assert_eq!(
+        err_in(ProxyKind::Backend, "tcp-response inspect-delay"),
+        "'tcp-response inspect-delay' expects a positive delay in milliseconds, in backend 'b'"
+    );
+    assert_eq!(
+        err_in(ProxyKind::Backend, "tcp-response foo"),
+        "'tcp-response' expects 'inspect-delay' or 'content' in backend 'b' (got 'foo')"
+    );
+    assert_eq!(
         err_in(ProxyKind::Backend, "tcp-response content accept foo"),
         "'tcp-response content accept' only accepts 'if' or 'unless', in backend 'b' (got 'foo')"
     );
@@ -491,6 +527,38 @@ fn typed_rules() {
         assert_eq!(reply.headers.len(), 1);
     } else {
         panic!("return");
+    }
+}
+
+#[test]
+fn later_acl_lines_extend_earlier_conditions() {
+    // haproxy 2.6 answers "yes" for /y too: the rule sees the second `acl a` line.
+    let r = compile(&["acl a path /x", "http-request deny if a", "acl a path /y"]).unwrap();
+    let mut y = TestSource::http("/y", &[]);
+    assert!(block_on(r.http_request[0].applies(&mut y)));
+}
+
+#[test]
+fn del_header_matching() {
+    // haproxy 2.6 with "X-Abc" and "x-abd" request headers: which does each rule remove?
+    let cases = [
+        ("X-AB -m beg", [true, true]),
+        ("X-A.* -m reg", [false, false]),
+        ("^x-a.* -m reg", [true, true]),
+        ("BC -m end", [true, false]),
+        ("-AB -m sub", [true, true]),
+        ("X-ABC", [true, false]),
+    ];
+    for (args, want) in cases {
+        let r = ok(&format!("http-request del-header {args}"));
+        let HttpAction::DelHeader { name, method } = &r.http_request[0].action else {
+            panic!()
+        };
+        let got = [
+            method.matches(name, b"X-Abc"),
+            method.matches(name, b"x-abd"),
+        ];
+        assert_eq!(got, want, "{args}");
     }
 }
 

@@ -3,9 +3,9 @@
 //! ACLs, and `if|unless` conditions with `!`, `||`/`or`, implicit AND and anonymous `{ }`
 //! ACLs. Messages are HAProxy's.
 //!
-//! Invariant: a condition holds `Arc`s of the ACLs as they were when it was parsed: an `acl`
-//! line after a rule does not change that rule (HAProxy resolves names at parse time too,
-//! which is why a later ACL is "no such ACL").
+//! Names resolve when a condition is parsed (an ACL defined later is "no such ACL"), but, as
+//! in HAProxy, `acl` lines added to that name afterwards still count for the condition:
+//! `AclSet::relink` points the condition's terms at the final ACLs once the section is read.
 
 use std::sync::Arc;
 
@@ -116,6 +116,7 @@ impl AclExpr {
             .filter(|k| k.name != k.fetch || expr.convs.is_empty())
             .map(|k| k.method);
         let mut ignore_case = false;
+        let mut files: Vec<String> = Vec::new();
         let mut i = 1;
         while let Some(w) = words.get(i) {
             if !w.starts_with('-') {
@@ -137,10 +138,8 @@ impl AclExpr {
                 }
                 "-u" => i += 1,
                 "-f" => {
-                    let file = words.get(i + 1).map(String::as_str).unwrap_or("");
-                    return Err(format!(
-                        "pattern files ('-f {file}') are not supported by Halo yet"
-                    ));
+                    files.push(words.get(i + 1).cloned().unwrap_or_default());
+                    i += 1;
                 }
                 "-M" => {
                     return Err("'-M' (map files as patterns) is not supported by Halo yet".into());
@@ -171,6 +170,9 @@ impl AclExpr {
             },
         };
         let mut patterns = PatternSet::new(method, ignore_case);
+        for f in &files {
+            patterns.add_file(f)?;
+        }
         patterns.add_words(&words[i.min(words.len())..])?;
         Ok(AclExpr { expr, patterns })
     }
@@ -195,7 +197,7 @@ pub struct Acl {
 impl Acl {
     pub async fn eval<S: LuaSamples>(&self, src: &mut S) -> bool {
         for e in &self.exprs {
-            if Box::pin(e.eval(src)).await {
+            if e.eval(src).await {
                 return true;
             }
         }
@@ -254,6 +256,18 @@ impl AclSet {
         Ok(())
     }
 
+    /// Points a condition's named terms at this set's current ACLs, so `acl` lines that came
+    /// after the condition count (HAProxy shares one ACL object per name).
+    pub fn relink(&self, cond: &mut Cond) {
+        for t in cond.suites.iter_mut().flatten() {
+            if t.named
+                && let Some(a) = self.get(&t.acl.name)
+            {
+                t.acl = a.clone();
+            }
+        }
+    }
+
     /// A named ACL, else a predefined one (`find_acl_default`).
     fn resolve(&self, word: &str, lua: &LuaNames) -> Result<Arc<Acl>, String> {
         if let Some(a) = self.get(word) {
@@ -302,6 +316,7 @@ impl AclSet {
                 i += 1;
                 continue;
             }
+            let named = word != "{";
             let acl = if word == "{" {
                 let Some(end) = words[i + 1..].iter().position(|w| w == "}") else {
                     return Err("missing closing '}' in condition".into());
@@ -324,7 +339,7 @@ impl AclSet {
                 }
             };
             cur = Some(idx);
-            suites[idx].push(Term { neg, acl });
+            suites[idx].push(Term { neg, named, acl });
             neg = false;
             i += 1;
         }
@@ -342,6 +357,8 @@ pub enum Polarity {
 #[derive(Clone, Debug)]
 pub struct Term {
     pub neg: bool,
+    /// Refers to an ACL by name (not an anonymous `{ }` one): `relink` updates it.
+    pub named: bool,
     pub acl: Arc<Acl>,
 }
 
@@ -512,6 +529,37 @@ mod tests {
                 "{p}error detected while parsing ACL 'j' : '1:2:3' is not a valid number range."
             )
         );
+        for (line, msg) in [
+            (
+                "acl x path) /",
+                "ACL keyword 'path' : missing comma after fetch keyword..",
+            ),
+            (
+                "acl x path,lower) /",
+                "ACL keyword 'path' : missing comma after converter 'lower'..",
+            ),
+            (
+                "acl x path,lower(1) /",
+                "ACL keyword 'path' : invalid arg 1 in converter 'lower' : expected ')' before '1)'..",
+            ),
+            (
+                "acl x path,add(a.b) /",
+                "ACL keyword 'path' : invalid args in converter 'add' : expects an integer or a variable name..",
+            ),
+            (
+                "acl x method,add(1) 3",
+                "ACL keyword 'method' : converter 'add' cannot be applied..",
+            ),
+        ] {
+            assert_eq!(
+                acl_err(line),
+                format!("{p}error detected while parsing ACL 'x' : {msg}")
+            );
+        }
+        assert_eq!(
+            acl_err("acl x path -f"),
+            format!("{p}error detected while parsing ACL 'x' : failed to open pattern file <>.")
+        );
         assert_eq!(
             acl_err("acl x path -m bin zz"),
             format!(
@@ -601,11 +649,17 @@ mod tests {
             e("WAIT_END"),
             "predefined ACL 'WAIT_END' is not supported by Halo yet"
         );
-        // ACLs are resolved when the condition is parsed.
+        // ACLs are resolved when the condition is parsed...
         let mut set = AclSet::default();
         let later = set.parse_cond(Polarity::If, &words("later"), &lua);
         assert!(later.is_err());
         set.add_line(&line("acl later path /x"), &lua).unwrap();
-        assert!(set.parse_cond(Polarity::If, &words("later"), &lua).is_ok());
+        let mut c = set.parse_cond(Polarity::If, &words("later"), &lua).unwrap();
+        // ...but lines added to the name afterwards count once relinked (checked with haproxy).
+        set.add_line(&line("acl later path /y"), &lua).unwrap();
+        let mut y = TestSource::http("/y", &[]);
+        assert!(!block_on(c.eval(&mut y)));
+        set.relink(&mut c);
+        assert!(block_on(c.eval(&mut y)));
     }
 }

@@ -175,7 +175,7 @@ pub fn make_arg_list(input: &str, spec: &ArgSpec) -> Result<ParsedArgs, ArgError
         if i < end && b[i] == b')' {
             i += 1;
         } else {
-            let rest = &input[i.min(input.len())..];
+            let rest = String::from_utf8_lossy(&b[i.min(b.len())..]);
             let msg = if rest.is_empty() {
                 "expected ')'".to_string()
             } else {
@@ -268,16 +268,18 @@ pub fn parse_time_ms(s: &str) -> Result<u32, Option<char>> {
     }
     let v: u64 = s[..digits].parse().map_err(|_| None)?;
     let unit = &s[digits..];
-    let ms = match unit {
-        "" | "ms" => v,
-        "us" => v / 1000,
-        "s" => v * 1000,
-        "m" => v * 60_000,
-        "h" => v * 3_600_000,
-        "d" => v * 86_400_000,
+    let mult = match unit {
+        "" | "ms" => 1,
+        "us" => return u32::try_from(v / 1000).map_err(|_| None),
+        "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
         _ => return Err(unit.chars().next()),
     };
-    u32::try_from(ms).map_err(|_| None)
+    v.checked_mul(mult)
+        .and_then(|ms| u32::try_from(ms).ok())
+        .ok_or(None)
 }
 
 /// `parse_size_err`: a number with an optional `k`, `m` or `g` (powers of 1024).
@@ -438,6 +440,7 @@ mod tests {
         assert_eq!(parse_time_ms("5"), Ok(5));
         assert_eq!(parse_time_ms("2m"), Ok(120_000));
         assert_eq!(parse_time_ms("5x"), Err(Some('x')));
+        assert_eq!(parse_time_ms("99999999999999999d"), Err(None));
         assert_eq!(parse_size("2k"), Some(2048));
         assert_eq!(parse_mask4("24"), Some(Ipv4Addr::new(255, 255, 255, 0)));
         assert_eq!(

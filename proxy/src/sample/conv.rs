@@ -336,11 +336,19 @@ fn split_conv(a: &[Arg], s: Sample, words: bool) -> Option<Sample> {
     let n = spans.len() as i64;
     let (first, last) = if index > 0 {
         let f = index - 1;
-        let l = if count <= 0 { n - 1 } else { f + count - 1 };
+        let l = if count <= 0 {
+            n - 1
+        } else {
+            f.saturating_add(count - 1)
+        };
         (f, l.min(n - 1))
     } else {
-        let l = n + index;
-        let f = if count <= 0 { 0 } else { l - count + 1 };
+        let l = n.saturating_add(index);
+        let f = if count <= 0 {
+            0
+        } else {
+            l.saturating_sub(count - 1)
+        };
         (f.max(0), l)
     };
     if first < 0 || first >= n || last < first {
@@ -378,6 +386,9 @@ mod tests {
         assert_eq!(field("/a//b/c", 2, "/", None, true), "b");
         assert_eq!(field("/a//b/c", 1, "/", Some(2), true), "a//b");
         assert_eq!(field("/a//b/c/", -1, "/", None, true), "c");
+        assert_eq!(field("a:b", i64::MAX, ":", Some(i64::MAX), false), "");
+        assert_eq!(field("a:b", i64::MIN, ":", Some(i64::MAX), true), "");
+        assert_eq!(field("a:b", -1, ":", Some(i64::MAX), false), "a:b");
     }
 
     #[test]

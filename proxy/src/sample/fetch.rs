@@ -320,6 +320,12 @@ pub fn uri_path(uri: &Bytes) -> Option<Bytes> {
     (end > start).then(|| uri.slice(start..end))
 }
 
+/// The length of the path-and-query part of a request target (from the path start).
+pub fn uri_pathq_len(uri: &[u8]) -> Option<usize> {
+    let start = path_start(uri)?;
+    Some(uri.len() - start)
+}
+
 fn uri_pathq(uri: &Bytes) -> Option<Bytes> {
     let start = path_start(uri)?;
     (start < uri.len()).then(|| uri.slice(start..))

@@ -354,7 +354,6 @@ impl LogFormat {
                 return Err("truncated line after '%'".into());
             };
             let mut opts = defopts;
-            let mut arg: Option<&str> = None;
             match next {
                 b'%' => {
                     text.push('%');
@@ -368,7 +367,6 @@ impl LogFormat {
                     };
                     let a = &fmt[start..start + end];
                     parse_opts(a, &mut opts);
-                    arg = Some(a);
                     i = start + end + 1;
                     match b.get(i) {
                         Some(b'[') => {}
@@ -424,7 +422,6 @@ impl LogFormat {
             i += n;
             if name == "o" {
                 defopts = opts;
-                let _ = arg;
                 continue;
             }
             let Some((_, var)) = VARS.iter().find(|(v, _)| *v == name) else {
@@ -818,8 +815,14 @@ fn render_var(
 fn req_date(log: &StreamLog) -> SystemTime {
     log.request_date.unwrap_or_else(|| {
         // HAProxy derives it from the accept date plus the handshake and idle times.
-        let extra = log.th.unwrap_or(0).max(0) + log.ti.unwrap_or(0).max(0);
-        log.accept_date + Duration::from_millis(extra as u64)
+        let extra = log
+            .th
+            .unwrap_or(0)
+            .max(0)
+            .saturating_add(log.ti.unwrap_or(0).max(0));
+        log.accept_date
+            .checked_add(Duration::from_millis(extra as u64))
+            .unwrap_or(log.accept_date)
     })
 }
 

@@ -155,6 +155,35 @@ impl PatternSet {
         Ok(())
     }
 
+    /// `-f <file>`: one pattern per line (`pat_ref_read_from_file`): lines starting with `#`
+    /// and empty lines are skipped, leading blanks removed, trailing ones kept; no operators.
+    pub fn add_file(&mut self, file: &str) -> Result<(), String> {
+        let data =
+            std::fs::read(file).map_err(|_| format!("failed to open pattern file <{file}>"))?;
+        for (n, raw) in data.split(|&c| c == b'\n').enumerate() {
+            if raw.first() == Some(&b'#') {
+                continue;
+            }
+            let start = raw
+                .iter()
+                .position(|c| !matches!(c, b' ' | b'\t'))
+                .unwrap_or(raw.len());
+            let end = raw[start..]
+                .iter()
+                .position(|&c| c == b'\r')
+                .map_or(raw.len(), |p| start + p);
+            if end == start {
+                continue;
+            }
+            let text = String::from_utf8_lossy(&raw[start..end]);
+            let p = self
+                .parse_one(&text)
+                .map_err(|e| format!("{e} at line {} of file '{file}'", n + 1))?;
+            self.patterns.push(p);
+        }
+        Ok(())
+    }
+
     fn parse_one(&self, w: &str) -> Result<Pattern, String> {
         Ok(match self.method {
             MatchMethod::Found | MatchMethod::Bool => Pattern::Str(Bytes::from(w.to_string())),
@@ -425,6 +454,31 @@ mod tests {
         assert!(m.matches(&Sample::Meth(Method::Get)));
         assert!(m.matches(&Sample::Meth(Method::from_bytes(b"PURGE"))));
         assert!(!m.matches(&Sample::Meth(Method::Head)));
+    }
+
+    #[test]
+    fn pattern_files() {
+        let dir = std::env::temp_dir().join(format!("halo-pat-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let paths = dir.join("paths.txt");
+        std::fs::write(&paths, "/a\n  /b  \n#/c\n\n /d\r\n").unwrap();
+        let ints = dir.join("ints.txt");
+        std::fs::write(&ints, "x\n").unwrap();
+        let mut p = PatternSet::new(MatchMethod::Str, false);
+        p.add_file(paths.to_str().unwrap()).unwrap();
+        // Checked with haproxy: /a and /d match; "/b  " keeps its trailing blanks; # skips.
+        assert!(p.matches(&s("/a")) && p.matches(&s("/d")));
+        assert!(!p.matches(&s("/b")) && p.matches(&s("/b  ")) && !p.matches(&s("/c")));
+        let mut i = PatternSet::new(MatchMethod::Int, false);
+        assert_eq!(
+            i.add_file(ints.to_str().unwrap()).unwrap_err(),
+            format!("'x' is not a number at line 1 of file '{}'", ints.display())
+        );
+        assert_eq!(
+            i.add_file("").unwrap_err(),
+            "failed to open pattern file <>"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
