@@ -226,14 +226,13 @@ async fn run_rules(
                 }
             }
             HttpAction::DelHeader { name, method } => {
-                let name = name.to_ascii_lowercase();
                 let mut t = txn.borrow_mut();
                 let headers = match dir {
                     Dir::Req => t.req.as_mut().map(|r| &mut r.headers),
                     Dir::Res => t.res.as_mut().map(|r| &mut r.headers),
                 };
                 if let Some(h) = headers {
-                    h.retain(|x| !name_matches(method, &x.name, name.as_bytes()));
+                    h.retain(|x| !method.matches(&name, &x.name));
                 }
             }
             HttpAction::SetPath(f) => {
@@ -289,18 +288,6 @@ async fn run_rules(
         }
     }
     Verdict::Continue
-}
-
-/// `del-header <name> -m <method>`: whether a (lower-case) header name matches.
-fn name_matches(m: &crate::rules::HdrMatch, hname: &[u8], pat: &[u8]) -> bool {
-    use crate::rules::HdrMatch;
-    match m {
-        HdrMatch::Str => hname == pat,
-        HdrMatch::Beg => hname.starts_with(pat),
-        HdrMatch::End => hname.ends_with(pat),
-        HdrMatch::Sub => pat.is_empty() || hname.windows(pat.len()).any(|w| w == pat),
-        HdrMatch::Reg(re) => re.is_match(hname),
-    }
 }
 
 /// The backend for this request: the first `use_backend` rule that applies, else the default.

@@ -5,7 +5,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use super::txn::StreamSource;
 use crate::http::reason::default_reason;
-use crate::rules::{Redirect, RedirectKind, Reply, ReplyBody};
+use crate::rules::{Redirect, Reply, ReplyBody};
 use crate::sample::logformat::StreamLog;
 
 /// The body of HAProxy's page for `status`.
@@ -131,66 +131,27 @@ async fn head_only(status: u16, reply: &Reply, src: &mut StreamSource, log: &Str
     out.freeze()
 }
 
-/// A `redirect` reply, or `None` when `ignore-empty` applies.
+/// A `redirect` reply, or `None` when `ignore-empty` applies (see `Redirect::response`).
 pub async fn render_redirect(
     r: &Redirect,
     src: &mut StreamSource,
     log: &StreamLog,
 ) -> Option<Bytes> {
     let target = r.target.render(src, log).await;
-    if target.is_empty() && r.ignore_empty {
-        return None;
-    }
-    let (path, query, host) = {
+    let (uri, host) = {
         let t = src.txn.borrow();
         let req = t.req.as_ref()?;
-        (req.path(), req.query(), req.headers.get(b"host").cloned())
+        (req.uri.clone(), req.headers.get(b"host").cloned())
     };
-    let mut loc: Vec<u8> = Vec::new();
-    match r.kind {
-        RedirectKind::Location => loc.extend_from_slice(&target),
-        RedirectKind::Prefix | RedirectKind::Scheme => {
-            if r.kind == RedirectKind::Scheme {
-                loc.extend_from_slice(&target);
-                loc.extend_from_slice(b"://");
-                loc.extend_from_slice(host.as_deref().unwrap_or_default());
-            } else if target != b"/" {
-                loc.extend_from_slice(&target);
-            }
-            loc.extend_from_slice(&path);
-            if r.append_slash && !path.ends_with(b"/") {
-                loc.push(b'/');
-            }
-            if !r.drop_query
-                && let Some(q) = query
-            {
-                loc.push(b'?');
-                loc.extend_from_slice(&q);
-            }
-        }
+    let resp = r.response(&target, &uri, host.as_deref())?;
+    let mut out = BytesMut::with_capacity(128);
+    out.put_slice(format!("HTTP/1.1 {} {}\r\n", resp.status, resp.reason).as_bytes());
+    for (name, value) in &resp.headers {
+        out.put_slice(name.as_bytes());
+        out.put_slice(b": ");
+        out.put_slice(value);
+        out.put_slice(b"\r\n");
     }
-    let mut out = BytesMut::with_capacity(loc.len() + 128);
-    out.put_slice(
-        format!(
-            "HTTP/1.1 {} {}\r\ncontent-length: 0\r\nlocation: ",
-            r.code,
-            default_reason(r.code)
-        )
-        .as_bytes(),
-    );
-    out.put_slice(&loc);
     out.put_slice(b"\r\n");
-    if let Some(c) = &r.set_cookie {
-        out.put_slice(format!("set-cookie: {c}; path=/\r\n").as_bytes());
-    }
-    if let Some(c) = &r.clear_cookie {
-        out.put_slice(
-            format!(
-                "set-cookie: {c}; path=/; Max-Age=0; Expires=Thu, 01-Jan-1970 00:00:01 GMT\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    out.put_slice(b"cache-control: no-cache\r\n\r\n");
     Some(out.freeze())
 }

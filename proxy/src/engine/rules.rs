@@ -62,6 +62,7 @@ pub fn compile(outcome: &mut Outcome, names: &LuaNames) -> PlanRules {
                 diags.push(Diagnostic::alert(loc, Form::Parsing, e.msg));
             }
         }
+        rules.finish();
         out.proxies.push(rules);
     }
     for d in diags {
