@@ -232,7 +232,7 @@ async fn run_rules(
                     Dir::Res => t.res.as_mut().map(|r| &mut r.headers),
                 };
                 if let Some(h) = headers {
-                    h.retain(|x| !method.matches(&name, &x.name));
+                    h.retain(|x| !method.matches(name, &x.name));
                 }
             }
             HttpAction::SetPath(f) => {
