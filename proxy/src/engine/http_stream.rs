@@ -279,7 +279,7 @@ async fn run_rules(
                 let Some(rt) = rt else {
                     continue;
                 };
-                match invoke::action(&rt, &src, call, true).await {
+                match invoke::action(&rt, &src, call, true, None).await {
                     ActionOutcome::Continue | ActionOutcome::Failed => {}
                     ActionOutcome::Done => return Verdict::Close,
                 }

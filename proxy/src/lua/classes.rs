@@ -8,4 +8,5 @@ pub fn open(ctx: Ctx<'_>) {
     super::txn::define(ctx);
     super::http_class::define(ctx);
     super::fetches::define(ctx);
+    super::channel::define(ctx);
 }

@@ -8,6 +8,7 @@ use halo_vm::{ErrorKind, RunError, Value};
 
 use super::applet_http::{self, AppletHttp};
 use super::applet_io::SharedIo;
+use super::channel::SharedChannel;
 use super::corelib::registrations;
 use super::invocation::ExecContext;
 use super::runtime::{LuaRuntime, haproxy_error};
@@ -58,6 +59,7 @@ pub async fn action(
     src: &StreamSource,
     call: &LuaCall,
     http: bool,
+    channels: Option<(SharedChannel, SharedChannel)>,
 ) -> ActionOutcome {
     let s = src.clone();
     let run = rt.run(ExecContext::Action, |ctx| {
@@ -69,7 +71,7 @@ pub async fn action(
         if !matches!(f, Value::Function(_)) {
             return Err(format!("Lua function '{}' not found", call.name));
         }
-        let t = txn::new(ctx, s, http)?;
+        let t = txn::new(ctx, s, http, channels)?;
         let mut args = vec![Value::Table(t)];
         args.extend(call.args.iter().map(|a| ctx.str_value(a)));
         Ok((f, args))
@@ -102,7 +104,7 @@ pub async fn fetch(
     let http = src.txn.borrow().req.is_some();
     let run = rt.run(ExecContext::SampleFetch, |ctx| {
         let f = registered(ctx, "fetches", name);
-        let t = txn::new(ctx, s, http)?;
+        let t = txn::new(ctx, s, http, None)?;
         let mut a = vec![Value::Table(t)];
         a.extend(args.iter().cloned().map(|x| to_lua(ctx, x)));
         Ok((f, a))

@@ -15,3 +15,4 @@ pub mod priv_data;
 pub mod runtime;
 pub mod sample_conv;
 pub mod txn;
+pub mod channel;

@@ -8,6 +8,7 @@ use halo_vm::{Action, Ctx, Error, NativeFunction, Stack, StaticValue, Table, Val
 use super::class;
 use super::priv_data;
 use super::sample_conv::{from_lua, to_lua};
+use super::channel::{self, ChannelData, SharedChannel};
 use super::{fetches, http_class, invocation};
 use crate::engine::txn::{self as state, StreamSource};
 use crate::log::Level;
@@ -21,6 +22,8 @@ pub struct TxnObj {
     pub src: StreamSource,
     /// The stream is in HTTP mode (`txn.http` exists).
     pub http: bool,
+    /// `txn.req` and `txn.res`.
+    pub channels: (SharedChannel, SharedChannel),
 }
 
 pub fn define(ctx: Ctx<'_>) {
@@ -50,9 +53,22 @@ pub fn define(ctx: Ctx<'_>) {
     );
 }
 
-pub fn new<'gc>(ctx: Ctx<'gc>, src: StreamSource, http: bool) -> Result<Table<'gc>, String> {
+/// A TXN object; without `channels` (HTTP mode, fetches), `txn.req`/`txn.res` are empty
+/// channels that refuse buffer operations in HTTP mode.
+pub fn new<'gc>(
+    ctx: Ctx<'gc>,
+    src: StreamSource,
+    http: bool,
+    channels: Option<(SharedChannel, SharedChannel)>,
+) -> Result<Table<'gc>, String> {
     let mt = class::metatable(ctx, CLASS).ok_or("TXN class missing")?;
-    Ok(class::new_object(ctx, mt, TxnObj { src, http }))
+    let channels = channels.unwrap_or_else(|| {
+        (
+            ChannelData::new(None, false, None),
+            ChannelData::new(None, true, None),
+        )
+    });
+    Ok(class::new_object(ctx, mt, TxnObj { src, http, channels }))
 }
 
 fn this<'gc>(stack: &Stack<'gc, '_>) -> Result<&'gc TxnObj, Error<'gc>> {
@@ -82,6 +98,8 @@ fn index<'gc>(ctx: Ctx<'gc>, f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) 
         )?),
         b"sc" => Value::Table(fetches::new(ctx, fetches::CONVERTERS, t.src.clone(), true)?),
         b"http" if t.http => Value::Table(http_class::new(ctx, t.src.clone())?),
+        b"req" => Value::Table(channel::new(ctx, t.channels.0.clone(), t.http)?),
+        b"res" => Value::Table(channel::new(ctx, t.channels.1.clone(), t.http)?),
         _ => {
             stack.replace(&[Value::Nil]);
             return Ok(Action::Return);
