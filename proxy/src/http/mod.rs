@@ -5,10 +5,12 @@
 
 pub mod body;
 pub mod connection;
+pub mod errors;
 pub mod head;
 pub mod headers;
 pub mod parse;
 pub mod reason;
+pub mod reply;
 pub mod write;
 
 pub use body::{BodyDecoder, BodyError, BodyEvent, BodyFraming, FramingError};
@@ -16,4 +18,5 @@ pub use connection::HttpMode;
 pub use head::{RequestHead, ResponseHead, Version};
 pub use headers::{Header, HeaderList};
 pub use parse::{Limits, ParseError, ParseErrorKind, Parsed, parse_request, parse_response};
+pub use reply::Reply;
 pub use write::{write_request_head, write_response_head};
