@@ -9,6 +9,7 @@ pub mod errors;
 pub mod head;
 pub mod headers;
 pub mod parse;
+mod parse_fast;
 pub mod reason;
 pub mod reply;
 pub mod write;

@@ -289,6 +289,18 @@ pub fn parse_request(
     buf: &mut BytesMut,
     limits: &Limits,
 ) -> Result<Parsed<RequestHead>, ParseError> {
+    match super::parse_fast::request(buf, limits) {
+        Some(r) => r,
+        None => parse_request_full(buf, limits),
+    }
+}
+
+/// The complete parser, with every leniency haproxy has; the httparse path hands it what
+/// httparse refuses.
+pub(crate) fn parse_request_full(
+    buf: &mut BytesMut,
+    limits: &Limits,
+) -> Result<Parsed<RequestHead>, ParseError> {
     let err = |kind| ParseError { kind, status: 400 };
     let Some(raw) = locate_head(buf, limits).map_err(err)? else {
         return Ok(Parsed::Incomplete);
@@ -303,11 +315,29 @@ pub fn parse_request(
     let uri = first.start + uri.start..first.start + uri.end;
     let headers = parse_header_lines(&mut buf[..], &raw.lines[1..], limits.max_header_count())
         .map_err(err)?;
+    finish_request(buf, limits, raw.end, method, uri, version, headers)
+}
+
+/// The shared end of both request paths: the HTX size check, the split off the buffer, the
+/// request checks. Header names must already be lowercase in `buf`.
+pub(crate) fn finish_request(
+    buf: &mut BytesMut,
+    limits: &Limits,
+    end: usize,
+    method: Range<usize>,
+    uri: Range<usize>,
+    version: Version,
+    headers: Vec<HeaderRanges>,
+) -> Result<Parsed<RequestHead>, ParseError> {
+    let err = |kind| ParseError { kind, status: 400 };
+    if end > limits.max_raw_head() {
+        return Err(err(ParseErrorKind::TooLarge));
+    }
     // HTX stores the version as its 8 bytes whatever the line said.
     if htx_size(method.len() + uri.len() + 8, &headers) > limits.max_htx_head() {
         return Err(err(ParseErrorKind::TooLarge));
     }
-    let frozen = buf.split_to(raw.end).freeze();
+    let frozen = buf.split_to(end).freeze();
     let mut head = RequestHead {
         method: frozen.slice(method),
         uri: frozen.slice(uri),
@@ -317,7 +347,7 @@ pub fn parse_request(
     check_request(&mut head).map_err(err)?;
     Ok(Parsed::Complete {
         head,
-        consumed: raw.end,
+        consumed: end,
     })
 }
 
@@ -469,6 +499,16 @@ pub fn parse_response(
     buf: &mut BytesMut,
     limits: &Limits,
 ) -> Result<Parsed<ResponseHead>, ParseError> {
+    match super::parse_fast::response(buf, limits) {
+        Some(r) => r,
+        None => parse_response_full(buf, limits),
+    }
+}
+
+pub(crate) fn parse_response_full(
+    buf: &mut BytesMut,
+    limits: &Limits,
+) -> Result<Parsed<ResponseHead>, ParseError> {
     let err = |kind| ParseError { kind, status: 502 };
     let Some(raw) = locate_head(buf, limits).map_err(err)? else {
         return Ok(Parsed::Incomplete);
@@ -482,10 +522,27 @@ pub fn parse_response(
     let reason = first.start + reason.start..first.start + reason.end;
     let headers = parse_header_lines(&mut buf[..], &raw.lines[1..], limits.max_header_count())
         .map_err(err)?;
+    finish_response(buf, limits, raw.end, version, status, reason, headers)
+}
+
+/// The shared end of both response paths (see `finish_request`).
+pub(crate) fn finish_response(
+    buf: &mut BytesMut,
+    limits: &Limits,
+    end: usize,
+    version: Version,
+    status: u16,
+    reason: Range<usize>,
+    headers: Vec<HeaderRanges>,
+) -> Result<Parsed<ResponseHead>, ParseError> {
+    let err = |kind| ParseError { kind, status: 502 };
+    if end > limits.max_raw_head() {
+        return Err(err(ParseErrorKind::TooLarge));
+    }
     if htx_size(8 + 3 + reason.len(), &headers) > limits.max_htx_head() {
         return Err(err(ParseErrorKind::TooLarge));
     }
-    let frozen = buf.split_to(raw.end).freeze();
+    let frozen = buf.split_to(end).freeze();
     let head = ResponseHead {
         version,
         status,
@@ -494,7 +551,7 @@ pub fn parse_response(
     };
     Ok(Parsed::Complete {
         head,
-        consumed: raw.end,
+        consumed: end,
     })
 }
 
