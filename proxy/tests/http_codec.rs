@@ -95,3 +95,61 @@ fn redirects_match_haproxy() {
         assert_eq!(show(&written(&reply)), show(&fixture(name)), "{name}");
     }
 }
+
+/// The loop an engine runs on a client connection: head, framing, body events, next head,
+/// fed in pieces of every size from one buffer holding several pipelined requests.
+#[test]
+fn pipelined_requests_with_bodies_in_pieces() {
+    use halo::http::body::request_framing;
+    use halo::http::{BodyDecoder, BodyEvent, Limits, Parsed, parse_request};
+    let input: &[u8] = b"POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello\
+GET /b HTTP/1.1\r\nHost: h\r\n\r\n\
+POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3;ext\r\nabc\r\n0\r\nX-T: 1\r\n\r\n\
+\r\nDELETE /d HTTP/1.0\r\n\r\n";
+    let limits = Limits::default();
+    for step in 1..=input.len() {
+        let mut buf = BytesMut::new();
+        let mut fed = 0;
+        let mut seen: Vec<(String, Vec<u8>, usize)> = Vec::new();
+        let mut current: Option<(String, Vec<u8>, usize, BodyDecoder)> = None;
+        loop {
+            // Drain everything the buffer holds.
+            loop {
+                if let Some((uri, body, trailers, dec)) = current.as_mut() {
+                    match dec.decode(&mut buf).unwrap() {
+                        Some(BodyEvent::Data(d)) => body.extend_from_slice(&d),
+                        Some(BodyEvent::End { trailers: t }) => {
+                            *trailers = t.len();
+                            seen.push((uri.clone(), std::mem::take(body), *trailers));
+                            current = None;
+                        }
+                        None => break,
+                    }
+                } else {
+                    match parse_request(&mut buf, &limits).unwrap() {
+                        Parsed::Complete { mut head, .. } => {
+                            let framing = request_framing(&mut head).unwrap();
+                            let uri = String::from_utf8_lossy(&head.uri).into_owned();
+                            current = Some((uri, Vec::new(), 0, BodyDecoder::new(framing, limits)));
+                        }
+                        Parsed::Incomplete => break,
+                    }
+                }
+            }
+            if fed == input.len() {
+                break;
+            }
+            let n = step.min(input.len() - fed);
+            buf.extend_from_slice(&input[fed..fed + n]);
+            fed += n;
+        }
+        let expect: Vec<(String, Vec<u8>, usize)> = vec![
+            ("/a".into(), b"hello".to_vec(), 0),
+            ("/b".into(), vec![], 0),
+            ("/c".into(), b"abc".to_vec(), 1),
+            ("/d".into(), vec![], 0),
+        ];
+        assert_eq!(seen, expect, "step {step}");
+        assert!(buf.is_empty());
+    }
+}

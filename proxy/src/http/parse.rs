@@ -854,6 +854,37 @@ mod tests {
     }
 
     #[test]
+    fn response_limits_measured_on_haproxy() {
+        let parse = |b: &[u8]| parse_response(&mut BytesMut::from(b), &Limits::default());
+        let big = |n: usize| {
+            let mut v = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Big: ".to_vec();
+            v.extend(std::iter::repeat_n(b'a', n));
+            v.extend_from_slice(b"\r\n\r\nok");
+            v
+        };
+        assert!(matches!(parse(&big(15226)), Ok(Parsed::Complete { .. })));
+        assert_eq!(
+            parse(&big(15227)).map_err(|e| (e.kind, e.status)),
+            Err((ParseErrorKind::TooLarge, 502))
+        );
+        let count = |n: usize| {
+            let mut v = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n".to_vec();
+            for i in 0..n {
+                v.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
+            }
+            v.extend_from_slice(b"\r\n");
+            v
+        };
+        assert!(matches!(parse(&count(99)), Ok(Parsed::Complete { .. })));
+        assert_eq!(parse(&count(100)).map_err(|e| e.status), Err(502));
+        let Ok(Parsed::Complete { head, .. }) = parse(b"HTTP/1.1 200 OK\r\nX-F: a\r\n b\r\n\r\n")
+        else {
+            panic!()
+        };
+        assert_eq!(head.headers.get(b"x-f").unwrap(), "a   b");
+    }
+
+    #[test]
     fn never_panics_on_garbage() {
         // A deterministic byte soup made of the characters that matter to the parser.
         let alphabet = b"GET /:\r\n \tHTTP/1.1\x00\x7f\xff#?@ab";
