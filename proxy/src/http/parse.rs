@@ -428,28 +428,27 @@ fn check_request(head: &mut RequestHead) -> Result<(), ParseErrorKind> {
     Ok(())
 }
 
-/// For an absolute-form URI (`scheme://authority...`): drops an empty port and the scheme's
-/// default port (80 for http, 443 for https) from the URI, and compares the authority
-/// (without user info and default port, case-insensitively) with the Host header.
+/// HAProxy's authority rules for a URI that starts with a letter (absolute or authority
+/// form): the authority is what follows `scheme://`, or without `://` the URI's start, up to
+/// the first `/` (a `?` does not end it), user info excluded. A non-empty authority must
+/// equal the Host header, case-insensitively and ignoring an empty or the scheme's default
+/// port (80 for http, 443 for https). When the URI has such a port it is dropped from the
+/// URI and from the Host header.
 fn normalize_absolute_uri(head: &mut RequestHead) -> Result<(), ParseErrorKind> {
     let uri = head.uri.clone();
-    let Some(sep) = memchr::memmem::find(&uri, b"://") else {
-        return Ok(());
-    };
-    let scheme = &uri[..sep];
-    if scheme.is_empty()
-        || !scheme[0].is_ascii_alphabetic()
-        || !scheme
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(b))
-    {
+    if !uri.first().is_some_and(u8::is_ascii_alphabetic) {
         return Ok(());
     }
-    let a_start = sep + 3;
-    let a_end = uri[a_start..]
-        .iter()
-        .position(|&b| b == b'/' || b == b'?')
-        .map_or(uri.len(), |p| a_start + p);
+    let mut i = 1;
+    while i < uri.len() && (uri[i].is_ascii_alphanumeric() || b"+-.".contains(&uri[i])) {
+        i += 1;
+    }
+    let (scheme, a_start): (&[u8], usize) = if uri[i..].starts_with(b"://") {
+        (&uri[..i], i + 3)
+    } else {
+        (b"", 0)
+    };
+    let a_end = memchr::memchr(b'/', &uri[a_start..]).map_or(uri.len(), |p| a_start + p);
     let authority = &uri[a_start..a_end];
     let default_port: &[u8] = if scheme.eq_ignore_ascii_case(b"http") {
         b"80"
@@ -458,8 +457,8 @@ fn normalize_absolute_uri(head: &mut RequestHead) -> Result<(), ParseErrorKind> 
     } else {
         b""
     };
+    // The length of `hostport` without an empty or default port.
     let strip = |hostport: &[u8]| -> usize {
-        // Length of hostport without an empty or default port.
         match hostport.iter().rposition(|&b| b == b':') {
             Some(c) if !hostport[c + 1..].contains(&b']') => {
                 let port = &hostport[c + 1..];
@@ -472,24 +471,32 @@ fn normalize_absolute_uri(head: &mut RequestHead) -> Result<(), ParseErrorKind> 
             _ => hostport.len(),
         }
     };
-    let hostport_start = authority
+    let hp_start = authority
         .iter()
         .rposition(|&b| b == b'@')
         .map_or(0, |p| p + 1);
-    let kept = strip(&authority[hostport_start..]);
-    let hostport = &authority[hostport_start..hostport_start + kept];
-    if let Some(host) = head.headers.get(b"host") {
-        let host = &host[..strip(host)];
-        if !host.eq_ignore_ascii_case(hostport) {
-            return Err(ParseErrorKind::HostMismatch);
-        }
+    let hostport = &authority[hp_start..];
+    if hostport.is_empty() {
+        return Ok(());
     }
-    let cut = a_start + hostport_start + kept;
-    if cut < a_end {
+    let kept = strip(hostport);
+    if let Some(host) = head.headers.get(b"host")
+        && !host[..strip(host)].eq_ignore_ascii_case(&hostport[..kept])
+    {
+        return Err(ParseErrorKind::HostMismatch);
+    }
+    if !scheme.is_empty() && kept < hostport.len() {
+        let cut = a_start + hp_start + kept;
         let mut b = BytesMut::with_capacity(uri.len());
         b.extend_from_slice(&uri[..cut]);
         b.extend_from_slice(&uri[a_end..]);
         head.uri = b.freeze();
+        for h in head.headers.iter_mut() {
+            if &h.name[..] == b"host" {
+                let n = strip(&h.value);
+                h.value.truncate(n);
+            }
+        }
     }
     Ok(())
 }
@@ -725,6 +732,14 @@ mod tests {
         for (bytes, uri) in cases {
             assert_eq!(ok(bytes).uri, *uri);
         }
+        // A default port in the URI goes from the Host header too; otherwise Host is kept.
+        let h = ok(b"GET http://a:80/ HTTP/1.1\r\nHost: a:80\r\n\r\n");
+        assert_eq!(
+            (&h.uri[..], &h.headers.get(b"host").unwrap()[..]),
+            (&b"http://a/"[..], &b"a"[..])
+        );
+        let h = ok(b"GET http://a/x HTTP/1.1\r\nHost: a:80\r\n\r\n");
+        assert_eq!(h.headers.get(b"host").unwrap(), "a:80");
         let h = ok(b"GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: k\r\n\r\n");
         assert_eq!(h.headers.len(), 3);
     }
