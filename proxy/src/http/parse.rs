@@ -242,7 +242,13 @@ struct RawHead {
     end: usize,
 }
 
-fn locate_head(buf: &BytesMut, limits: &Limits) -> Result<Option<RawHead>, ParseErrorKind> {
+/// `check_start` validates the start line as soon as it is complete, so a bad request line
+/// is refused without waiting for the rest of the head, as haproxy's incremental parser does.
+fn locate_head(
+    buf: &BytesMut,
+    limits: &Limits,
+    check_start: fn(&[u8]) -> Result<(), ParseErrorKind>,
+) -> Result<Option<RawHead>, ParseErrorKind> {
     let data = &buf[..];
     let mut pos = 0;
     loop {
@@ -255,6 +261,14 @@ fn locate_head(buf: &BytesMut, limits: &Limits) -> Result<Option<RawHead>, Parse
     let Some(end) = find_head_end(data, pos) else {
         if data.len() > limits.max_raw_head() {
             return Err(ParseErrorKind::TooLarge);
+        }
+        if let Some(nl) = memchr::memchr(b'\n', &data[pos..]) {
+            let line = &data[pos..pos + nl];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if memchr::memchr(b'\r', line).is_some() {
+                return Err(ParseErrorKind::BareCr);
+            }
+            check_start(line)?;
         }
         return Ok(None);
     };
@@ -302,7 +316,8 @@ pub(crate) fn parse_request_full(
     limits: &Limits,
 ) -> Result<Parsed<RequestHead>, ParseError> {
     let err = |kind| ParseError { kind, status: 400 };
-    let Some(raw) = locate_head(buf, limits).map_err(err)? else {
+    let check = |line: &[u8]| request_line(line).map(|_| ());
+    let Some(raw) = locate_head(buf, limits, check).map_err(err)? else {
         return Ok(Parsed::Incomplete);
     };
     let first = raw
@@ -517,7 +532,8 @@ pub(crate) fn parse_response_full(
     limits: &Limits,
 ) -> Result<Parsed<ResponseHead>, ParseError> {
     let err = |kind| ParseError { kind, status: 502 };
-    let Some(raw) = locate_head(buf, limits).map_err(err)? else {
+    let check = |line: &[u8]| status_line(line).map(|_| ());
+    let Some(raw) = locate_head(buf, limits, check).map_err(err)? else {
         return Ok(Parsed::Incomplete);
     };
     let first = raw
@@ -780,6 +796,26 @@ mod tests {
         let partial = vec![b'a'; 16320];
         assert_eq!(req(&partial), Ok(Parsed::Incomplete));
         assert_eq!(bad(&[b'a'; 16321]), ParseErrorKind::TooLarge);
+    }
+
+    #[test]
+    fn bad_start_line_refused_before_the_head_completes() {
+        assert_eq!(
+            bad(b"GET /a#b HTTP/1.1\r\nHost: a\r\n"),
+            ParseErrorKind::Uri
+        );
+        assert_eq!(bad(b"G(ET / HTTP/1.1\n"), ParseErrorKind::Method);
+        assert_eq!(bad(b"\r\nGET / HTTP/1.1 \r\n"), ParseErrorKind::Version);
+        assert_eq!(
+            req(b"GET  / HTTP/1.1\r\nHost: a\r\n"),
+            Ok(Parsed::Incomplete)
+        );
+        assert_eq!(req(b"GET /a#b HTTP/1.1"), Ok(Parsed::Incomplete));
+        let resp = parse_response(
+            &mut BytesMut::from(&b"HTTTP/1.1 200 OK\r\n"[..]),
+            &Limits::default(),
+        );
+        assert_eq!(resp.map_err(|e| e.status), Err(502));
     }
 
     #[test]

@@ -61,9 +61,15 @@ pub(crate) fn request(
                 header_ranges(buf, req.headers),
             )
         }
-        // Everything so far is valid for httparse, hence for haproxy: wait, unless the
-        // buffer is already over the limit (the complete parser says how).
-        Ok(httparse::Status::Partial) if buf.len() <= limits.max_raw_head() => {
+        // Everything so far is valid for httparse, hence for haproxy unless the URI has a
+        // byte httparse allows and haproxy does not: wait, unless the buffer is already over
+        // the limit (the complete parser says how).
+        Ok(httparse::Status::Partial)
+            if buf.len() <= limits.max_raw_head()
+                && !req
+                    .path
+                    .is_some_and(|p| p.bytes().any(|b| b == b'#' || b > 0x7e)) =>
+        {
             return Some(Ok(Parsed::Incomplete));
         }
         _ => return None,
@@ -106,7 +112,9 @@ pub(crate) fn response(
                 header_ranges(buf, resp.headers),
             )
         }
-        Ok(httparse::Status::Partial) if buf.len() <= limits.max_raw_head() => {
+        Ok(httparse::Status::Partial)
+            if buf.len() <= limits.max_raw_head() && resp.code.is_none_or(|c| c >= 100) =>
+        {
             return Some(Ok(Parsed::Incomplete));
         }
         _ => return None,
