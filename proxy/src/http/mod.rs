@@ -59,6 +59,7 @@
 //! assert!(keep);
 //! ```
 
+pub mod applet;
 pub mod body;
 pub mod connection;
 pub mod errors;
