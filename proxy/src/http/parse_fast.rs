@@ -16,15 +16,18 @@ use std::ops::Range;
 /// httparse is given room for this many headers; more goes to the complete parser.
 const FAST_HEADERS: usize = 100;
 
-fn offset(base: &[u8], part: &[u8]) -> Range<usize> {
-    let start = part.as_ptr() as usize - base.as_ptr() as usize;
-    start..start + part.len()
+/// Where `part` (a slice httparse returned) lies in `base`; `None` if it does not, which
+/// httparse never does, but then the complete parser takes over instead of anything panicking.
+fn offset(base: &[u8], part: &[u8]) -> Option<Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(base.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= base.len()).then_some(start..end)
 }
 
-fn header_ranges(base: &[u8], headers: &[httparse::Header<'_>]) -> Vec<HeaderRanges> {
+fn header_ranges(base: &[u8], headers: &[httparse::Header<'_>]) -> Option<Vec<HeaderRanges>> {
     headers
         .iter()
-        .map(|h| (offset(base, h.name.as_bytes()), offset(base, h.value)))
+        .map(|h| Some((offset(base, h.name.as_bytes())?, offset(base, h.value)?)))
         .collect()
 }
 
@@ -55,10 +58,10 @@ pub(crate) fn request(
             };
             (
                 end,
-                offset(buf, req.method?.as_bytes()),
-                offset(buf, uri),
+                offset(buf, req.method?.as_bytes())?,
+                offset(buf, uri)?,
                 version,
-                header_ranges(buf, req.headers),
+                header_ranges(buf, req.headers)?,
             )
         }
         // Everything so far is valid for httparse, hence for haproxy unless the URI has a
