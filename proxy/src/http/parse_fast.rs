@@ -105,14 +105,14 @@ pub(crate) fn response(
             // httparse gives "" (not a slice of the buffer) for a missing reason.
             let reason = match resp.reason? {
                 "" => 0..0,
-                r => offset(buf, r.as_bytes()),
+                r => offset(buf, r.as_bytes())?,
             };
             (
                 end,
                 version,
                 status,
                 reason,
-                header_ranges(buf, resp.headers),
+                header_ranges(buf, resp.headers)?,
             )
         }
         Ok(httparse::Status::Partial)
