@@ -208,6 +208,13 @@ mod tests {
             v,
             [&b"a"[..], b"b", b"\"c,d\"", b"", b"", b"\"e\\\",f\"", b"g"]
         );
+        // Sent to haproxy 2.6: req.hdr(x-a) gave "" (the last element), req.hdr(x-a,2)
+        // gave "\"2,3\"", req.hdr_cnt(x-a) gave 5.
+        let mut h = HeaderList::new();
+        h.add("X-A", "1, \"2,3\" , 4");
+        h.add("X-A", "5,");
+        let v: Vec<_> = h.split_values(b"x-a").collect();
+        assert_eq!(v, [&b"1"[..], b"\"2,3\"", b"4", b"5", b""]);
         // An unterminated quote or a trailing backslash never reads out of bounds.
         assert_eq!(
             split_comma_list(b"\"a\\").collect::<Vec<_>>(),

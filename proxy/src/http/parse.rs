@@ -242,7 +242,13 @@ struct RawHead {
     end: usize,
 }
 
-fn locate_head(buf: &BytesMut, limits: &Limits) -> Result<Option<RawHead>, ParseErrorKind> {
+/// `check_start` validates the start line as soon as it is complete, so a bad request line
+/// is refused without waiting for the rest of the head, as haproxy's incremental parser does.
+fn locate_head(
+    buf: &BytesMut,
+    limits: &Limits,
+    check_start: fn(&[u8]) -> Result<(), ParseErrorKind>,
+) -> Result<Option<RawHead>, ParseErrorKind> {
     let data = &buf[..];
     let mut pos = 0;
     loop {
@@ -255,6 +261,14 @@ fn locate_head(buf: &BytesMut, limits: &Limits) -> Result<Option<RawHead>, Parse
     let Some(end) = find_head_end(data, pos) else {
         if data.len() > limits.max_raw_head() {
             return Err(ParseErrorKind::TooLarge);
+        }
+        if let Some(nl) = memchr::memchr(b'\n', &data[pos..]) {
+            let line = &data[pos..pos + nl];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if memchr::memchr(b'\r', line).is_some() {
+                return Err(ParseErrorKind::BareCr);
+            }
+            check_start(line)?;
         }
         return Ok(None);
     };
@@ -289,8 +303,21 @@ pub fn parse_request(
     buf: &mut BytesMut,
     limits: &Limits,
 ) -> Result<Parsed<RequestHead>, ParseError> {
+    match super::parse_fast::request(buf, limits) {
+        Some(r) => r,
+        None => parse_request_full(buf, limits),
+    }
+}
+
+/// The complete parser, with every leniency haproxy has; the httparse path hands it what
+/// httparse refuses.
+pub(crate) fn parse_request_full(
+    buf: &mut BytesMut,
+    limits: &Limits,
+) -> Result<Parsed<RequestHead>, ParseError> {
     let err = |kind| ParseError { kind, status: 400 };
-    let Some(raw) = locate_head(buf, limits).map_err(err)? else {
+    let check = |line: &[u8]| request_line(line).map(|_| ());
+    let Some(raw) = locate_head(buf, limits, check).map_err(err)? else {
         return Ok(Parsed::Incomplete);
     };
     let first = raw
@@ -303,11 +330,29 @@ pub fn parse_request(
     let uri = first.start + uri.start..first.start + uri.end;
     let headers = parse_header_lines(&mut buf[..], &raw.lines[1..], limits.max_header_count())
         .map_err(err)?;
+    finish_request(buf, limits, raw.end, method, uri, version, headers)
+}
+
+/// The shared end of both request paths: the HTX size check, the split off the buffer, the
+/// request checks. Header names must already be lowercase in `buf`.
+pub(crate) fn finish_request(
+    buf: &mut BytesMut,
+    limits: &Limits,
+    end: usize,
+    method: Range<usize>,
+    uri: Range<usize>,
+    version: Version,
+    headers: Vec<HeaderRanges>,
+) -> Result<Parsed<RequestHead>, ParseError> {
+    let err = |kind| ParseError { kind, status: 400 };
+    if end > limits.max_raw_head() {
+        return Err(err(ParseErrorKind::TooLarge));
+    }
     // HTX stores the version as its 8 bytes whatever the line said.
     if htx_size(method.len() + uri.len() + 8, &headers) > limits.max_htx_head() {
         return Err(err(ParseErrorKind::TooLarge));
     }
-    let frozen = buf.split_to(raw.end).freeze();
+    let frozen = buf.split_to(end).freeze();
     let mut head = RequestHead {
         method: frozen.slice(method),
         uri: frozen.slice(uri),
@@ -317,7 +362,7 @@ pub fn parse_request(
     check_request(&mut head).map_err(err)?;
     Ok(Parsed::Complete {
         head,
-        consumed: raw.end,
+        consumed: end,
     })
 }
 
@@ -398,28 +443,27 @@ fn check_request(head: &mut RequestHead) -> Result<(), ParseErrorKind> {
     Ok(())
 }
 
-/// For an absolute-form URI (`scheme://authority...`): drops an empty port and the scheme's
-/// default port (80 for http, 443 for https) from the URI, and compares the authority
-/// (without user info and default port, case-insensitively) with the Host header.
+/// HAProxy's authority rules for a URI that starts with a letter (absolute or authority
+/// form): the authority is what follows `scheme://`, or without `://` the URI's start, up to
+/// the first `/` (a `?` does not end it), user info excluded. A non-empty authority must
+/// equal the Host header, case-insensitively and ignoring an empty or the scheme's default
+/// port (80 for http, 443 for https). When the URI has such a port it is dropped from the
+/// URI and from the Host header.
 fn normalize_absolute_uri(head: &mut RequestHead) -> Result<(), ParseErrorKind> {
     let uri = head.uri.clone();
-    let Some(sep) = memchr::memmem::find(&uri, b"://") else {
-        return Ok(());
-    };
-    let scheme = &uri[..sep];
-    if scheme.is_empty()
-        || !scheme[0].is_ascii_alphabetic()
-        || !scheme
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(b))
-    {
+    if !uri.first().is_some_and(u8::is_ascii_alphabetic) {
         return Ok(());
     }
-    let a_start = sep + 3;
-    let a_end = uri[a_start..]
-        .iter()
-        .position(|&b| b == b'/' || b == b'?')
-        .map_or(uri.len(), |p| a_start + p);
+    let mut i = 1;
+    while i < uri.len() && (uri[i].is_ascii_alphanumeric() || b"+-.".contains(&uri[i])) {
+        i += 1;
+    }
+    let (scheme, a_start): (&[u8], usize) = if uri[i..].starts_with(b"://") {
+        (&uri[..i], i + 3)
+    } else {
+        (b"", 0)
+    };
+    let a_end = memchr::memchr(b'/', &uri[a_start..]).map_or(uri.len(), |p| a_start + p);
     let authority = &uri[a_start..a_end];
     let default_port: &[u8] = if scheme.eq_ignore_ascii_case(b"http") {
         b"80"
@@ -428,8 +472,8 @@ fn normalize_absolute_uri(head: &mut RequestHead) -> Result<(), ParseErrorKind> 
     } else {
         b""
     };
+    // The length of `hostport` without an empty or default port.
     let strip = |hostport: &[u8]| -> usize {
-        // Length of hostport without an empty or default port.
         match hostport.iter().rposition(|&b| b == b':') {
             Some(c) if !hostport[c + 1..].contains(&b']') => {
                 let port = &hostport[c + 1..];
@@ -442,24 +486,32 @@ fn normalize_absolute_uri(head: &mut RequestHead) -> Result<(), ParseErrorKind> 
             _ => hostport.len(),
         }
     };
-    let hostport_start = authority
+    let hp_start = authority
         .iter()
         .rposition(|&b| b == b'@')
         .map_or(0, |p| p + 1);
-    let kept = strip(&authority[hostport_start..]);
-    let hostport = &authority[hostport_start..hostport_start + kept];
-    if let Some(host) = head.headers.get(b"host") {
-        let host = &host[..strip(host)];
-        if !host.eq_ignore_ascii_case(hostport) {
-            return Err(ParseErrorKind::HostMismatch);
-        }
+    let hostport = &authority[hp_start..];
+    if hostport.is_empty() {
+        return Ok(());
     }
-    let cut = a_start + hostport_start + kept;
-    if cut < a_end {
+    let kept = strip(hostport);
+    if let Some(host) = head.headers.get(b"host")
+        && !host[..strip(host)].eq_ignore_ascii_case(&hostport[..kept])
+    {
+        return Err(ParseErrorKind::HostMismatch);
+    }
+    if !scheme.is_empty() && kept < hostport.len() {
+        let cut = a_start + hp_start + kept;
         let mut b = BytesMut::with_capacity(uri.len());
         b.extend_from_slice(&uri[..cut]);
         b.extend_from_slice(&uri[a_end..]);
         head.uri = b.freeze();
+        for h in head.headers.iter_mut() {
+            if &h.name[..] == b"host" {
+                let n = strip(&h.value);
+                h.value.truncate(n);
+            }
+        }
     }
     Ok(())
 }
@@ -469,8 +521,19 @@ pub fn parse_response(
     buf: &mut BytesMut,
     limits: &Limits,
 ) -> Result<Parsed<ResponseHead>, ParseError> {
+    match super::parse_fast::response(buf, limits) {
+        Some(r) => r,
+        None => parse_response_full(buf, limits),
+    }
+}
+
+pub(crate) fn parse_response_full(
+    buf: &mut BytesMut,
+    limits: &Limits,
+) -> Result<Parsed<ResponseHead>, ParseError> {
     let err = |kind| ParseError { kind, status: 502 };
-    let Some(raw) = locate_head(buf, limits).map_err(err)? else {
+    let check = |line: &[u8]| status_line(line).map(|_| ());
+    let Some(raw) = locate_head(buf, limits, check).map_err(err)? else {
         return Ok(Parsed::Incomplete);
     };
     let first = raw
@@ -482,10 +545,27 @@ pub fn parse_response(
     let reason = first.start + reason.start..first.start + reason.end;
     let headers = parse_header_lines(&mut buf[..], &raw.lines[1..], limits.max_header_count())
         .map_err(err)?;
+    finish_response(buf, limits, raw.end, version, status, reason, headers)
+}
+
+/// The shared end of both response paths (see `finish_request`).
+pub(crate) fn finish_response(
+    buf: &mut BytesMut,
+    limits: &Limits,
+    end: usize,
+    version: Version,
+    status: u16,
+    reason: Range<usize>,
+    headers: Vec<HeaderRanges>,
+) -> Result<Parsed<ResponseHead>, ParseError> {
+    let err = |kind| ParseError { kind, status: 502 };
+    if end > limits.max_raw_head() {
+        return Err(err(ParseErrorKind::TooLarge));
+    }
     if htx_size(8 + 3 + reason.len(), &headers) > limits.max_htx_head() {
         return Err(err(ParseErrorKind::TooLarge));
     }
-    let frozen = buf.split_to(raw.end).freeze();
+    let frozen = buf.split_to(end).freeze();
     let head = ResponseHead {
         version,
         status,
@@ -494,7 +574,7 @@ pub fn parse_response(
     };
     Ok(Parsed::Complete {
         head,
-        consumed: raw.end,
+        consumed: end,
     })
 }
 
@@ -668,6 +748,14 @@ mod tests {
         for (bytes, uri) in cases {
             assert_eq!(ok(bytes).uri, *uri);
         }
+        // A default port in the URI goes from the Host header too; otherwise Host is kept.
+        let h = ok(b"GET http://a:80/ HTTP/1.1\r\nHost: a:80\r\n\r\n");
+        assert_eq!(
+            (&h.uri[..], &h.headers.get(b"host").unwrap()[..]),
+            (&b"http://a/"[..], &b"a"[..])
+        );
+        let h = ok(b"GET http://a/x HTTP/1.1\r\nHost: a:80\r\n\r\n");
+        assert_eq!(h.headers.get(b"host").unwrap(), "a:80");
         let h = ok(b"GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: k\r\n\r\n");
         assert_eq!(h.headers.len(), 3);
     }
@@ -708,6 +796,26 @@ mod tests {
         let partial = vec![b'a'; 16320];
         assert_eq!(req(&partial), Ok(Parsed::Incomplete));
         assert_eq!(bad(&[b'a'; 16321]), ParseErrorKind::TooLarge);
+    }
+
+    #[test]
+    fn bad_start_line_refused_before_the_head_completes() {
+        assert_eq!(
+            bad(b"GET /a#b HTTP/1.1\r\nHost: a\r\n"),
+            ParseErrorKind::Uri
+        );
+        assert_eq!(bad(b"G(ET / HTTP/1.1\n"), ParseErrorKind::Method);
+        assert_eq!(bad(b"\r\nGET / HTTP/1.1 \r\n"), ParseErrorKind::Version);
+        assert_eq!(
+            req(b"GET  / HTTP/1.1\r\nHost: a\r\n"),
+            Ok(Parsed::Incomplete)
+        );
+        assert_eq!(req(b"GET /a#b HTTP/1.1"), Ok(Parsed::Incomplete));
+        let resp = parse_response(
+            &mut BytesMut::from(&b"HTTTP/1.1 200 OK\r\n"[..]),
+            &Limits::default(),
+        );
+        assert_eq!(resp.map_err(|e| e.status), Err(502));
     }
 
     #[test]
@@ -794,6 +902,37 @@ mod tests {
         ] {
             assert_eq!(parse(b).map_err(|e| e.status), Err(502));
         }
+    }
+
+    #[test]
+    fn response_limits_measured_on_haproxy() {
+        let parse = |b: &[u8]| parse_response(&mut BytesMut::from(b), &Limits::default());
+        let big = |n: usize| {
+            let mut v = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Big: ".to_vec();
+            v.extend(std::iter::repeat_n(b'a', n));
+            v.extend_from_slice(b"\r\n\r\nok");
+            v
+        };
+        assert!(matches!(parse(&big(15226)), Ok(Parsed::Complete { .. })));
+        assert_eq!(
+            parse(&big(15227)).map_err(|e| (e.kind, e.status)),
+            Err((ParseErrorKind::TooLarge, 502))
+        );
+        let count = |n: usize| {
+            let mut v = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n".to_vec();
+            for i in 0..n {
+                v.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
+            }
+            v.extend_from_slice(b"\r\n");
+            v
+        };
+        assert!(matches!(parse(&count(99)), Ok(Parsed::Complete { .. })));
+        assert_eq!(parse(&count(100)).map_err(|e| e.status), Err(502));
+        let Ok(Parsed::Complete { head, .. }) = parse(b"HTTP/1.1 200 OK\r\nX-F: a\r\n b\r\n\r\n")
+        else {
+            panic!()
+        };
+        assert_eq!(head.headers.get(b"x-f").unwrap(), "a   b");
     }
 
     #[test]
