@@ -25,6 +25,7 @@ use crate::http::body::{
 use crate::http::connection::{self, HttpMode};
 use crate::http::parse::{Limits, Parsed, parse_request, parse_response};
 use crate::http::write::{write_request_head, write_response_head};
+use crate::http::reply::Reply as HttpReply;
 use crate::http::{RequestHead, ResponseHead, Version};
 use crate::lua::applet_http::{self, AppletHttp, BodyState, RequestView, ResponseState};
 use crate::lua::applet_io::{self, AppletIo};
@@ -37,8 +38,8 @@ use crate::sample::logformat::StreamLog;
 enum Verdict {
     /// Go on (to the backend, or to the next rule set).
     Continue,
-    /// Send these bytes and end the transaction (keep-alive still possible).
-    Reply(Bytes),
+    /// Send this reply and end the transaction (keep-alive still possible).
+    Reply(HttpReply),
     /// Answer with this Lua HTTP service.
     Service(String),
     /// `txn:done()` or an error: close without answering (or after `Reply`).
@@ -112,7 +113,7 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, a: Accepted) {
             Ok(Some(h)) => h,
             Ok(None) => return,
             Err(status) => {
-                let _ = client.write_all(&replies::error_page(status)).await;
+                let _ = client.write_all(&replies::raw_page(status)).await;
                 let _ = client.shutdown().await;
                 return;
             }
@@ -200,12 +201,11 @@ async fn run_rules(
         match &rule.action {
             HttpAction::Allow => return Verdict::Continue,
             HttpAction::Deny(reply) | HttpAction::Return(reply) => {
-                let is_head = txn.borrow().req.as_ref().is_some_and(|r| r.is_head());
-                return Verdict::Reply(replies::render_reply(reply, &mut src, &log, is_head).await);
+                return Verdict::Reply(replies::render_reply(reply, &mut src, &log).await);
             }
             HttpAction::Redirect(r) => {
-                if let Some(bytes) = replies::render_redirect(r, &mut src, &log).await {
-                    return Verdict::Reply(bytes);
+                if let Some(reply) = replies::render_redirect(r, &mut src, &log).await {
+                    return Verdict::Reply(reply);
                 }
             }
             HttpAction::SetHeader { name, value } | HttpAction::AddHeader { name, value } => {
@@ -331,10 +331,11 @@ async fn transaction(
     let framing = match framing {
         Ok(f) => f,
         Err(e) => {
-            let _ = client.write_all(&replies::error_page(e.status)).await;
+            let _ = client.write_all(&replies::raw_page(e.status)).await;
             return Next::Close;
         }
     };
+    let req_version = txn.borrow().req.as_ref().expect("request").version;
     let client_keep = connection::client_keep_alive(
         txn.borrow().req.as_ref().expect("request"),
         mode_of(fe.conn_mode),
@@ -354,10 +355,10 @@ async fn transaction(
     }
     match verdict {
         Verdict::Close => Next::Close,
-        Verdict::Reply(bytes) => {
+        Verdict::Reply(reply) => {
             // The body of a request answered by a rule is not read: close unless there is none.
-            let keep = client_keep && framing == BodyFraming::Empty;
-            let bytes = with_connection(bytes, keep, txn);
+            let (bytes, keep) =
+                replies::write(&reply, req_version, client_keep && framing == BodyFraming::Empty);
             if client.write_all(&bytes).await.is_err() || !keep {
                 return Next::Close;
             }
@@ -371,44 +372,13 @@ async fn transaction(
         }
         Verdict::Continue => {
             let Some(be) = backend else {
-                let _ = client.write_all(&replies::error_page(503)).await;
+                let (bytes, _) = replies::write(&replies::page(503), req_version, false);
+                let _ = client.write_all(&bytes).await;
                 return Next::Close;
             };
             forward(sess, txn, client, server, be, framing, client_keep).await
         }
     }
-}
-
-/// Adds `connection: close` to a reply that ends the connection when the client would not
-/// expect it, like HAProxy does to its own replies.
-fn with_connection(bytes: Bytes, keep: bool, txn: &SharedTxn) -> Bytes {
-    let http10 = txn
-        .borrow()
-        .req
-        .as_ref()
-        .is_some_and(|r| r.version == Version::Http10);
-    let marker: &[u8] = if keep && http10 {
-        b"connection: keep-alive\r\n"
-    } else if !keep && !http10 {
-        b"connection: close\r\n"
-    } else {
-        return bytes;
-    };
-    // Already there (HAProxy's 400/408 pages carry it).
-    if bytes
-        .windows(marker.len())
-        .any(|w| w.eq_ignore_ascii_case(marker))
-    {
-        return bytes;
-    }
-    let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else {
-        return bytes;
-    };
-    let mut out = BytesMut::with_capacity(bytes.len() + marker.len());
-    out.extend_from_slice(&bytes[..end + 2]);
-    out.extend_from_slice(marker);
-    out.extend_from_slice(&bytes[end + 2..]);
-    out.freeze()
 }
 
 /// The client request body, decoded as it arrives, for an applet.
@@ -442,10 +412,12 @@ async fn service(
         .cloned()
     else {
         let mut client = client;
-        let _ = client.write_all(&replies::error_page(503)).await;
+        let version = txn.borrow().req.as_ref().map_or(Version::Http11, |r| r.version);
+        let (bytes, _) = replies::write(&replies::page(503), version, false);
+        let _ = client.write_all(&bytes).await;
         return (None, Next::Close);
     };
-    let (view, http11, expect_continue) = {
+    let (view, expect_continue) = {
         let t = txn.borrow();
         let req = t.req.as_ref().expect("request");
         let length = match framing {
@@ -454,31 +426,19 @@ async fn service(
         };
         (
             RequestView {
-                method: req.method.clone(),
-                path: req.path(),
-                qs: req.query().unwrap_or_default(),
-                version: match req.version {
-                    Version::Http10 => "HTTP/1.0",
-                    Version::Http11 => "HTTP/1.1",
-                },
-                headers: req
-                    .headers
-                    .iter()
-                    .map(|h| (h.name.clone(), h.value.clone()))
-                    .collect(),
+                head: req.clone(),
                 length,
-                is_head: req.is_head(),
             },
-            req.version == Version::Http11,
             connection::expects_continue(req),
         )
     };
+    let req_version = view.head.version;
     let io = AppletIo::new(client);
     if expect_continue && framing != BodyFraming::Empty {
         // The applet reads the body: tell the client to send it.
         io.borrow_mut()
             .out
-            .extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+            .extend_from_slice(connection::CONTINUE_100);
     }
     let decoder = match framing {
         BodyFraming::Empty => None,
@@ -492,22 +452,24 @@ async fn service(
         request: Rc::new(view),
         body: body.clone(),
         response: response.clone(),
-        client_http11: http11,
         client_close: !client_keep,
     };
     let _ = txn;
     let result = invoke::http_service(&rt, name, applet).await;
-    let (started, chunked, close) = {
+    let (started, chunked, close, failed) = {
         let r = response.borrow();
-        (r.started, r.chunked, r.close)
+        (r.started, r.chunked, r.close, r.failed)
     };
-    if !started {
+    if !started || failed {
         // HAProxy answers 500 when the service ended without a response, or failed first.
+        let (bytes, _) = replies::write(&replies::page(500), req_version, false);
         let mut s = io.borrow_mut();
         s.out.clear();
-        s.out.extend_from_slice(&replies::error_page(500));
+        s.out.extend_from_slice(&bytes);
     } else if chunked && result.is_ok() {
-        io.borrow_mut().out.extend_from_slice(b"0\r\n\r\n");
+        let mut end = BytesMut::new();
+        write_last_chunk(&Default::default(), &mut end);
+        io.borrow_mut().out.extend_from_slice(&end);
     }
     let flushed = applet_io::flush(&io).await.is_ok();
     let body_done = {
@@ -515,7 +477,7 @@ async fn service(
         b.complete && !b.error
     };
     let conn = io.borrow_mut().conn.take();
-    let keep = flushed && started && result.is_ok() && client_keep && !close && body_done;
+    let keep = flushed && started && !failed && result.is_ok() && client_keep && !close && body_done;
     match conn {
         Some(c) if keep => (Some(c), Next::KeepAlive),
         Some(mut c) => {
@@ -674,7 +636,8 @@ async fn forward(
                 (conn, i, Some(slot))
             }
             Err(ConnectError::NoServer) | Err(ConnectError::Failed { .. }) => {
-                let _ = client.write_all(&replies::error_page(503)).await;
+                let (bytes, _) = replies::write(&replies::page(503), req_version, false);
+                let _ = client.write_all(&bytes).await;
                 return Next::Close;
             }
         },
@@ -682,7 +645,8 @@ async fn forward(
     txn.borrow_mut().server = Some(Rc::from(&*be.servers[server_idx].name));
 
     if sconn.io.write_all(&head_bytes).await.is_err() {
-        let _ = client.write_all(&replies::error_page(502)).await;
+        let (bytes, _) = replies::write(&replies::page(502), req_version, false);
+        let _ = client.write_all(&bytes).await;
         return Next::Close;
     }
     head_bytes.clear();
@@ -691,11 +655,11 @@ async fn forward(
     match relay_body(client, &mut sconn, framing, client_timeout).await {
         Ok(()) => {}
         Err(RelayFail::Timeout) => {
-            let _ = client.write_all(&replies::error_page(408)).await;
+            let _ = client.write_all(&replies::raw_page(408)).await;
             return Next::Close;
         }
         Err(RelayFail::Bad) => {
-            let _ = client.write_all(&replies::error_page(400)).await;
+            let _ = client.write_all(&replies::raw_page(400)).await;
             return Next::Close;
         }
         Err(_) => return Next::Close,
@@ -704,14 +668,16 @@ async fn forward(
     let mut res = match read_response_head(&mut sconn, client, server_timeout).await {
         Ok(r) => r,
         Err(status) => {
-            let _ = client.write_all(&replies::error_page(status)).await;
+            let (bytes, _) = replies::write(&replies::page(status), req_version, false);
+            let _ = client.write_all(&bytes).await;
             return Next::Close;
         }
     };
     let res_framing = match response_framing(&mut res, is_head) {
         Ok(f) => f,
         Err(_) => {
-            let _ = client.write_all(&replies::error_page(502)).await;
+            let (bytes, _) = replies::write(&replies::page(502), req_version, false);
+            let _ = client.write_all(&bytes).await;
             return Next::Close;
         }
     };
@@ -727,8 +693,9 @@ async fn forward(
     for &ci in &order {
         match run_rules(sess, txn, &rules[ci].http_response, Dir::Res).await {
             Verdict::Continue => {}
-            Verdict::Reply(bytes) => {
-                let _ = client.write_all(&with_connection(bytes, false, txn)).await;
+            Verdict::Reply(reply) => {
+                let (bytes, _) = replies::write(&reply, req_version, false);
+                let _ = client.write_all(&bytes).await;
                 return Next::Close;
             }
             Verdict::Service(_) | Verdict::Close => return Next::Close,

@@ -29,17 +29,10 @@ pub trait BodyDecoder {
 
 /// The request as the applet sees it.
 pub struct RequestView {
-    pub method: Bytes,
-    pub path: Bytes,
-    pub qs: Bytes,
-    /// "HTTP/1.0" or "HTTP/1.1".
-    pub version: &'static str,
-    pub headers: Vec<(Bytes, Bytes)>,
+    pub head: crate::http::RequestHead,
     /// The content-length, 0 without one.
     pub length: i64,
-    pub is_head: bool,
 }
-
 /// The response the script builds.
 #[derive(Default)]
 pub struct ResponseState {
@@ -52,6 +45,8 @@ pub struct ResponseState {
     /// The client must see the connection close after this response (HTTP/1.0 client
     /// without keep-alive, or a body without length toward an HTTP/1.0 client).
     pub close: bool,
+    /// The head could not be made (bad content-length): the engine answers 500.
+    pub failed: bool,
 }
 
 pub struct AppletHttp {
@@ -59,8 +54,7 @@ pub struct AppletHttp {
     pub request: Rc<RequestView>,
     pub body: Rc<RefCell<BodyState>>,
     pub response: Rc<RefCell<ResponseState>>,
-    /// Whether the client speaks HTTP/1.1 (chunked responses) and wants keep-alive.
-    pub client_http11: bool,
+    /// The client connection closes after this exchange whatever the response says.
     pub client_close: bool,
 }
 
@@ -120,14 +114,24 @@ fn index<'gc>(ctx: Ctx<'gc>, f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) 
         return Ok(Action::Return);
     };
     let applet = class::check::<AppletHttp>(&stack, 0, CLASS)?;
-    let r = &applet.request;
+    let r = &applet.request.head;
     let v = match k.as_bytes() {
         b"method" => Value::String(ctx.bytes(&r.method)),
-        b"path" => Value::String(ctx.bytes(&r.path)),
-        b"qs" => Value::String(ctx.bytes(&r.qs)),
-        b"version" => ctx.str_value(r.version),
-        b"length" => Value::Integer(r.length),
-        b"headers" => Value::Table(headers_table(ctx, &r.headers)),
+        b"path" => Value::String(ctx.bytes(&r.path())),
+        b"qs" => Value::String(ctx.bytes(&r.query().unwrap_or_default())),
+        b"version" => ctx.str_value(match r.version {
+            crate::http::Version::Http10 => "HTTP/1.0",
+            crate::http::Version::Http11 => "HTTP/1.1",
+        }),
+        b"length" => Value::Integer(applet.request.length),
+        b"headers" => {
+            let h: Vec<(Bytes, Bytes)> = r
+                .headers
+                .iter()
+                .map(|x| (x.name.clone(), x.value.clone()))
+                .collect();
+            Value::Table(headers_table(ctx, &h))
+        }
         _ => {
             stack.replace(&[Value::Nil]);
             return Ok(Action::Return);
@@ -200,57 +204,34 @@ fn add_header<'gc>(
     Ok(Action::Return)
 }
 
-/// Serializes the response head the way HAProxy's applet does: lower-case names in the order
-/// added, then `content-length` (if given) or `transfer-encoding: chunked`.
-pub fn response_head(applet: &AppletHttp, resp: &mut ResponseState) -> Vec<u8> {
+/// Serializes the response head the way HAProxy's applet does (`http::applet`): the
+/// script's headers in order, the framing (content-length as given, else chunked for an
+/// HTTP/1.1 client), then the connection header. A bad content-length is an error (500).
+pub fn response_head(applet: &AppletHttp, resp: &mut ResponseState) -> Result<Vec<u8>, String> {
     let status = if resp.status == 0 { 200 } else { resp.status };
-    let reason = resp.reason.clone().unwrap_or_else(|| {
-        crate::http::reason::default_reason(status)
-            .as_bytes()
-            .to_vec()
-    });
-    let mut out = Vec::with_capacity(128);
-    out.extend_from_slice(b"HTTP/1.1 ");
-    out.extend_from_slice(status.to_string().as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(&reason);
-    out.extend_from_slice(b"\r\n");
-    let mut content_length: Option<Vec<u8>> = None;
+    let mut head = crate::http::ResponseHead::new(status);
+    if let Some(r) = &resp.reason {
+        head.reason = Bytes::copy_from_slice(r);
+    }
     for (name, value) in &resp.headers {
         let lname = name.to_ascii_lowercase();
-        if lname == b"content-length" {
-            content_length = Some(value.clone());
+        if lname == b"connection" {
+            // Connection management is the engine's.
             continue;
         }
-        if lname == b"transfer-encoding" || lname == b"connection" {
-            // Framing and connection management are the engine's.
-            continue;
-        }
-        out.extend_from_slice(&lname);
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value);
-        out.extend_from_slice(b"\r\n");
+        head.headers
+            .add(Bytes::from(lname), Bytes::copy_from_slice(value));
     }
-    let bodyless = applet.request.is_head || status < 200 || status == 204 || status == 304;
-    match content_length {
-        Some(cl) => {
-            out.extend_from_slice(b"content-length: ");
-            out.extend_from_slice(&cl);
-            out.extend_from_slice(b"\r\n");
-        }
-        None if status < 200 || status == 204 || status == 304 => {}
-        None if applet.client_http11 => {
-            resp.chunked = !bodyless;
-            out.extend_from_slice(b"transfer-encoding: chunked\r\n");
-        }
-        None => resp.close = true,
-    }
-    if applet.client_close || resp.close {
-        resp.close = true;
-        out.extend_from_slice(b"connection: close\r\n");
-    }
-    out.extend_from_slice(b"\r\n");
-    out
+    let req = &applet.request.head;
+    let framing = crate::http::applet::prepare_applet_response(&mut head, req)
+        .map_err(|e| e.reason.to_string())?;
+    let keep = !applet.client_close && framing != crate::http::body::BodyFraming::UntilClose;
+    crate::http::connection::prepare_response_for_client(&mut head, req.version, keep);
+    resp.chunked = framing == crate::http::body::BodyFraming::Chunked;
+    resp.close = !keep;
+    let mut out = bytes::BytesMut::with_capacity(128);
+    crate::http::write::write_response_head(&head, &mut out);
+    Ok(out.to_vec())
 }
 
 fn start_response<'gc>(
@@ -266,7 +247,13 @@ fn start_response<'gc>(
             return Ok(Action::Return);
         }
         resp.started = true;
-        response_head(applet, &mut resp)
+        match response_head(applet, &mut resp) {
+            Ok(h) => h,
+            Err(e) => {
+                resp.failed = true;
+                return Err(Error::runtime(format!("Lua: 'start_response': {e}")));
+            }
+        }
     };
     stack.clear();
     crate::lua::applet_tcp::send_action(stack, &applet.io, &head)
@@ -284,16 +271,14 @@ fn send<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, stack: Stack<'gc, '_>) -> N
             "Lua: 'send' you must call start_response() before sending data.",
         ));
     }
-    if applet.request.is_head || msg.is_empty() {
+    if applet.request.head.is_head() || msg.is_empty() {
         let mut stack = stack;
         stack.clear();
         return Ok(Action::Return);
     }
     if chunked {
-        let mut framed = Vec::with_capacity(msg.len() + 16);
-        framed.extend_from_slice(format!("{:x}\r\n", msg.len()).as_bytes());
-        framed.extend_from_slice(msg.as_bytes());
-        framed.extend_from_slice(b"\r\n");
+        let mut framed = bytes::BytesMut::with_capacity(msg.len() + 16);
+        crate::http::body::write_chunk(msg.as_bytes(), &mut framed);
         crate::lua::applet_tcp::send_action(stack, &applet.io, &framed)
     } else {
         crate::lua::applet_tcp::send_action(stack, &applet.io, msg.as_bytes())
