@@ -347,13 +347,25 @@ impl Rules {
     }
 
     /// Whether there are TCP/HTTP action rules (what forbids a defaults section from being
-    /// inherited by both frontends and backends).
+    /// inherited by both frontends and backends); `inspect-delay` lines are settings.
     pub fn has_actions(&self) -> bool {
-        !(self.tcp_request.is_empty()
-            && self.tcp_response.is_empty()
-            && self.http_request.is_empty()
-            && self.http_response.is_empty()
-            && self.http_after_response.is_empty())
+        let actions = |lines: &[Line]| {
+            lines
+                .iter()
+                .any(|l| l.words.get(1).map(String::as_str) != Some("inspect-delay"))
+        };
+        actions(&self.tcp_request)
+            || actions(&self.tcp_response)
+            || !self.http_request.is_empty()
+            || !self.http_response.is_empty()
+            || !self.http_after_response.is_empty()
+    }
+
+    /// `tcp-response content` rules (a frontend may not inherit them).
+    pub fn has_tcp_response_content(&self) -> bool {
+        self.tcp_response
+            .iter()
+            .any(|l| l.words.get(1).map(String::as_str) == Some("content"))
     }
 }
 

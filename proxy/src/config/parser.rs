@@ -363,6 +363,11 @@ impl Parser {
                             .to_string(),
                     ),
                     ProxyKind::Frontend if usage.by_backend => Some(mixed),
+                    ProxyKind::Frontend if self.config.defaults[di].rules.has_tcp_response_content() => {
+                        Some(format!(
+                            "a frontend section cannot inherit from a defaults section defining 'tcp-response content' rules (defaults section at {dloc})."
+                        ))
+                    }
                     ProxyKind::Backend if usage.by_frontend => Some(mixed),
                     _ => None,
                 };
