@@ -102,7 +102,7 @@ impl Outcome {
     pub fn check(&mut self) {
         self.checks.clear();
         if !self.fatal() {
-            self.checks = validate::check(&self.config);
+            self.checks = validate::check(&mut self.config);
         }
     }
 

@@ -387,6 +387,9 @@ pub struct Timeouts {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProxyOptions {
+    /// Where the log format (`option httplog`/`tcplog`) was set, possibly in a defaults
+    /// section; HAProxy's later warnings about it point there.
+    pub log_format_loc: Option<Loc>,
     pub httplog: bool,
     /// `option httplog clf`.
     pub httplog_clf: bool,

@@ -114,16 +114,17 @@ pub(crate) fn parse(p: &mut Parser, line: &Line, start: usize) {
             let Some((proxy, _)) = p.current() else {
                 return;
             };
-            if !proxy.caps.frontend {
-                let msg = format!(
+            // HAProxy warns in a backend, and still records the option (its later checks
+            // speak about it).
+            let warning = (!proxy.caps.frontend).then(|| {
+                format!(
                     "{} '{}' : 'option {name}' directive is ignored in backends.",
                     proxy.kind.type_str(),
                     proxy.name
-                );
-                p.warn(loc, Form::Parsing, msg);
-                return;
-            }
+                )
+            });
             let o = &mut proxy.options;
+            o.log_format_loc = Some(loc.clone());
             if name == "httplog" {
                 o.httplog = true;
                 o.httplog_clf = clf;
@@ -131,6 +132,9 @@ pub(crate) fn parse(p: &mut Parser, line: &Line, start: usize) {
             } else {
                 o.tcplog = true;
                 o.httplog = false;
+            }
+            if let Some(msg) = warning {
+                p.warn(loc, Form::Parsing, msg);
             }
         }
         "forwardfor" => match forwardfor(&words[2..]) {
