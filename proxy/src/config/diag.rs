@@ -117,6 +117,9 @@ pub struct Report<'a> {
     pub aborted: bool,
     /// Diagnostics of the checks after parsing.
     pub checks: &'a [Diagnostic],
+    /// Whether some frontend listens (HAProxy refuses to start without a listener: `-c` then
+    /// says so and exits with 2).
+    pub has_listener: bool,
 }
 
 /// Writes stderr lines, with the banner before the first one.
@@ -200,6 +203,16 @@ pub fn render_check(r: &Report<'_>, banner: &Banner) -> CheckOutput {
     let mut stdout = String::new();
     if out.warned {
         stdout.push_str("Warnings were found.\n");
+    }
+    if !r.has_listener {
+        stdout.push_str(
+            "Configuration file has no error but will not start (no listener) => exit(2).\n",
+        );
+        return CheckOutput {
+            stdout,
+            stderr: out.stderr,
+            exit_code: 2,
+        };
     }
     stdout.push_str("Configuration file is valid\n");
     CheckOutput {

@@ -119,6 +119,11 @@ impl Outcome {
                 parse: &self.parse,
                 aborted: self.aborted,
                 checks: &self.checks,
+                has_listener: self
+                    .config
+                    .proxies
+                    .iter()
+                    .any(|p| p.caps.frontend && !p.binds.is_empty()),
             },
             banner,
         )
