@@ -26,7 +26,8 @@ fn env_pairs() -> Vec<(&'static str, &'static str)> {
 fn normalize(stdout: &str, stderr: &str, code: i32) -> String {
     let mut err = String::new();
     for line in stderr.lines() {
-        if line.starts_with("[NOTICE]") {
+        // The banner names the program; `.notice` messages are kept.
+        if line.starts_with("[NOTICE]") && !line.contains(" : config : ") {
             continue;
         }
         // "(12345) :" -> "(PID) :"

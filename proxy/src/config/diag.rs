@@ -10,6 +10,8 @@ use super::line::{ConfigError, Loc};
 pub enum Severity {
     Alert,
     Warning,
+    /// `.notice` messages.
+    Notice,
 }
 
 /// How HAProxy lays out the location before a message: its call sites are not uniform, and
@@ -151,6 +153,7 @@ impl Printer<'_> {
                 self.warned = true;
                 "[WARNING]  "
             }
+            Severity::Notice => "[NOTICE]   ",
         };
         self.line(label, &d.text());
     }

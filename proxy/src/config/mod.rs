@@ -5,6 +5,7 @@
 mod address;
 mod bind;
 mod cint;
+pub mod cond;
 mod diag;
 mod env;
 mod files;
