@@ -351,3 +351,71 @@ fn nonfatal_alert_keeps_the_configuration() {
     assert_eq!(o.errors().len(), 1);
     assert!(o.usable().unwrap().proxy("f").is_none());
 }
+
+/// Random mutations of every recorded case must never panic (or loop): errors are values.
+#[test]
+fn mutated_configurations_never_panic() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/config_cases");
+    let mut corpus: Vec<Vec<u8>> = Vec::new();
+    for sub in ["same", "halo"] {
+        for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "cfg") {
+                corpus.push(std::fs::read(path).unwrap());
+            }
+        }
+    }
+    // xorshift64*: deterministic, no dependency.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    let pieces: [&[u8]; 16] = [
+        b"\"",
+        b"'",
+        b"\\",
+        b"$",
+        b"${",
+        b"}",
+        b"[*]",
+        b"(",
+        b")",
+        b",",
+        b":",
+        b"\n",
+        b"#",
+        "é".as_bytes(),
+        b"\x00",
+        b"%[",
+    ];
+    for round in 0..800 {
+        let mut text = corpus[round % corpus.len()].clone();
+        for _ in 0..(1 + next() % 6) {
+            let at = if text.is_empty() {
+                0
+            } else {
+                (next() as usize) % text.len()
+            };
+            match next() % 3 {
+                0 => {
+                    let p = pieces[(next() as usize) % pieces.len()];
+                    text.splice(at..at, p.iter().copied());
+                }
+                1 => {
+                    let end = (at + (next() as usize) % 8).min(text.len());
+                    text.drain(at..end);
+                }
+                _ => text.insert(at, next() as u8),
+            }
+        }
+        let o = load_texts(&[("m.cfg".into(), text)], Env::from_pairs([("A", "x y")]));
+        let _ = o.render_check(&halo::config::Banner {
+            pid: 1,
+            version_line: String::new(),
+            path_line: String::new(),
+        });
+    }
+}
