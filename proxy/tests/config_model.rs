@@ -172,6 +172,7 @@ fn named_defaults_keep_their_rules() {
     assert_eq!(f.rules.http_request.len(), 1);
     assert_eq!(f.rules.http_request[0].words[2], "X-B");
     assert_eq!(f.defaults_index, Some(0));
+    assert_eq!(c.defaults_of(f).unwrap().rules.http_request.len(), 1);
 }
 
 #[test]
@@ -182,6 +183,13 @@ fn options_negation() {
     let f = c.proxy("f").unwrap();
     assert_eq!(f.options.http_conn_mode, HttpConnMode::KeepAlive);
     assert!(!f.options.dontlognull);
+}
+
+#[test]
+fn log_fd_aliases() {
+    let c = ok("global\n  log fd@1 local0\n  log fd@2 local1\n");
+    assert_eq!(c.global.logs[0].dest, LogDest::Stdout);
+    assert_eq!(c.global.logs[1].dest, LogDest::Stderr);
 }
 
 #[test]

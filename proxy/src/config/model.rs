@@ -20,6 +20,11 @@ impl Config {
         self.proxies.iter().find(|p| p.name == name)
     }
 
+    /// The defaults section `p` inherited from (whose rule lines run before `p`'s own).
+    pub fn defaults_of(&self, p: &Proxy) -> Option<&Proxy> {
+        p.defaults_index.and_then(|i| self.defaults.get(i))
+    }
+
     /// The backend (or listen) section named `name`, as `use_backend` resolves it.
     pub fn backend(&self, name: &str) -> Option<&Proxy> {
         self.proxies
