@@ -96,7 +96,7 @@ pub(crate) fn parse(p: &mut Parser, line: &Line) {
                 return;
             }
             let v = super::cint::atol(arg(1)).clamp(0, i64::from(u32::MAX)) as u32;
-            with(p, |px| px.maxconn = Some(v));
+            with(p, |px| px.maxconn = (v != 0).then_some(v));
         }
         "retries" => {
             if !cap_ok(p, loc, kw, Need::Backend, "") {
