@@ -103,7 +103,11 @@ pub(crate) fn parse(p: &mut Parser, line: &Line) {
                 return;
             }
             if arg(1).is_empty() {
-                p.alert(loc, Form::Parsing, "'retries' expects an integer value.");
+                p.alert(
+                    loc,
+                    Form::Parsing,
+                    "'retries' expects an integer argument (dispatch counts for one).",
+                );
                 return;
             }
             if too_many(p, line, 1) {

@@ -44,6 +44,17 @@ pub(crate) fn parse(p: &mut Parser, line: &Line) {
     }
     let name = &words[1];
     let text = &words[2];
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':')))
+    {
+        p.alert(
+            loc,
+            Form::Bracket,
+            format!("character '{c}' is not permitted in server name '{name}'."),
+        );
+        return;
+    }
     let rules = AddrRules {
         listener: false,
         dgram: false,
