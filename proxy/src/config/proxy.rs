@@ -355,15 +355,12 @@ fn timeout(p: &mut Parser, line: &Line) {
         }
     };
     // The value inherited from the defaults section, to tell a redefinition from it.
-    let inherited = {
-        let Some((proxy, _)) = p.current() else {
-            return;
-        };
-        proxy
-            .defaults_index
-            .map(|i| timeout_slot(&mut p.config.defaults[i].timeouts.clone(), sub).to_owned())
-            .unwrap_or(None)
+    let defaults_index = match p.current() {
+        Some((proxy, _)) => proxy.defaults_index,
+        None => return,
     };
+    let inherited =
+        defaults_index.and_then(|i| *timeout_slot(&mut p.config.defaults[i].timeouts, sub));
     let Some((proxy, _)) = p.current() else {
         return;
     };
