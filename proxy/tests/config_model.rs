@@ -427,3 +427,37 @@ fn mutated_configurations_never_panic() {
         });
     }
 }
+
+#[test]
+fn rule_abort_drops_what_follows() {
+    use halo::config::{Banner, Diagnostic, Form, parse_texts};
+    let mut o = parse_texts(
+        &[
+            (
+                "a.cfg".into(),
+                b"frontend f\n  bind :1\n  http-request\n  bogus\n".to_vec(),
+            ),
+            ("b.cfg".into(), b"bogus2\n".to_vec()),
+        ],
+        Env::default(),
+    );
+    let loc = o.config.proxies[0].rules.http_request[0].loc.clone();
+    o.add_abort(Diagnostic::alert(
+        &loc,
+        Form::ParsingTight,
+        "'http-request' expects ...",
+    ));
+    o.check();
+    let out = o.render_check(&Banner {
+        pid: 1,
+        version_line: "v".into(),
+        path_line: "p".into(),
+    });
+    assert_eq!(
+        out.stderr,
+        "[NOTICE]   (1) : v\n[NOTICE]   (1) : p\n\
+         [ALERT]    (1) : config : parsing [a.cfg:3]: 'http-request' expects ...\n\
+         [ALERT]    (1) : config : Error(s) found in configuration file : a.cfg\n"
+    );
+    assert_eq!(out.exit_code, 1);
+}

@@ -99,6 +99,37 @@ impl Outcome {
         self.parse.insert(at, d);
     }
 
+    /// Adds an error that stops everything where it is (HAProxy's `ERR_ABORT`, e.g. an
+    /// `http-request` line without action): what was reported after its line, in its file and
+    /// later files, is dropped, as HAProxy would not have read that far.
+    pub fn add_abort(&mut self, mut d: Diagnostic) {
+        d.fatal = true;
+        let Some(loc) = d.error.loc.clone() else {
+            self.parse.push(d);
+            self.aborted = true;
+            return;
+        };
+        let Some(file_index) = self.files.iter().position(|f| *f == loc.file) else {
+            self.add(d);
+            self.aborted = true;
+            return;
+        };
+        let files = &self.files;
+        self.parse.retain(|e| match &e.error.loc {
+            None => true,
+            Some(l) => {
+                let fi = files
+                    .iter()
+                    .position(|f| *f == l.file)
+                    .unwrap_or(usize::MAX);
+                (fi, l.line) <= (file_index, loc.line)
+            }
+        });
+        self.files.truncate(file_index + 1);
+        self.add(d);
+        self.aborted = true;
+    }
+
     /// The checks after parsing; nothing when reading already failed, as in HAProxy.
     pub fn check(&mut self) {
         self.checks.clear();
