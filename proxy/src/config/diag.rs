@@ -124,6 +124,16 @@ pub struct Report<'a> {
     pub has_listener: bool,
 }
 
+/// Which read of `files` a location belongs to. A file named twice by `-f` is read twice; each
+/// read has its own `Arc` (shared by every `Loc` of that read), so identity tells them apart;
+/// a location built elsewhere falls back to the first file with its name.
+pub fn file_index(files: &[Arc<str>], loc: &Loc) -> Option<usize> {
+    files
+        .iter()
+        .position(|f| Arc::ptr_eq(f, &loc.file))
+        .or_else(|| files.iter().position(|f| *f == loc.file))
+}
+
 /// Writes stderr lines, with the banner before the first one.
 struct Printer<'a> {
     banner: &'a Banner,
@@ -172,11 +182,12 @@ pub fn render_check(r: &Report<'_>, banner: &Banner) -> CheckOutput {
     }
     for (i, file) in r.files.iter().enumerate() {
         let mut file_fatal = false;
-        for d in r
-            .parse
-            .iter()
-            .filter(|d| d.error.loc.as_ref().is_some_and(|l| &l.file == file))
-        {
+        for d in r.parse.iter().filter(|d| {
+            d.error
+                .loc
+                .as_ref()
+                .is_some_and(|l| file_index(r.files, l) == Some(i))
+        }) {
             file_fatal |= d.fatal;
             out.diag(d);
         }

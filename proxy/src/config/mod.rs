@@ -86,7 +86,7 @@ impl Outcome {
     pub fn add(&mut self, d: Diagnostic) {
         let key = |d: &Diagnostic| {
             d.error.loc.as_ref().map(|l| {
-                let file = self.files.iter().position(|f| *f == l.file);
+                let file = diag::file_index(&self.files, l);
                 (file.unwrap_or(usize::MAX), l.line)
             })
         };
@@ -109,7 +109,7 @@ impl Outcome {
             self.aborted = true;
             return;
         };
-        let Some(file_index) = self.files.iter().position(|f| *f == loc.file) else {
+        let Some(file_index) = diag::file_index(&self.files, &loc) else {
             self.add(d);
             self.aborted = true;
             return;
