@@ -9,7 +9,7 @@ use super::keywords;
 use super::line::Line;
 use super::model::{ForwardFor, HttpConnMode};
 use super::parser::Parser;
-use super::proxy::cap_ok_pub;
+use super::proxy::{Need, cap_ok};
 
 /// `start` is the index of the word `option` (1 after `no`/`default`).
 pub(crate) fn parse(p: &mut Parser, line: &Line, start: usize) {
@@ -64,7 +64,7 @@ pub(crate) fn parse(p: &mut Parser, line: &Line, start: usize) {
     let enable = prefix.is_empty();
     match name {
         "dontlognull" => {
-            if too_many(p, 0) || !cap_ok_pub(p, loc, name, true) {
+            if too_many(p, 0) || !cap_ok(p, loc, name, Need::Frontend, "") {
                 return;
             }
             with(p, |o| o.options.dontlognull = enable);

@@ -13,7 +13,7 @@ use super::time::{self, TimeError};
 
 /// What the capability check of a keyword looks at.
 #[derive(Clone, Copy)]
-enum Need {
+pub(crate) enum Need {
     Frontend,
     Backend,
 }
@@ -260,7 +260,7 @@ pub(crate) fn too_many(p: &mut Parser, line: &Line, n: usize) -> bool {
 
 /// HAProxy's `warnifnotcap()`: a keyword for the other side is ignored with a warning.
 /// Returns whether the keyword applies.
-fn cap_ok(p: &mut Parser, loc: &Loc, what: &str, need: Need, hint: &str) -> bool {
+pub(crate) fn cap_ok(p: &mut Parser, loc: &Loc, what: &str, need: Need, hint: &str) -> bool {
     let Some((proxy, _)) = p.current() else {
         return false;
     };
@@ -278,20 +278,6 @@ fn cap_ok(p: &mut Parser, loc: &Loc, what: &str, need: Need, hint: &str) -> bool
     );
     p.warn(loc, Form::Parsing, msg);
     false
-}
-
-pub(crate) fn cap_ok_pub(p: &mut Parser, loc: &Loc, what: &str, frontend: bool) -> bool {
-    cap_ok(
-        p,
-        loc,
-        what,
-        if frontend {
-            Need::Frontend
-        } else {
-            Need::Backend
-        },
-        "",
-    )
 }
 
 fn timeout(p: &mut Parser, line: &Line) {
