@@ -235,8 +235,12 @@ fn tune_lua(p: &mut Parser, line: &Line) {
     let loc = &line.loc;
     let kw = line.words[0].as_str();
     let v = line.words.get(1).map(String::as_str).unwrap_or("");
+    let parsed_time = time::parse_ms(v).ok().filter(|_| !v.is_empty());
+    if let Some((_, Some(c))) = parsed_time {
+        p.warn_plain(loc, time::trailing_warning(c, v));
+    }
     let t = &mut p.config.global.tune_lua;
-    let timeout = |v: &str| time::parse_ms(v).ok().filter(|_| !v.is_empty());
+    let timeout = |_: &str| parsed_time.map(|(ms, _)| ms);
     let result: Result<(), String> = match kw {
         "tune.lua.maxmem" if v.is_empty() => {
             Err("'tune.lua.maxmem' expects an integer argument (Lua memory size in MB).".into())

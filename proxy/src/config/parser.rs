@@ -127,6 +127,15 @@ impl Parser {
         self.events.push(d);
     }
 
+    /// A warning HAProxy prints without location (it keeps the location for tools).
+    pub fn warn_plain(&mut self, loc: &Loc, msg: impl Into<String>) {
+        self.events.push(Diagnostic::plain(
+            super::diag::Severity::Warning,
+            Some(loc),
+            msg,
+        ));
+    }
+
     pub fn warn(&mut self, loc: &Loc, form: Form, msg: impl Into<String>) {
         self.events.push(Diagnostic::warning(loc, form, msg));
     }

@@ -310,7 +310,12 @@ fn timeout(p: &mut Parser, line: &Line) {
         return;
     }
     let ms = match time::parse_ms(value) {
-        Ok(ms) => ms,
+        Ok((ms, trailing)) => {
+            if let Some(c) = trailing {
+                p.warn_plain(loc, time::trailing_warning(c, value));
+            }
+            ms
+        }
         Err(TimeError::BadChar(c)) => {
             p.alert(
                 loc,
@@ -360,8 +365,11 @@ fn timeout(p: &mut Parser, line: &Line) {
         p.warn(loc, Form::Parsing, msg);
         return;
     }
+    // HAProxy compares with the defaults section's value; in a defaults section that is the
+    // section itself, so it never warns there.
+    let in_defaults = proxy.kind == ProxyKind::Defaults;
     let slot = timeout_slot(&mut proxy.timeouts, sub);
-    let overwriting = *slot != inherited;
+    let overwriting = *slot != inherited && !in_defaults;
     *slot = Some(ms);
     if overwriting {
         p.warn(
