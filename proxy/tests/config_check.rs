@@ -58,6 +58,12 @@ fn case_args(dir: &Path, name: &str) -> (PathBuf, Vec<String>) {
     }
 }
 
+/// What HAProxy's libc resolution does at start-up, for the cases that name servers by host.
+fn resolve(host: &str) -> Option<std::net::IpAddr> {
+    use std::net::ToSocketAddrs;
+    (host, 0).to_socket_addrs().ok()?.next().map(|a| a.ip())
+}
+
 fn halo_output(dir: &Path, name: &str) -> String {
     let banner = Banner {
         pid: 1,
@@ -68,7 +74,9 @@ fn halo_output(dir: &Path, name: &str) -> String {
         // Real files: paths are made absolute, then the prefix is taken out of the messages.
         let (cwd, args) = case_args(dir, name);
         let paths: Vec<PathBuf> = args.iter().map(|a| cwd.join(a)).collect();
-        let out = load_paths(&paths, Env::from_pairs(env_pairs())).render_check(&banner);
+        let mut outcome = load_paths(&paths, Env::from_pairs(env_pairs()));
+        outcome.resolve_servers(&mut resolve);
+        let out = outcome.render_check(&banner);
         let prefix = format!("{}/", cwd.display());
         return normalize(
             &out.stdout.replace(&prefix, ""),
@@ -77,7 +85,8 @@ fn halo_output(dir: &Path, name: &str) -> String {
         );
     }
     let text = std::fs::read(dir.join(name)).unwrap();
-    let outcome = load_texts(&[(name.to_string(), text)], Env::from_pairs(env_pairs()));
+    let mut outcome = load_texts(&[(name.to_string(), text)], Env::from_pairs(env_pairs()));
+    outcome.resolve_servers(&mut resolve);
     let out = outcome.render_check(&banner);
     normalize(&out.stdout, &out.stderr, out.exit_code)
 }

@@ -113,6 +113,7 @@ fn proxies_and_inheritance() {
         w1.addr,
         ServerAddr::Inet {
             host: "127.0.0.1".into(),
+            ip: Some("127.0.0.1".parse().unwrap()),
             port: Some(22140)
         }
     );
@@ -460,4 +461,36 @@ fn rule_abort_drops_what_follows() {
          [ALERT]    (1) : config : Error(s) found in configuration file : a.cfg\n"
     );
     assert_eq!(out.exit_code, 1);
+}
+
+#[test]
+fn server_names_resolve_through_the_callers_resolver() {
+    use halo::config::Banner;
+    let text = "frontend f\n  bind :1\n  timeout client 1s\n  default_backend b\nbackend b\n  timeout connect 1s\n  timeout server 1s\n  server s1 db.example:5432\n  server s2 nowhere.invalid:80\n  server s3 10.0.0.1:80\n";
+    let mut o = load(text);
+    let mut asked = Vec::new();
+    o.resolve_servers(&mut |host| {
+        asked.push(host.to_string());
+        (host == "db.example").then(|| "192.0.2.7".parse().unwrap())
+    });
+    assert_eq!(asked, ["db.example", "nowhere.invalid"]);
+    assert!(o.fatal());
+    assert_eq!(
+        o.config.backend("b").unwrap().servers[0].addr,
+        ServerAddr::Inet {
+            host: "db.example".into(),
+            ip: Some("192.0.2.7".parse().unwrap()),
+            port: Some(5432)
+        }
+    );
+    let out = o.render_check(&Banner {
+        pid: 3,
+        version_line: "v".into(),
+        path_line: "p".into(),
+    });
+    assert_eq!(out.exit_code, 1);
+    assert!(out.stderr.ends_with(
+        "[ALERT]    (3) : config : [t.cfg:9] : 'server b/s2' : could not resolve address 'nowhere.invalid'.\n\
+         [ALERT]    (3) : config : Failed to initialize server(s) addr.\n"
+    ));
 }

@@ -119,6 +119,8 @@ pub struct Report<'a> {
     pub aborted: bool,
     /// Diagnostics of the checks after parsing.
     pub checks: &'a [Diagnostic],
+    /// Server addresses could not be resolved: HAProxy stops after the checks' messages.
+    pub init_failed: bool,
     /// Whether some frontend listens (HAProxy refuses to start without a listener: `-c` then
     /// says so and exits with 2).
     pub has_listener: bool,
@@ -203,6 +205,13 @@ pub fn render_check(r: &Report<'_>, banner: &Banner) -> CheckOutput {
         for d in r.checks {
             out.diag(d);
         }
+    }
+    if r.init_failed {
+        return CheckOutput {
+            stdout: String::new(),
+            stderr: out.stderr,
+            exit_code: 1,
+        };
     }
     if fatal {
         if !r.aborted {

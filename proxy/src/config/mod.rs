@@ -52,13 +52,15 @@ pub struct Outcome {
     pub checks: Vec<Diagnostic>,
     /// The load stopped early (HAProxy's `ERR_ABORT`: after the current file, no checks).
     pub aborted: bool,
+    /// Some server address could not be resolved ([`Outcome::resolve_servers`]).
+    pub init_failed: bool,
     pub env: Env,
 }
 
 impl Outcome {
     /// Some alert was fatal: the configuration is not usable.
     pub fn fatal(&self) -> bool {
-        self.aborted || self.parse.iter().chain(&self.checks).any(|d| d.fatal)
+        self.aborted || self.init_failed || self.parse.iter().chain(&self.checks).any(|d| d.fatal)
     }
 
     fn all(&self) -> impl Iterator<Item = &Diagnostic> {
@@ -138,6 +140,47 @@ impl Outcome {
         }
     }
 
+    /// Resolves the servers' host names with `resolve` (the caller's resolver: this module does
+    /// no I/O), as HAProxy does once the checks passed; each failure is reported like
+    /// HAProxy's, then "Failed to initialize server(s) addr." stops the load.
+    pub fn resolve_servers(&mut self, resolve: &mut dyn FnMut(&str) -> Option<std::net::IpAddr>) {
+        if self.fatal() {
+            return;
+        }
+        let mut failed = Vec::new();
+        for px in &mut self.config.proxies {
+            for srv in &mut px.servers {
+                if let ServerAddr::Inet {
+                    host,
+                    ip: ip @ None,
+                    ..
+                } = &mut srv.addr
+                {
+                    match resolve(host) {
+                        Some(addr) => *ip = Some(addr),
+                        None => failed.push(Diagnostic::alert(
+                            &srv.loc,
+                            Form::Bracket,
+                            format!(
+                                "'server {}/{}' : could not resolve address '{host}'.",
+                                px.name, srv.name
+                            ),
+                        )),
+                    }
+                }
+            }
+        }
+        if !failed.is_empty() {
+            self.checks.extend(failed);
+            self.checks.push(Diagnostic::plain(
+                Severity::Alert,
+                None,
+                "Failed to initialize server(s) addr.",
+            ));
+            self.init_failed = true;
+        }
+    }
+
     /// The model, when no alert was fatal.
     pub fn usable(&self) -> Option<&Config> {
         (!self.fatal()).then_some(&self.config)
@@ -151,6 +194,7 @@ impl Outcome {
                 parse: &self.parse,
                 aborted: self.aborted,
                 checks: &self.checks,
+                init_failed: self.init_failed,
                 has_listener: self
                     .config
                     .proxies
@@ -199,6 +243,7 @@ fn failed_before_parsing(msg: String, env: Env) -> Outcome {
         parse: vec![Diagnostic::plain(Severity::Alert, None, msg)],
         checks: Vec::new(),
         aborted: true,
+        init_failed: false,
         env,
     }
 }
@@ -218,6 +263,7 @@ pub fn parse_texts(texts: &[(String, Vec<u8>)], env: Env) -> Outcome {
         parse: p.events,
         checks: Vec::new(),
         aborted: p.aborted,
+        init_failed: false,
         env: p.env,
     }
 }

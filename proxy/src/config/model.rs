@@ -464,9 +464,11 @@ pub struct Server {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServerAddr {
     /// `port: None` means "the port the client connected to" (HAProxy allows a server without
-    /// port); `host` is kept when the address was a name to resolve at start-up.
+    /// port). `host` is the address as written; `ip` is set for an address literal, and for a
+    /// name once `Outcome::resolve_servers` resolved it (HAProxy resolves at start-up).
     Inet {
         host: String,
+        ip: Option<std::net::IpAddr>,
         port: Option<u16>,
     },
     Unix(PathBuf),

@@ -61,8 +61,9 @@ pub(crate) fn parse(p: &mut Parser, line: &Line) {
     };
     let addr = match address::parse(text, rules) {
         Ok(Parsed::Unix(path)) => ServerAddr::Unix(path),
-        Ok(Parsed::Inet { host, ports, .. }) => ServerAddr::Inet {
+        Ok(Parsed::Inet { host, ip, ports }) => ServerAddr::Inet {
             host,
+            ip,
             port: ports.map(|(p, _)| p).filter(|p| *p != 0),
         },
         Err(msg) => {
