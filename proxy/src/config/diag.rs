@@ -179,9 +179,8 @@ pub fn render_check(r: &Report<'_>, banner: &Banner) -> CheckOutput {
         noticed: false,
         warned: false,
     };
-    for d in r.parse.iter().filter(|d| d.error.loc.is_none()) {
-        out.diag(d);
-    }
+    // Messages without location are the files that could not be opened: they end the load.
+    let open_failure = r.parse.iter().any(|d| d.error.loc.is_none());
     for (i, file) in r.files.iter().enumerate() {
         let mut file_fatal = false;
         for d in r.parse.iter().filter(|d| {
@@ -193,12 +192,15 @@ pub fn render_check(r: &Report<'_>, banner: &Banner) -> CheckOutput {
             file_fatal |= d.fatal;
             out.diag(d);
         }
-        if file_fatal || (r.aborted && i + 1 == r.files.len()) {
+        if file_fatal || (r.aborted && !open_failure && i + 1 == r.files.len()) {
             out.line(
                 "[ALERT]    ",
                 &format!("Error(s) found in configuration file : {file}"),
             );
         }
+    }
+    for d in r.parse.iter().filter(|d| d.error.loc.is_none()) {
+        out.diag(d);
     }
     let fatal = r.aborted || r.parse.iter().chain(r.checks).any(|d| d.fatal);
     if !r.aborted {

@@ -224,28 +224,25 @@ impl Config {
 pub fn parse_paths(paths: &[PathBuf], env: Env) -> Outcome {
     let files = match files::expand(paths) {
         Ok(f) => f,
-        Err(msg) => return failed_before_parsing(msg, env),
+        Err(msg) => {
+            let mut p = parser::Parser::new(env);
+            p.fail_before_file(msg);
+            return finish(p);
+        }
     };
-    let mut texts = Vec::new();
+    let mut p = parser::Parser::new(env);
     for f in &files {
+        // Files are read one by one: a file that cannot be read stops the load after the
+        // messages of the files before it, as in HAProxy.
         match files::read(f) {
-            Ok(t) => texts.push((f.display().to_string(), t)),
-            Err(msg) => return failed_before_parsing(msg, env),
+            Ok(text) => p.read_file(&f.display().to_string(), &text),
+            Err(msg) => p.fail_before_file(msg),
+        }
+        if p.aborted {
+            break;
         }
     }
-    parse_texts(&texts, env)
-}
-
-fn failed_before_parsing(msg: String, env: Env) -> Outcome {
-    Outcome {
-        config: Config::default(),
-        files: Vec::new(),
-        parse: vec![Diagnostic::plain(Severity::Alert, None, msg)],
-        checks: Vec::new(),
-        aborted: true,
-        init_failed: false,
-        env,
-    }
+    finish(p)
 }
 
 /// Reads configuration texts, each named as messages will name its file (no checks yet).
@@ -257,6 +254,10 @@ pub fn parse_texts(texts: &[(String, Vec<u8>)], env: Env) -> Outcome {
             break;
         }
     }
+    finish(p)
+}
+
+fn finish(p: parser::Parser) -> Outcome {
     Outcome {
         config: p.config,
         files: p.files,

@@ -140,6 +140,13 @@ impl Parser {
         self.events.push(Diagnostic::warning(loc, form, msg));
     }
 
+    /// A file that cannot be opened: HAProxy says so and exits.
+    pub fn fail_before_file(&mut self, msg: String) {
+        self.events
+            .push(Diagnostic::plain(super::diag::Severity::Alert, None, msg));
+        self.aborted = true;
+    }
+
     /// Reads one file's text. `name` is how messages name the file.
     pub fn read_file(&mut self, name: &str, text: &[u8]) {
         let file: Arc<str> = Arc::from(name);
