@@ -222,3 +222,20 @@ fn parse_net(s: &str) -> Option<(IpAddr, u8)> {
     };
     Some((ip, len))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn networks() {
+        let v4 = |s: &str| parse_net(s).map(|(ip, l)| (ip.to_string(), l));
+        assert_eq!(v4("10.0.0.0/8"), Some(("10.0.0.0".into(), 8)));
+        assert_eq!(v4("10.0.0.0/255.0.0.0"), Some(("10.0.0.0".into(), 8)));
+        assert_eq!(v4("127.0.0.1"), Some(("127.0.0.1".into(), 32)));
+        assert_eq!(v4("::1/128"), Some(("::1".into(), 128)));
+        assert_eq!(v4("1.2.3.4/99"), None);
+        assert_eq!(v4("1.2.3.4/255.0.255.0"), None);
+        assert_eq!(v4("nonsense"), None);
+    }
+}
