@@ -161,6 +161,7 @@ fn run(opts: Options) -> i32 {
     let names = lua_names(&[&shared, &per_thread]);
     let rules = crate::engine::rules::compile(&mut outcome, &names);
     outcome.check();
+    outcome.resolve_servers(&mut build::resolve_host);
     if opts.check {
         return print_check(&outcome);
     }

@@ -3,6 +3,8 @@
 //! `tests/config_cases/same/*.cfg`: configurations where Halo must print exactly what
 //! `haproxy -c` (2.6) prints; their `.out` files were recorded from haproxy, and when haproxy
 //! 2.6 is installed the test also runs it and compares live.
+//! A `NAME.d/` directory is a case with several files: its `args` file lists the `-f`
+//! arguments (relative to it).
 //! `tests/config_cases/halo/*.cfg`: Halo's own messages (keywords HAProxy has and Halo does not).
 //!
 //! Output is normalized: the pid becomes `PID` and the two `[NOTICE]` banner lines (which name
@@ -12,7 +14,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use halo::config::{Banner, Env, load_texts};
+use halo::config::{Banner, Env, load_paths, load_texts};
 
 /// The environment both programs run with.
 fn env_pairs() -> Vec<(&'static str, &'static str)> {
@@ -26,7 +28,8 @@ fn env_pairs() -> Vec<(&'static str, &'static str)> {
 fn normalize(stdout: &str, stderr: &str, code: i32) -> String {
     let mut err = String::new();
     for line in stderr.lines() {
-        if line.starts_with("[NOTICE]") {
+        // The banner names the program; `.notice` messages are kept.
+        if line.starts_with("[NOTICE]") && !line.contains(" : config : ") {
             continue;
         }
         // "(12345) :" -> "(PID) :"
@@ -42,14 +45,48 @@ fn normalize(stdout: &str, stderr: &str, code: i32) -> String {
     format!("exit: {code}\n--- stdout\n{stdout}--- stderr\n{err}")
 }
 
+/// The `-f` arguments of a case: `NAME.cfg` alone, or the words of `NAME.d/args` (paths
+/// relative to `NAME.d`, which is then the working directory).
+fn case_args(dir: &Path, name: &str) -> (PathBuf, Vec<String>) {
+    match name.strip_suffix(".d") {
+        Some(_) => {
+            let cwd = dir.join(name);
+            let args = std::fs::read_to_string(cwd.join("args")).unwrap();
+            (cwd, args.split_whitespace().map(str::to_string).collect())
+        }
+        None => (dir.to_path_buf(), vec![name.to_string()]),
+    }
+}
+
+/// What HAProxy's libc resolution does at start-up, for the cases that name servers by host.
+fn resolve(host: &str) -> Option<std::net::IpAddr> {
+    use std::net::ToSocketAddrs;
+    (host, 0).to_socket_addrs().ok()?.next().map(|a| a.ip())
+}
+
 fn halo_output(dir: &Path, name: &str) -> String {
-    let text = std::fs::read(dir.join(name)).unwrap();
-    let outcome = load_texts(&[(name.to_string(), text)], Env::from_pairs(env_pairs()));
     let banner = Banner {
         pid: 1,
         version_line: "halo version".into(),
         path_line: "path".into(),
     };
+    if name.ends_with(".d") {
+        // Real files: paths are made absolute, then the prefix is taken out of the messages.
+        let (cwd, args) = case_args(dir, name);
+        let paths: Vec<PathBuf> = args.iter().map(|a| cwd.join(a)).collect();
+        let mut outcome = load_paths(&paths, Env::from_pairs(env_pairs()));
+        outcome.resolve_servers(&mut resolve);
+        let out = outcome.render_check(&banner);
+        let prefix = format!("{}/", cwd.display());
+        return normalize(
+            &out.stdout.replace(&prefix, ""),
+            &out.stderr.replace(&prefix, ""),
+            out.exit_code,
+        );
+    }
+    let text = std::fs::read(dir.join(name)).unwrap();
+    let mut outcome = load_texts(&[(name.to_string(), text)], Env::from_pairs(env_pairs()));
+    outcome.resolve_servers(&mut resolve);
     let out = outcome.render_check(&banner);
     normalize(&out.stdout, &out.stderr, out.exit_code)
 }
@@ -63,9 +100,14 @@ fn haproxy_26() -> bool {
 }
 
 fn haproxy_output(dir: &Path, name: &str) -> String {
-    let out = Command::new("haproxy")
-        .args(["-c", "-f", name])
-        .current_dir(dir)
+    let (cwd, args) = case_args(dir, name);
+    let mut cmd = Command::new("haproxy");
+    cmd.arg("-c");
+    for a in &args {
+        cmd.args(["-f", a]);
+    }
+    let out = cmd
+        .current_dir(cwd)
         .env_clear()
         .envs(env_pairs())
         .output()
@@ -85,7 +127,7 @@ fn cases(sub: &str) -> (PathBuf, Vec<String>) {
         .unwrap()
         .filter_map(|e| {
             let n = e.ok()?.file_name().into_string().ok()?;
-            n.ends_with(".cfg").then_some(n)
+            (n.ends_with(".cfg") || n.ends_with(".d")).then_some(n)
         })
         .collect();
     names.sort();
@@ -99,7 +141,11 @@ fn run(sub: &str, reference_is_haproxy: bool) {
     let live = reference_is_haproxy && haproxy_26();
     let mut failures = Vec::new();
     for name in &names {
-        let expected_path = dir.join(name.replace(".cfg", ".out"));
+        let stem = name
+            .strip_suffix(".cfg")
+            .or(name.strip_suffix(".d"))
+            .unwrap();
+        let expected_path = dir.join(format!("{stem}.out"));
         let ours = halo_output(&dir, name);
         if bless {
             let reference = if reference_is_haproxy {

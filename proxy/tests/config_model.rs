@@ -113,6 +113,7 @@ fn proxies_and_inheritance() {
         w1.addr,
         ServerAddr::Inet {
             host: "127.0.0.1".into(),
+            ip: Some("127.0.0.1".parse().unwrap()),
             port: Some(22140)
         }
     );
@@ -172,6 +173,7 @@ fn named_defaults_keep_their_rules() {
     assert_eq!(f.rules.http_request.len(), 1);
     assert_eq!(f.rules.http_request[0].words[2], "X-B");
     assert_eq!(f.defaults_index, Some(0));
+    assert_eq!(c.defaults_of(f).unwrap().rules.http_request.len(), 1);
 }
 
 #[test]
@@ -182,6 +184,13 @@ fn options_negation() {
     let f = c.proxy("f").unwrap();
     assert_eq!(f.options.http_conn_mode, HttpConnMode::KeepAlive);
     assert!(!f.options.dontlognull);
+}
+
+#[test]
+fn log_fd_aliases() {
+    let c = ok("global\n  log fd@1 local0\n  log fd@2 local1\n");
+    assert_eq!(c.global.logs[0].dest, LogDest::Stdout);
+    assert_eq!(c.global.logs[1].dest, LogDest::Stderr);
 }
 
 #[test]
@@ -350,4 +359,138 @@ fn nonfatal_alert_keeps_the_configuration() {
     assert!(!o.fatal());
     assert_eq!(o.errors().len(), 1);
     assert!(o.usable().unwrap().proxy("f").is_none());
+}
+
+/// Random mutations of every recorded case must never panic (or loop): errors are values.
+#[test]
+fn mutated_configurations_never_panic() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/config_cases");
+    let mut corpus: Vec<Vec<u8>> = Vec::new();
+    for sub in ["same", "halo"] {
+        for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "cfg") {
+                corpus.push(std::fs::read(path).unwrap());
+            }
+        }
+    }
+    // xorshift64*: deterministic, no dependency.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    let pieces: [&[u8]; 16] = [
+        b"\"",
+        b"'",
+        b"\\",
+        b"$",
+        b"${",
+        b"}",
+        b"[*]",
+        b"(",
+        b")",
+        b",",
+        b":",
+        b"\n",
+        b"#",
+        "é".as_bytes(),
+        b"\x00",
+        b"%[",
+    ];
+    for round in 0..800 {
+        let mut text = corpus[round % corpus.len()].clone();
+        for _ in 0..(1 + next() % 6) {
+            let at = if text.is_empty() {
+                0
+            } else {
+                (next() as usize) % text.len()
+            };
+            match next() % 3 {
+                0 => {
+                    let p = pieces[(next() as usize) % pieces.len()];
+                    text.splice(at..at, p.iter().copied());
+                }
+                1 => {
+                    let end = (at + (next() as usize) % 8).min(text.len());
+                    text.drain(at..end);
+                }
+                _ => text.insert(at, next() as u8),
+            }
+        }
+        let o = load_texts(&[("m.cfg".into(), text)], Env::from_pairs([("A", "x y")]));
+        let _ = o.render_check(&halo::config::Banner {
+            pid: 1,
+            version_line: String::new(),
+            path_line: String::new(),
+        });
+    }
+}
+
+#[test]
+fn rule_abort_drops_what_follows() {
+    use halo::config::{Banner, Diagnostic, Form, parse_texts};
+    let mut o = parse_texts(
+        &[
+            (
+                "a.cfg".into(),
+                b"frontend f\n  bind :1\n  http-request\n  bogus\n".to_vec(),
+            ),
+            ("b.cfg".into(), b"bogus2\n".to_vec()),
+        ],
+        Env::default(),
+    );
+    let loc = o.config.proxies[0].rules.http_request[0].loc.clone();
+    o.add_abort(Diagnostic::alert(
+        &loc,
+        Form::ParsingTight,
+        "'http-request' expects ...",
+    ));
+    o.check();
+    let out = o.render_check(&Banner {
+        pid: 1,
+        version_line: "v".into(),
+        path_line: "p".into(),
+    });
+    assert_eq!(
+        out.stderr,
+        "[NOTICE]   (1) : v\n[NOTICE]   (1) : p\n\
+         [ALERT]    (1) : config : parsing [a.cfg:3]: 'http-request' expects ...\n\
+         [ALERT]    (1) : config : Error(s) found in configuration file : a.cfg\n"
+    );
+    assert_eq!(out.exit_code, 1);
+}
+
+#[test]
+fn server_names_resolve_through_the_callers_resolver() {
+    use halo::config::Banner;
+    let text = "frontend f\n  bind :1\n  timeout client 1s\n  default_backend b\nbackend b\n  timeout connect 1s\n  timeout server 1s\n  server s1 db.example:5432\n  server s2 nowhere.invalid:80\n  server s3 10.0.0.1:80\n";
+    let mut o = load(text);
+    let mut asked = Vec::new();
+    o.resolve_servers(&mut |host| {
+        asked.push(host.to_string());
+        (host == "db.example").then(|| "192.0.2.7".parse().unwrap())
+    });
+    assert_eq!(asked, ["db.example", "nowhere.invalid"]);
+    assert!(o.fatal());
+    assert_eq!(
+        o.config.backend("b").unwrap().servers[0].addr,
+        ServerAddr::Inet {
+            host: "db.example".into(),
+            ip: Some("192.0.2.7".parse().unwrap()),
+            port: Some(5432)
+        }
+    );
+    let out = o.render_check(&Banner {
+        pid: 3,
+        version_line: "v".into(),
+        path_line: "p".into(),
+    });
+    assert_eq!(out.exit_code, 1);
+    assert!(out.stderr.ends_with(
+        "[ALERT]    (3) : config : [t.cfg:9] : 'server b/s2' : could not resolve address 'nowhere.invalid'.\n\
+         [ALERT]    (3) : config : Failed to initialize server(s) addr.\n"
+    ));
 }

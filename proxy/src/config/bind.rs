@@ -8,7 +8,7 @@ use super::keywords;
 use super::line::Line;
 use super::model::{Bind, BindAddr, ProxyKind};
 use super::parser::Parser;
-use super::proxy::cap_ok_pub;
+use super::proxy::{Need, cap_ok};
 use super::suggest;
 
 pub(crate) fn parse(p: &mut Parser, line: &Line) {
@@ -25,7 +25,7 @@ pub(crate) fn parse(p: &mut Parser, line: &Line) {
         );
         return;
     }
-    if !cap_ok_pub(p, loc, "bind", true) {
+    if !cap_ok(p, loc, "bind", Need::Frontend, "") {
         return;
     }
     let text = line.words.get(1).map(String::as_str).unwrap_or("");

@@ -10,6 +10,8 @@ use super::line::{ConfigError, Loc};
 pub enum Severity {
     Alert,
     Warning,
+    /// `.notice` messages.
+    Notice,
 }
 
 /// How HAProxy lays out the location before a message: its call sites are not uniform, and
@@ -117,6 +119,21 @@ pub struct Report<'a> {
     pub aborted: bool,
     /// Diagnostics of the checks after parsing.
     pub checks: &'a [Diagnostic],
+    /// Server addresses could not be resolved: HAProxy stops after the checks' messages.
+    pub init_failed: bool,
+    /// Whether some frontend listens (HAProxy refuses to start without a listener: `-c` then
+    /// says so and exits with 2).
+    pub has_listener: bool,
+}
+
+/// Which read of `files` a location belongs to. A file named twice by `-f` is read twice; each
+/// read has its own `Arc` (shared by every `Loc` of that read), so identity tells them apart;
+/// a location built elsewhere falls back to the first file with its name.
+pub fn file_index(files: &[Arc<str>], loc: &Loc) -> Option<usize> {
+    files
+        .iter()
+        .position(|f| Arc::ptr_eq(f, &loc.file))
+        .or_else(|| files.iter().position(|f| *f == loc.file))
 }
 
 /// Writes stderr lines, with the banner before the first one.
@@ -148,6 +165,7 @@ impl Printer<'_> {
                 self.warned = true;
                 "[WARNING]  "
             }
+            Severity::Notice => "[NOTICE]   ",
         };
         self.line(label, &d.text());
     }
@@ -161,31 +179,41 @@ pub fn render_check(r: &Report<'_>, banner: &Banner) -> CheckOutput {
         noticed: false,
         warned: false,
     };
-    for d in r.parse.iter().filter(|d| d.error.loc.is_none()) {
-        out.diag(d);
-    }
+    // Messages without location are the files that could not be opened: they end the load.
+    let open_failure = r.parse.iter().any(|d| d.error.loc.is_none());
     for (i, file) in r.files.iter().enumerate() {
         let mut file_fatal = false;
-        for d in r
-            .parse
-            .iter()
-            .filter(|d| d.error.loc.as_ref().is_some_and(|l| &l.file == file))
-        {
+        for d in r.parse.iter().filter(|d| {
+            d.error
+                .loc
+                .as_ref()
+                .is_some_and(|l| file_index(r.files, l) == Some(i))
+        }) {
             file_fatal |= d.fatal;
             out.diag(d);
         }
-        if file_fatal || (r.aborted && i + 1 == r.files.len()) {
+        if file_fatal || (r.aborted && !open_failure && i + 1 == r.files.len()) {
             out.line(
                 "[ALERT]    ",
                 &format!("Error(s) found in configuration file : {file}"),
             );
         }
     }
+    for d in r.parse.iter().filter(|d| d.error.loc.is_none()) {
+        out.diag(d);
+    }
     let fatal = r.aborted || r.parse.iter().chain(r.checks).any(|d| d.fatal);
     if !r.aborted {
         for d in r.checks {
             out.diag(d);
         }
+    }
+    if r.init_failed {
+        return CheckOutput {
+            stdout: String::new(),
+            stderr: out.stderr,
+            exit_code: 1,
+        };
     }
     if fatal {
         if !r.aborted {
@@ -200,6 +228,16 @@ pub fn render_check(r: &Report<'_>, banner: &Banner) -> CheckOutput {
     let mut stdout = String::new();
     if out.warned {
         stdout.push_str("Warnings were found.\n");
+    }
+    if !r.has_listener {
+        stdout.push_str(
+            "Configuration file has no error but will not start (no listener) => exit(2).\n",
+        );
+        return CheckOutput {
+            stdout,
+            stderr: out.stderr,
+            exit_code: 2,
+        };
     }
     stdout.push_str("Configuration file is valid\n");
     CheckOutput {

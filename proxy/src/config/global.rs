@@ -43,6 +43,15 @@ pub(crate) fn parse(p: &mut Parser, line: &Line) {
             if too_many(p, 1) {
                 return;
             }
+            if p.config.global.pidfile.is_some() {
+                // Not fatal: the first value stays.
+                p.alert_nonfatal(
+                    loc,
+                    Form::Parsing,
+                    "'pidfile' already specified. Continuing.",
+                );
+                return;
+            }
             if arg(1).is_empty() {
                 p.alert(
                     loc,
@@ -57,12 +66,22 @@ pub(crate) fn parse(p: &mut Parser, line: &Line) {
             if too_many(p, 1) {
                 return;
             }
+            if p.config.global.maxconn.is_some() {
+                p.alert_nonfatal(
+                    loc,
+                    Form::Parsing,
+                    "'maxconn' already specified. Continuing.",
+                );
+                return;
+            }
             if arg(1).is_empty() {
                 p.alert(loc, Form::Parsing, "'maxconn' expects an integer argument.");
                 return;
             }
             let v = super::cint::atol(arg(1));
-            p.config.global.maxconn = Some(v.clamp(0, i64::from(u32::MAX)) as u32);
+            // 0 (also what atol gives for a non-number) means "not set" in HAProxy.
+            let v = v.clamp(0, i64::from(u32::MAX)) as u32;
+            p.config.global.maxconn = (v != 0).then_some(v);
         }
         "nbthread" => {
             if too_many(p, 1) {
@@ -103,9 +122,7 @@ pub(crate) fn parse(p: &mut Parser, line: &Line) {
                 );
                 return;
             }
-            if too_many(p, 2) {
-                return;
-            }
+            // Extra words are ignored, as in HAProxy.
             let overwrite = kw == "setenv";
             p.env.set(arg(1), arg(2), overwrite);
             p.config.global.env_ops.push(EnvOp::Set {
@@ -166,6 +183,9 @@ pub(crate) fn parse(p: &mut Parser, line: &Line) {
                 );
                 return;
             }
+            if too_many(p, 2) {
+                return;
+            }
             let kind = match arg(2) {
                 "" | "path" => LuaPathKind::Path,
                 "cpath" => LuaPathKind::Cpath,
@@ -215,9 +235,16 @@ fn tune_lua(p: &mut Parser, line: &Line) {
     let loc = &line.loc;
     let kw = line.words[0].as_str();
     let v = line.words.get(1).map(String::as_str).unwrap_or("");
+    let parsed_time = time::parse_ms(v).ok().filter(|_| !v.is_empty());
+    if let Some((_, Some(c))) = parsed_time {
+        p.warn_plain(loc, time::trailing_warning(c, v));
+    }
     let t = &mut p.config.global.tune_lua;
-    let timeout = |v: &str| time::parse_ms(v).ok().filter(|_| !v.is_empty());
+    let timeout = |_: &str| parsed_time.map(|(ms, _)| ms);
     let result: Result<(), String> = match kw {
+        "tune.lua.maxmem" if v.is_empty() => {
+            Err("'tune.lua.maxmem' expects an integer argument (Lua memory size in MB).".into())
+        }
         "tune.lua.maxmem" => {
             // strtoll: digits with an optional sign; anything after them is an error.
             let body = v.strip_prefix(['-', '+']).unwrap_or(v);
@@ -232,6 +259,8 @@ fn tune_lua(p: &mut Parser, line: &Line) {
                 Ok(())
             }
         }
+        // HAProxy 2.6 accepts an empty value (and changes nothing).
+        "tune.lua.forced-yield" if v.is_empty() => Ok(()),
         "tune.lua.forced-yield" => match super::cint::strict_u64(v) {
             Some(n) => {
                 t.forced_yield = Some(n.min(u64::from(u32::MAX)) as u32);
@@ -315,9 +344,18 @@ fn tune_lua(p: &mut Parser, line: &Line) {
             return;
         }
     };
+    // HAProxy 2.6's own tune.lua keywords ignore extra words; the 3.4 ones refuse them.
+    let from_34 = matches!(
+        kw,
+        "tune.lua.burst-timeout"
+            | "tune.lua.log.loggers"
+            | "tune.lua.log.stderr"
+            | "tune.lua.bool-sample-conversion"
+            | "tune.lua.openlibs"
+    );
     if let Err(msg) = result {
         p.alert(loc, Form::Parsing, msg);
-    } else if line.words.len() > 2 {
+    } else if from_34 && line.words.len() > 2 {
         p.alert(
             loc,
             Form::Parsing,

@@ -10,6 +10,13 @@ pub fn copy_defaults(p: &mut Proxy, d: &Proxy) {
     let be = p.caps.backend;
     p.mode = d.mode;
     p.options = d.options.clone();
+    if !fe {
+        // The log format is a frontend setting: backends do not inherit it.
+        p.options.httplog = false;
+        p.options.httplog_clf = false;
+        p.options.tcplog = false;
+        p.options.log_format_loc = None;
+    }
     p.logs = d.logs.clone();
     p.log_global = d.log_global;
     let t = &d.timeouts;

@@ -102,8 +102,9 @@ pub fn parse(words: &[String], loc: &Loc, in_proxy: bool) -> Result<LogDirective
     }
 
     let dest = match target {
-        "stdout" => LogDest::Stdout,
-        "stderr" => LogDest::Stderr,
+        // `stdout`/`stderr` are HAProxy's aliases of `fd@1`/`fd@2`.
+        "stdout" | "fd@1" => LogDest::Stdout,
+        "stderr" | "fd@2" => LogDest::Stderr,
         t if t.starts_with("ring@") => {
             return Err(format!(
                 "log : ring buffers ('{t}') are not supported by Halo"

@@ -5,6 +5,7 @@
 mod address;
 mod bind;
 mod cint;
+pub mod cond;
 mod diag;
 mod env;
 mod files;
@@ -51,13 +52,15 @@ pub struct Outcome {
     pub checks: Vec<Diagnostic>,
     /// The load stopped early (HAProxy's `ERR_ABORT`: after the current file, no checks).
     pub aborted: bool,
+    /// Some server address could not be resolved ([`Outcome::resolve_servers`]).
+    pub init_failed: bool,
     pub env: Env,
 }
 
 impl Outcome {
     /// Some alert was fatal: the configuration is not usable.
     pub fn fatal(&self) -> bool {
-        self.aborted || self.parse.iter().chain(&self.checks).any(|d| d.fatal)
+        self.aborted || self.init_failed || self.parse.iter().chain(&self.checks).any(|d| d.fatal)
     }
 
     fn all(&self) -> impl Iterator<Item = &Diagnostic> {
@@ -85,7 +88,7 @@ impl Outcome {
     pub fn add(&mut self, d: Diagnostic) {
         let key = |d: &Diagnostic| {
             d.error.loc.as_ref().map(|l| {
-                let file = self.files.iter().position(|f| *f == l.file);
+                let file = diag::file_index(&self.files, l);
                 (file.unwrap_or(usize::MAX), l.line)
             })
         };
@@ -98,11 +101,83 @@ impl Outcome {
         self.parse.insert(at, d);
     }
 
+    /// Adds an error that stops everything where it is (HAProxy's `ERR_ABORT`, e.g. an
+    /// `http-request` line without action): what was reported after its line, in its file and
+    /// later files, is dropped, as HAProxy would not have read that far.
+    pub fn add_abort(&mut self, mut d: Diagnostic) {
+        d.fatal = true;
+        let Some(loc) = d.error.loc.clone() else {
+            self.parse.push(d);
+            self.aborted = true;
+            return;
+        };
+        let Some(file_index) = diag::file_index(&self.files, &loc) else {
+            self.add(d);
+            self.aborted = true;
+            return;
+        };
+        let files = &self.files;
+        self.parse.retain(|e| match &e.error.loc {
+            None => true,
+            Some(l) => {
+                let fi = files
+                    .iter()
+                    .position(|f| *f == l.file)
+                    .unwrap_or(usize::MAX);
+                (fi, l.line) <= (file_index, loc.line)
+            }
+        });
+        self.files.truncate(file_index + 1);
+        self.add(d);
+        self.aborted = true;
+    }
+
     /// The checks after parsing; nothing when reading already failed, as in HAProxy.
     pub fn check(&mut self) {
         self.checks.clear();
         if !self.fatal() {
-            self.checks = validate::check(&self.config);
+            self.checks = validate::check(&mut self.config);
+        }
+    }
+
+    /// Resolves the servers' host names with `resolve` (the caller's resolver: this module does
+    /// no I/O), as HAProxy does once the checks passed; each failure is reported like
+    /// HAProxy's, then "Failed to initialize server(s) addr." stops the load.
+    pub fn resolve_servers(&mut self, resolve: &mut dyn FnMut(&str) -> Option<std::net::IpAddr>) {
+        if self.fatal() {
+            return;
+        }
+        let mut failed = Vec::new();
+        for px in &mut self.config.proxies {
+            for srv in &mut px.servers {
+                if let ServerAddr::Inet {
+                    host,
+                    ip: ip @ None,
+                    ..
+                } = &mut srv.addr
+                {
+                    match resolve(host) {
+                        Some(addr) => *ip = Some(addr),
+                        None => failed.push(Diagnostic::alert(
+                            &srv.loc,
+                            Form::Bracket,
+                            format!(
+                                "'server {}/{}' : could not resolve address '{host}'.",
+                                px.name, srv.name
+                            ),
+                        )),
+                    }
+                }
+            }
+        }
+        if !failed.is_empty() {
+            self.checks.extend(failed);
+            self.checks.push(Diagnostic::plain(
+                Severity::Alert,
+                None,
+                "Failed to initialize server(s) addr.",
+            ));
+            self.init_failed = true;
         }
     }
 
@@ -119,6 +194,12 @@ impl Outcome {
                 parse: &self.parse,
                 aborted: self.aborted,
                 checks: &self.checks,
+                init_failed: self.init_failed,
+                has_listener: self
+                    .config
+                    .proxies
+                    .iter()
+                    .any(|p| p.caps.frontend && !p.binds.is_empty()),
             },
             banner,
         )
@@ -143,27 +224,25 @@ impl Config {
 pub fn parse_paths(paths: &[PathBuf], env: Env) -> Outcome {
     let files = match files::expand(paths) {
         Ok(f) => f,
-        Err(msg) => return failed_before_parsing(msg, env),
+        Err(msg) => {
+            let mut p = parser::Parser::new(env);
+            p.fail_before_file(msg);
+            return finish(p);
+        }
     };
-    let mut texts = Vec::new();
+    let mut p = parser::Parser::new(env);
     for f in &files {
+        // Files are read one by one: a file that cannot be read stops the load after the
+        // messages of the files before it, as in HAProxy.
         match files::read(f) {
-            Ok(t) => texts.push((f.display().to_string(), t)),
-            Err(msg) => return failed_before_parsing(msg, env),
+            Ok(text) => p.read_file(&f.display().to_string(), &text),
+            Err(msg) => p.fail_before_file(msg),
+        }
+        if p.aborted {
+            break;
         }
     }
-    parse_texts(&texts, env)
-}
-
-fn failed_before_parsing(msg: String, env: Env) -> Outcome {
-    Outcome {
-        config: Config::default(),
-        files: Vec::new(),
-        parse: vec![Diagnostic::plain(Severity::Alert, None, msg)],
-        checks: Vec::new(),
-        aborted: true,
-        env,
-    }
+    finish(p)
 }
 
 /// Reads configuration texts, each named as messages will name its file (no checks yet).
@@ -175,12 +254,17 @@ pub fn parse_texts(texts: &[(String, Vec<u8>)], env: Env) -> Outcome {
             break;
         }
     }
+    finish(p)
+}
+
+fn finish(p: parser::Parser) -> Outcome {
     Outcome {
         config: p.config,
         files: p.files,
         parse: p.events,
         checks: Vec::new(),
         aborted: p.aborted,
+        init_failed: false,
         env: p.env,
     }
 }

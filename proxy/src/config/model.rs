@@ -20,6 +20,11 @@ impl Config {
         self.proxies.iter().find(|p| p.name == name)
     }
 
+    /// The defaults section `p` inherited from (whose rule lines run before `p`'s own).
+    pub fn defaults_of(&self, p: &Proxy) -> Option<&Proxy> {
+        p.defaults_index.and_then(|i| self.defaults.get(i))
+    }
+
     /// The backend (or listen) section named `name`, as `use_backend` resolves it.
     pub fn backend(&self, name: &str) -> Option<&Proxy> {
         self.proxies
@@ -347,13 +352,25 @@ impl Rules {
     }
 
     /// Whether there are TCP/HTTP action rules (what forbids a defaults section from being
-    /// inherited by both frontends and backends).
+    /// inherited by both frontends and backends); `inspect-delay` lines are settings.
     pub fn has_actions(&self) -> bool {
-        !(self.tcp_request.is_empty()
-            && self.tcp_response.is_empty()
-            && self.http_request.is_empty()
-            && self.http_response.is_empty()
-            && self.http_after_response.is_empty())
+        let actions = |lines: &[Line]| {
+            lines
+                .iter()
+                .any(|l| l.words.get(1).map(String::as_str) != Some("inspect-delay"))
+        };
+        actions(&self.tcp_request)
+            || actions(&self.tcp_response)
+            || !self.http_request.is_empty()
+            || !self.http_response.is_empty()
+            || !self.http_after_response.is_empty()
+    }
+
+    /// `tcp-response content` rules (a frontend may not inherit them).
+    pub fn has_tcp_response_content(&self) -> bool {
+        self.tcp_response
+            .iter()
+            .any(|l| l.words.get(1).map(String::as_str) == Some("content"))
     }
 }
 
@@ -375,6 +392,9 @@ pub struct Timeouts {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProxyOptions {
+    /// Where the log format (`option httplog`/`tcplog`) was set, possibly in a defaults
+    /// section; HAProxy's later warnings about it point there.
+    pub log_format_loc: Option<Loc>,
     pub httplog: bool,
     /// `option httplog clf`.
     pub httplog_clf: bool,
@@ -444,9 +464,11 @@ pub struct Server {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServerAddr {
     /// `port: None` means "the port the client connected to" (HAProxy allows a server without
-    /// port); `host` is kept when the address was a name to resolve at start-up.
+    /// port). `host` is the address as written; `ip` is set for an address literal, and for a
+    /// name once `Outcome::resolve_servers` resolved it (HAProxy resolves at start-up).
     Inet {
         host: String,
+        ip: Option<std::net::IpAddr>,
         port: Option<u16>,
     },
     Unix(PathBuf),

@@ -9,7 +9,7 @@ use super::keywords;
 use super::line::Line;
 use super::model::{ForwardFor, HttpConnMode};
 use super::parser::Parser;
-use super::proxy::cap_ok_pub;
+use super::proxy::{Need, cap_ok};
 
 /// `start` is the index of the word `option` (1 after `no`/`default`).
 pub(crate) fn parse(p: &mut Parser, line: &Line, start: usize) {
@@ -64,7 +64,7 @@ pub(crate) fn parse(p: &mut Parser, line: &Line, start: usize) {
     let enable = prefix.is_empty();
     match name {
         "dontlognull" => {
-            if too_many(p, 0) || !cap_ok_pub(p, loc, name, true) {
+            if too_many(p, 0) || !cap_ok(p, loc, name, Need::Frontend, "") {
                 return;
             }
             with(p, |o| o.options.dontlognull = enable);
@@ -114,16 +114,17 @@ pub(crate) fn parse(p: &mut Parser, line: &Line, start: usize) {
             let Some((proxy, _)) = p.current() else {
                 return;
             };
-            if !proxy.caps.frontend {
-                let msg = format!(
+            // HAProxy warns in a backend, and still records the option (its later checks
+            // speak about it).
+            let warning = (!proxy.caps.frontend).then(|| {
+                format!(
                     "{} '{}' : 'option {name}' directive is ignored in backends.",
                     proxy.kind.type_str(),
                     proxy.name
-                );
-                p.warn(loc, Form::Parsing, msg);
-                return;
-            }
+                )
+            });
             let o = &mut proxy.options;
+            o.log_format_loc = Some(loc.clone());
             if name == "httplog" {
                 o.httplog = true;
                 o.httplog_clf = clf;
@@ -131,6 +132,9 @@ pub(crate) fn parse(p: &mut Parser, line: &Line, start: usize) {
             } else {
                 o.tcplog = true;
                 o.httplog = false;
+            }
+            if let Some(msg) = warning {
+                p.warn(loc, Form::Parsing, msg);
             }
         }
         "forwardfor" => match forwardfor(&words[2..]) {
@@ -217,4 +221,21 @@ fn parse_net(s: &str) -> Option<(IpAddr, u8)> {
         },
     };
     Some((ip, len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn networks() {
+        let v4 = |s: &str| parse_net(s).map(|(ip, l)| (ip.to_string(), l));
+        assert_eq!(v4("10.0.0.0/8"), Some(("10.0.0.0".into(), 8)));
+        assert_eq!(v4("10.0.0.0/255.0.0.0"), Some(("10.0.0.0".into(), 8)));
+        assert_eq!(v4("127.0.0.1"), Some(("127.0.0.1".into(), 32)));
+        assert_eq!(v4("::1/128"), Some(("::1".into(), 128)));
+        assert_eq!(v4("1.2.3.4/99"), None);
+        assert_eq!(v4("1.2.3.4/255.0.255.0"), None);
+        assert_eq!(v4("nonsense"), None);
+    }
 }

@@ -37,6 +37,18 @@ pub(crate) struct RulesSeen {
     pub use_backend: bool,
 }
 
+/// One open `.if` block.
+#[derive(Clone, Copy, Debug)]
+struct CondFrame {
+    /// The enclosing region is active.
+    parent_active: bool,
+    /// The current branch is active.
+    taking: bool,
+    /// A branch was taken already (later `.elif`/`.else` are skipped).
+    taken: bool,
+    seen_else: bool,
+}
+
 /// Who inherits from a named defaults section with rules (HAProxy forbids mixing sides).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct DefaultsUse {
@@ -65,6 +77,10 @@ pub(crate) struct Parser {
     line_fatal: bool,
     /// The section keyword of the current section, for `${.SECTION}`.
     section_name: String,
+    /// Open `.if` blocks of the current file.
+    conds: Vec<CondFrame>,
+    /// Stop reading the current file (not an abort: later files are read).
+    stop_file: bool,
 }
 
 /// HAProxy stops reading a file after this many lines with fatal errors.
@@ -86,6 +102,8 @@ impl Parser {
             aborted: false,
             line_fatal: false,
             section_name: String::new(),
+            conds: Vec::new(),
+            stop_file: false,
         }
     }
 
@@ -109,8 +127,24 @@ impl Parser {
         self.events.push(d);
     }
 
+    /// A warning HAProxy prints without location (it keeps the location for tools).
+    pub fn warn_plain(&mut self, loc: &Loc, msg: impl Into<String>) {
+        self.events.push(Diagnostic::plain(
+            super::diag::Severity::Warning,
+            Some(loc),
+            msg,
+        ));
+    }
+
     pub fn warn(&mut self, loc: &Loc, form: Form, msg: impl Into<String>) {
         self.events.push(Diagnostic::warning(loc, form, msg));
+    }
+
+    /// A file that cannot be opened: HAProxy says so and exits.
+    pub fn fail_before_file(&mut self, msg: String) {
+        self.events
+            .push(Diagnostic::plain(super::diag::Severity::Alert, None, msg));
+        self.aborted = true;
     }
 
     /// Reads one file's text. `name` is how messages name the file.
@@ -119,6 +153,8 @@ impl Parser {
         self.files.push(file.clone());
         self.section = Section::None;
         self.section_name.clear();
+        self.conds.clear();
+        self.stop_file = false;
         let mut fatal_lines = 0;
         let mut rest = text;
         let mut linenum = 0;
@@ -169,9 +205,16 @@ impl Parser {
             if self.line_fatal {
                 fatal_lines += 1;
             }
-            if self.aborted {
+            if self.aborted || self.stop_file {
                 break;
             }
+        }
+        if !self.conds.is_empty() && !self.aborted && !self.stop_file {
+            let loc = Loc {
+                file: file.clone(),
+                line: linenum,
+            };
+            self.abort(&loc, Form::ParsingTight, "non-terminated '.if' block.");
         }
     }
 
@@ -206,12 +249,19 @@ impl Parser {
             words,
         };
         let kw = line.words[0].as_str();
+        if matches!(kw, ".if" | ".elif" | ".else" | ".endif") {
+            self.conditional(&line, raw);
+            return;
+        }
+        if !self
+            .conds
+            .last()
+            .is_none_or(|f| f.parent_active && f.taking)
+        {
+            return;
+        }
         if kw.starts_with('.') {
-            self.alert(
-                loc,
-                Form::Parsing,
-                format!("'{kw}' (conditional blocks and directives) is not supported by Halo"),
-            );
+            self.directive(&line);
             return;
         }
         match kw {
@@ -255,6 +305,144 @@ impl Parser {
                     self.alert(loc, Form::Parsing, "'listen' or 'defaults' expected.")
                 }
             },
+        }
+    }
+
+    /// `.if`, `.elif`, `.else`, `.endif`.
+    fn conditional(&mut self, line: &Line, raw: &[u8]) {
+        let loc = &line.loc;
+        let kw = line.words[0].as_str();
+        let active = self
+            .conds
+            .last()
+            .is_none_or(|f| f.parent_active && f.taking);
+        let lone = || format!("lone '{kw}' with no matching '.if'.");
+        match kw {
+            ".if" => {
+                let v = active && self.evaluate(line, raw);
+                if self.aborted {
+                    return;
+                }
+                self.conds.push(CondFrame {
+                    parent_active: active,
+                    taking: v,
+                    taken: v || !active,
+                    seen_else: false,
+                });
+            }
+            ".elif" => {
+                let Some(frame) = self.conds.last().copied() else {
+                    self.abort(loc, Form::ParsingTight, lone());
+                    return;
+                };
+                if frame.seen_else {
+                    self.abort(
+                        loc,
+                        Form::ParsingTight,
+                        "'.elif' after '.else' is not permitted.",
+                    );
+                    return;
+                }
+                let v = !frame.taken && frame.parent_active && self.evaluate(line, raw);
+                if self.aborted {
+                    return;
+                }
+                if let Some(f) = self.conds.last_mut() {
+                    f.taking = v;
+                    f.taken |= v;
+                }
+            }
+            ".else" => {
+                let Some(f) = self.conds.last_mut() else {
+                    self.abort(loc, Form::ParsingTight, lone());
+                    return;
+                };
+                if f.seen_else {
+                    self.abort(
+                        loc,
+                        Form::ParsingTight,
+                        "'.else' after '.else' is not permitted.",
+                    );
+                    return;
+                }
+                f.seen_else = true;
+                f.taking = !f.taken;
+                f.taken = true;
+            }
+            _ => {
+                if self.conds.pop().is_none() {
+                    self.abort(loc, Form::ParsingTight, lone());
+                }
+            }
+        }
+    }
+
+    /// The condition of `.if`/`.elif` (its words joined by spaces, as HAProxy reads them).
+    fn evaluate(&mut self, line: &Line, raw: &[u8]) -> bool {
+        let text = line.words[1..].join(" ");
+        let env = &self.env;
+        let defined = |name: &str| env.get(name).is_some();
+        match super::cond::eval(&text, &line.words[0], &defined) {
+            Ok(v) => v,
+            Err(e) => {
+                // Point into the raw line: the expression starts at the second word.
+                let mut i = raw
+                    .iter()
+                    .position(|b| !tokenizer::is_space(*b))
+                    .unwrap_or(0);
+                while i < raw.len() && !tokenizer::is_space(raw[i]) {
+                    i += 1;
+                }
+                while i < raw.len() && tokenizer::is_space(raw[i]) {
+                    i += 1;
+                }
+                let msg = format!(
+                    "{} at position {}:{}",
+                    e.msg,
+                    e.pos + 1,
+                    tokenizer::excerpt(raw, i + e.pos)
+                );
+                self.abort(&line.loc, Form::ParsingTight, msg);
+                false
+            }
+        }
+    }
+
+    /// `.notice`, `.warning`, `.alert` (which stops the load), `.diag` (only shown in HAProxy's
+    /// diagnostic mode, so silent here).
+    fn directive(&mut self, line: &Line) {
+        let loc = &line.loc;
+        let kw = line.words[0].as_str();
+        if !matches!(kw, ".notice" | ".warning" | ".alert" | ".diag") {
+            // HAProxy stops reading the file there.
+            self.alert(
+                loc,
+                Form::ParsingTight,
+                format!("unknown directive '{kw}'."),
+            );
+            self.stop_file = true;
+            return;
+        }
+        if let Some(extra) = line.words.get(2) {
+            self.alert(
+                loc,
+                Form::ParsingTight,
+                format!(
+                    "Unexpected argument '{extra}' for '{kw}'. Use quotes if the message should contain spaces."
+                ),
+            );
+            return;
+        }
+        let msg = format!("'{}'.", line.words.get(1).map(String::as_str).unwrap_or(""));
+        match kw {
+            ".notice" => {
+                let mut d = Diagnostic::warning(loc, Form::ParsingTight, msg);
+                d.severity = super::diag::Severity::Notice;
+                self.events.push(d);
+            }
+            ".warning" => self.warn(loc, Form::ParsingTight, msg),
+            ".alert" => self.abort(loc, Form::ParsingTight, msg),
+            _ => {}
         }
     }
 
@@ -363,6 +551,11 @@ impl Parser {
                             .to_string(),
                     ),
                     ProxyKind::Frontend if usage.by_backend => Some(mixed),
+                    ProxyKind::Frontend if self.config.defaults[di].rules.has_tcp_response_content() => {
+                        Some(format!(
+                            "a frontend section cannot inherit from a defaults section defining 'tcp-response content' rules (defaults section at {dloc})."
+                        ))
+                    }
                     ProxyKind::Backend if usage.by_frontend => Some(mixed),
                     _ => None,
                 };

@@ -13,7 +13,7 @@ use super::time::{self, TimeError};
 
 /// What the capability check of a keyword looks at.
 #[derive(Clone, Copy)]
-enum Need {
+pub(crate) enum Need {
     Frontend,
     Backend,
 }
@@ -96,14 +96,18 @@ pub(crate) fn parse(p: &mut Parser, line: &Line) {
                 return;
             }
             let v = super::cint::atol(arg(1)).clamp(0, i64::from(u32::MAX)) as u32;
-            with(p, |px| px.maxconn = Some(v));
+            with(p, |px| px.maxconn = (v != 0).then_some(v));
         }
         "retries" => {
             if !cap_ok(p, loc, kw, Need::Backend, "") {
                 return;
             }
             if arg(1).is_empty() {
-                p.alert(loc, Form::Parsing, "'retries' expects an integer value.");
+                p.alert(
+                    loc,
+                    Form::Parsing,
+                    "'retries' expects an integer argument (dispatch counts for one).",
+                );
                 return;
             }
             if too_many(p, line, 1) {
@@ -256,7 +260,7 @@ pub(crate) fn too_many(p: &mut Parser, line: &Line, n: usize) -> bool {
 
 /// HAProxy's `warnifnotcap()`: a keyword for the other side is ignored with a warning.
 /// Returns whether the keyword applies.
-fn cap_ok(p: &mut Parser, loc: &Loc, what: &str, need: Need, hint: &str) -> bool {
+pub(crate) fn cap_ok(p: &mut Parser, loc: &Loc, what: &str, need: Need, hint: &str) -> bool {
     let Some((proxy, _)) = p.current() else {
         return false;
     };
@@ -274,20 +278,6 @@ fn cap_ok(p: &mut Parser, loc: &Loc, what: &str, need: Need, hint: &str) -> bool
     );
     p.warn(loc, Form::Parsing, msg);
     false
-}
-
-pub(crate) fn cap_ok_pub(p: &mut Parser, loc: &Loc, what: &str, frontend: bool) -> bool {
-    cap_ok(
-        p,
-        loc,
-        what,
-        if frontend {
-            Need::Frontend
-        } else {
-            Need::Backend
-        },
-        "",
-    )
 }
 
 fn timeout(p: &mut Parser, line: &Line) {
@@ -320,7 +310,12 @@ fn timeout(p: &mut Parser, line: &Line) {
         return;
     }
     let ms = match time::parse_ms(value) {
-        Ok(ms) => ms,
+        Ok((ms, trailing)) => {
+            if let Some(c) = trailing {
+                p.warn_plain(loc, time::trailing_warning(c, value));
+            }
+            ms
+        }
         Err(TimeError::BadChar(c)) => {
             p.alert(
                 loc,
@@ -351,15 +346,12 @@ fn timeout(p: &mut Parser, line: &Line) {
         }
     };
     // The value inherited from the defaults section, to tell a redefinition from it.
-    let inherited = {
-        let Some((proxy, _)) = p.current() else {
-            return;
-        };
-        proxy
-            .defaults_index
-            .map(|i| timeout_slot(&mut p.config.defaults[i].timeouts.clone(), sub).to_owned())
-            .unwrap_or(None)
+    let defaults_index = match p.current() {
+        Some((proxy, _)) => proxy.defaults_index,
+        None => return,
     };
+    let inherited =
+        defaults_index.and_then(|i| *timeout_slot(&mut p.config.defaults[i].timeouts, sub));
     let Some((proxy, _)) = p.current() else {
         return;
     };
@@ -373,8 +365,11 @@ fn timeout(p: &mut Parser, line: &Line) {
         p.warn(loc, Form::Parsing, msg);
         return;
     }
+    // HAProxy compares with the defaults section's value; in a defaults section that is the
+    // section itself, so it never warns there.
+    let in_defaults = proxy.kind == ProxyKind::Defaults;
     let slot = timeout_slot(&mut proxy.timeouts, sub);
-    let overwriting = *slot != inherited;
+    let overwriting = *slot != inherited && !in_defaults;
     *slot = Some(ms);
     if overwriting {
         p.warn(

@@ -44,14 +44,26 @@ pub(crate) fn parse(p: &mut Parser, line: &Line) {
     }
     let name = &words[1];
     let text = &words[2];
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':')))
+    {
+        p.alert(
+            loc,
+            Form::Bracket,
+            format!("character '{c}' is not permitted in server name '{name}'."),
+        );
+        return;
+    }
     let rules = AddrRules {
         listener: false,
         dgram: false,
     };
     let addr = match address::parse(text, rules) {
         Ok(Parsed::Unix(path)) => ServerAddr::Unix(path),
-        Ok(Parsed::Inet { host, ports, .. }) => ServerAddr::Inet {
+        Ok(Parsed::Inet { host, ip, ports }) => ServerAddr::Inet {
             host,
+            ip,
             port: ports.map(|(p, _)| p).filter(|p| *p != 0),
         },
         Err(msg) => {

@@ -55,20 +55,25 @@ impl TokenError {
                 );
             }
         };
-        // HAProxy prints the line from its first non-blank character, sanitized to 80 columns.
-        let start = raw
-            .iter()
-            .position(|b| !is_space(*b))
-            .unwrap_or(raw.len())
-            .min(pos);
-        let (shown, newpos) = sanitize_for_printing(&raw[start..], pos - start, 80);
-        format!(
-            "{what} at position {}:\n  {shown}\n  {caret:>width$}",
-            pos + 1,
-            caret = "^",
-            width = newpos + 1
-        )
+        format!("{what} at position {}:{}", pos + 1, excerpt(raw, pos))
     }
+}
+
+/// The two lines HAProxy prints under a positioned error: the line from its first non-blank
+/// character, sanitized to 80 columns, and a caret under byte `pos` of `raw`.
+pub fn excerpt(raw: &[u8], pos: usize) -> String {
+    let pos = pos.min(raw.len());
+    let start = raw
+        .iter()
+        .position(|b| !is_space(*b))
+        .unwrap_or(raw.len())
+        .min(pos);
+    let (shown, newpos) = sanitize_for_printing(&raw[start..], pos - start, 80);
+    format!(
+        "\n  {shown}\n  {caret:>width$}",
+        caret = "^",
+        width = newpos + 1
+    )
 }
 
 /// HAProxy's `sanitize_for_printing()`: non-printable bytes become `?`, blanks become spaces,

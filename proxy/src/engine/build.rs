@@ -27,27 +27,29 @@ fn timeouts(t: &config::Timeouts) -> Timeouts {
 fn server_target(s: &config::Server) -> Result<ServerTarget, String> {
     match &s.addr {
         ServerAddr::Unix(p) => Ok(ServerTarget::Unix(p.clone())),
-        ServerAddr::Inet { host, port } => {
-            let ip = match host.parse::<std::net::IpAddr>() {
-                Ok(ip) => ip,
-                Err(_) => (host.as_str(), 0)
-                    .to_socket_addrs()
-                    .ok()
-                    .and_then(|mut a| a.next())
-                    .map(|a| a.ip())
-                    .ok_or_else(|| {
-                        format!(
-                            "[{}] : 'server {}' : could not resolve address '{}'.",
-                            s.loc, s.name, host
-                        )
-                    })?,
-            };
+        // `Outcome::resolve_servers` has filled `ip` (or reported the name) before the build.
+        ServerAddr::Inet { host, ip, port } => {
+            let ip = ip.ok_or_else(|| {
+                format!(
+                    "[{}] : 'server {}' : could not resolve address '{host}'.",
+                    s.loc, s.name
+                )
+            })?;
             Ok(match port {
                 Some(p) => ServerTarget::Inet(SocketAddr::new(ip, *p)),
                 None => ServerTarget::InetClientPort(ip),
             })
         }
     }
+}
+
+/// Resolves a server host name at start-up, as HAProxy does (`resolve_servers`' resolver).
+pub fn resolve_host(host: &str) -> Option<std::net::IpAddr> {
+    (host, 0)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .map(|a| a.ip())
 }
 
 /// The plan, or HAProxy-style alerts.

@@ -24,8 +24,8 @@ use crate::http::body::{
 };
 use crate::http::connection::{self, HttpMode};
 use crate::http::parse::{Limits, Parsed, parse_request, parse_response};
-use crate::http::write::{write_request_head, write_response_head};
 use crate::http::reply::Reply as HttpReply;
+use crate::http::write::{write_request_head, write_response_head};
 use crate::http::{RequestHead, ResponseHead, Version};
 use crate::lua::applet_http::{self, AppletHttp, BodyState, RequestView, ResponseState};
 use crate::lua::applet_io::{self, AppletIo};
@@ -357,8 +357,11 @@ async fn transaction(
         Verdict::Close => Next::Close,
         Verdict::Reply(reply) => {
             // The body of a request answered by a rule is not read: close unless there is none.
-            let (bytes, keep) =
-                replies::write(&reply, req_version, client_keep && framing == BodyFraming::Empty);
+            let (bytes, keep) = replies::write(
+                &reply,
+                req_version,
+                client_keep && framing == BodyFraming::Empty,
+            );
             if client.write_all(&bytes).await.is_err() || !keep {
                 return Next::Close;
             }
@@ -412,7 +415,11 @@ async fn service(
         .cloned()
     else {
         let mut client = client;
-        let version = txn.borrow().req.as_ref().map_or(Version::Http11, |r| r.version);
+        let version = txn
+            .borrow()
+            .req
+            .as_ref()
+            .map_or(Version::Http11, |r| r.version);
         let (bytes, _) = replies::write(&replies::page(503), version, false);
         let _ = client.write_all(&bytes).await;
         return (None, Next::Close);
@@ -477,7 +484,8 @@ async fn service(
         b.complete && !b.error
     };
     let conn = io.borrow_mut().conn.take();
-    let keep = flushed && started && !failed && result.is_ok() && client_keep && !close && body_done;
+    let keep =
+        flushed && started && !failed && result.is_ok() && client_keep && !close && body_done;
     match conn {
         Some(c) if keep => (Some(c), Next::KeepAlive),
         Some(mut c) => {

@@ -57,12 +57,7 @@ pub async fn render_reply(reply: &Reply, src: &mut StreamSource, log: &StreamLog
     for h in extra.iter() {
         r.head.headers.add(h.name.clone(), h.value.clone());
     }
-    let is_head = src
-        .txn
-        .borrow()
-        .req
-        .as_ref()
-        .is_some_and(|q| q.is_head());
+    let is_head = src.txn.borrow().req.as_ref().is_some_and(|q| q.is_head());
     if is_head {
         r.body = Bytes::new();
     }

@@ -165,7 +165,11 @@ fn span(len: usize, offset: i64, length: Option<i64>) -> (usize, usize) {
     (start, end.max(start))
 }
 
-fn opt_int<'gc>(ctx: Ctx<'gc>, stack: &Stack<'gc, '_>, i: usize) -> Result<Option<i64>, Error<'gc>> {
+fn opt_int<'gc>(
+    ctx: Ctx<'gc>,
+    stack: &Stack<'gc, '_>,
+    i: usize,
+) -> Result<Option<i64>, Error<'gc>> {
     if stack.get(i).is_nil() {
         Ok(None)
     } else {
@@ -208,7 +212,9 @@ fn read_call<'gc>(
 ) -> NResult<'gc> {
     if satisfied(&ch.borrow(), need, from) {
         let r = answer(&mut ch.borrow_mut());
-        let v = r.map(|b| Value::String(ctx.bytes(&b))).unwrap_or(Value::Nil);
+        let v = r
+            .map(|b| Value::String(ctx.bytes(&b)))
+            .unwrap_or(Value::Nil);
         stack.replace(&[v]);
         return Ok(Action::Return);
     }
@@ -219,7 +225,10 @@ fn read_call<'gc>(
         }
         let r = answer(&mut ch.borrow_mut());
         let resolve: AsyncResolve = Box::new(move |ctx, mut stack| {
-            stack.push(r.map(|b| Value::String(ctx.bytes(&b))).unwrap_or(Value::Nil));
+            stack.push(
+                r.map(|b| Value::String(ctx.bytes(&b)))
+                    .unwrap_or(Value::Nil),
+            );
             Ok(())
         });
         resolve
@@ -264,7 +273,9 @@ fn read_call_span<'gc>(
     };
     if satisfied(&ch.borrow(), need, from) {
         let r = answer(&mut ch.borrow_mut());
-        let v = r.map(|b| Value::String(ctx.bytes(&b))).unwrap_or(Value::Nil);
+        let v = r
+            .map(|b| Value::String(ctx.bytes(&b)))
+            .unwrap_or(Value::Nil);
         stack.replace(&[v]);
         return Ok(Action::Return);
     }
@@ -275,7 +286,10 @@ fn read_call_span<'gc>(
         }
         let r = answer(&mut ch.borrow_mut());
         let resolve: AsyncResolve = Box::new(move |ctx, mut stack| {
-            stack.push(r.map(|b| Value::String(ctx.bytes(&b))).unwrap_or(Value::Nil));
+            stack.push(
+                r.map(|b| Value::String(ctx.bytes(&b)))
+                    .unwrap_or(Value::Nil),
+            );
             Ok(())
         });
         resolve

@@ -4,6 +4,7 @@
 pub mod applet_http;
 pub mod applet_io;
 pub mod applet_tcp;
+pub mod channel;
 pub mod class;
 pub mod classes;
 pub mod corelib;
@@ -15,4 +16,3 @@ pub mod priv_data;
 pub mod runtime;
 pub mod sample_conv;
 pub mod txn;
-pub mod channel;

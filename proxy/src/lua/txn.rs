@@ -5,10 +5,10 @@
 use halo_vm::args::{check_integer, check_string};
 use halo_vm::{Action, Ctx, Error, NativeFunction, Stack, StaticValue, Table, Value};
 
+use super::channel::{self, ChannelData, SharedChannel};
 use super::class;
 use super::priv_data;
 use super::sample_conv::{from_lua, to_lua};
-use super::channel::{self, ChannelData, SharedChannel};
 use super::{fetches, http_class, invocation};
 use crate::engine::txn::{self as state, StreamSource};
 use crate::log::Level;
@@ -68,7 +68,15 @@ pub fn new<'gc>(
             ChannelData::new(None, true, None),
         )
     });
-    Ok(class::new_object(ctx, mt, TxnObj { src, http, channels }))
+    Ok(class::new_object(
+        ctx,
+        mt,
+        TxnObj {
+            src,
+            http,
+            channels,
+        },
+    ))
 }
 
 fn this<'gc>(stack: &Stack<'gc, '_>) -> Result<&'gc TxnObj, Error<'gc>> {
