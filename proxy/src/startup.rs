@@ -140,7 +140,24 @@ pub fn main(args: Vec<String>) -> i32 {
     run(opts)
 }
 
+/// Raises the open-files limit to its hard maximum (HAProxy sizes it from maxconn): every
+/// connection costs one or two descriptors.
+fn raise_fd_limit() {
+    // SAFETY: plain system calls on a local struct.
+    unsafe {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
 fn run(opts: Options) -> i32 {
+    raise_fd_limit();
     let mut outcome = config::parse_paths(&opts.configs, Env::from_process());
     // `setenv` and friends change the process environment too (Lua's os.getenv sees them).
     if !outcome.fatal() {
