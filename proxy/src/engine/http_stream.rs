@@ -456,12 +456,12 @@ async fn service(
     let response = Rc::new(RefCell::new(ResponseState::default()));
     let applet = AppletHttp {
         io: io.clone(),
+        src: StreamSource::new(sess.clone(), txn.clone(), Dir::Req),
         request: Rc::new(view),
         body: body.clone(),
         response: response.clone(),
         client_close: !client_keep,
     };
-    let _ = txn;
     let result = invoke::http_service(&rt, name, applet).await;
     let (started, chunked, close, failed) = {
         let r = response.borrow();

@@ -168,7 +168,7 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, a: Accepted) {
             return;
         }
         Verdict::Service(name) => {
-            service(&sess, client, &name).await;
+            service(&sess, &txn, client, &name).await;
             return;
         }
         Verdict::Forward => {}
@@ -275,7 +275,7 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, a: Accepted) {
 }
 
 /// Runs a Lua TCP service on the client connection, then closes it.
-async fn service(sess: &Rc<Session>, client: Conn, name: &str) {
+async fn service(sess: &Rc<Session>, txn: &SharedTxn, client: Conn, name: &str) {
     let Some(rt) = sess
         .worker
         .lua_for(|rt| rt.has_registered("services", name))
@@ -284,7 +284,8 @@ async fn service(sess: &Rc<Session>, client: Conn, name: &str) {
         return;
     };
     let io = AppletIo::new(client);
-    let _ = invoke::tcp_service(&rt, name, io.clone()).await;
+    let src = StreamSource::new(sess.clone(), txn.clone(), Dir::Req);
+    let _ = invoke::tcp_service(&rt, name, io.clone(), src).await;
     let _ = applet_io::flush(&io).await;
     let conn = io.borrow_mut().conn.take();
     if let Some(mut c) = conn {

@@ -51,6 +51,8 @@ pub struct ResponseState {
 
 pub struct AppletHttp {
     pub io: SharedIo,
+    /// The stream's samples and variables (`f`, `sf`, `c`, `sc`, `*_var`).
+    pub src: crate::engine::txn::StreamSource,
     pub request: Rc<RequestView>,
     pub body: Rc<RefCell<BodyState>>,
     pub response: Rc<RefCell<ResponseState>>,
@@ -91,6 +93,9 @@ pub fn define(ctx: Ctx<'_>) {
             ("send", send),
             ("get_priv", priv_data::get_priv),
             ("set_priv", priv_data::set_priv),
+            ("set_var", set_var),
+            ("unset_var", unset_var),
+            ("get_var", get_var),
         ],
         Some(index),
     );
@@ -132,12 +137,28 @@ fn index<'gc>(ctx: Ctx<'gc>, f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) 
                 .collect();
             Value::Table(headers_table(ctx, &h))
         }
-        _ => {
-            stack.replace(&[Value::Nil]);
-            return Ok(Action::Return);
-        }
+        _ => match super::fetches::sample_attribute(ctx, key, &applet.src)? {
+            Some(v) => v,
+            None => {
+                stack.replace(&[Value::Nil]);
+                return Ok(Action::Return);
+            }
+        },
     };
     class::cache_attribute(ctx, stack, key, v)
+}
+
+fn set_var<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let src = this(&stack)?.src.clone();
+    super::txn::set_var_on(ctx, stack, &src)
+}
+fn unset_var<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let src = this(&stack)?.src.clone();
+    super::txn::unset_var_on(ctx, stack, &src)
+}
+fn get_var<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let src = this(&stack)?.src.clone();
+    super::txn::get_var_on(ctx, stack, &src)
 }
 
 /// HAProxy's header table: lower-case names, each a table of values indexed from 0.

@@ -10,6 +10,7 @@ use halo_vm::{Action, Ctx, Error, NativeFunction, Stack, Table, Value};
 use super::applet_io::{self, ReadWant, SharedIo};
 use super::class;
 use super::priv_data;
+use crate::engine::txn::StreamSource;
 
 type NResult<'gc> = Result<Action<'gc>, Error<'gc>>;
 
@@ -18,6 +19,8 @@ pub const CLASS: &str = "AppletTCP";
 /// The payload of an AppletTCP object.
 pub struct AppletTcp {
     pub io: SharedIo,
+    /// The stream's samples and variables (`f`, `sf`, `c`, `sc`, `*_var`).
+    pub src: StreamSource,
 }
 
 pub fn define(ctx: Ctx<'_>) {
@@ -30,15 +33,48 @@ pub fn define(ctx: Ctx<'_>) {
             ("send", send),
             ("get_priv", priv_data::get_priv),
             ("set_priv", priv_data::set_priv),
+            ("set_var", set_var),
+            ("unset_var", unset_var),
+            ("get_var", get_var),
         ],
-        None,
+        Some(index),
     );
 }
 
 /// A new AppletTCP object for a service run.
-pub fn new<'gc>(ctx: Ctx<'gc>, io: SharedIo) -> Result<Table<'gc>, String> {
+pub fn new<'gc>(ctx: Ctx<'gc>, io: SharedIo, src: StreamSource) -> Result<Table<'gc>, String> {
     let mt = class::metatable(ctx, CLASS).ok_or("AppletTCP class missing")?;
-    Ok(class::new_object(ctx, mt, AppletTcp { io }))
+    Ok(class::new_object(ctx, mt, AppletTcp { io, src }))
+}
+
+fn index<'gc>(ctx: Ctx<'gc>, f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let key = stack.get(1);
+    let m = class::lookup_method(f, key);
+    if !m.is_nil() {
+        stack.replace(&[m]);
+        return Ok(Action::Return);
+    }
+    let src = class::check::<AppletTcp>(&stack, 0, CLASS)?.src.clone();
+    match super::fetches::sample_attribute(ctx, key, &src)? {
+        Some(v) => class::cache_attribute(ctx, stack, key, v),
+        None => {
+            stack.replace(&[Value::Nil]);
+            Ok(Action::Return)
+        }
+    }
+}
+
+fn set_var<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let src = class::check::<AppletTcp>(&stack, 0, CLASS)?.src.clone();
+    super::txn::set_var_on(ctx, stack, &src)
+}
+fn unset_var<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let src = class::check::<AppletTcp>(&stack, 0, CLASS)?.src.clone();
+    super::txn::unset_var_on(ctx, stack, &src)
+}
+fn get_var<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, stack: Stack<'gc, '_>) -> NResult<'gc> {
+    let src = class::check::<AppletTcp>(&stack, 0, CLASS)?.src.clone();
+    super::txn::get_var_on(ctx, stack, &src)
 }
 
 /// Returns `b` now, or awaits `want` on the socket.

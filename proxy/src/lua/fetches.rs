@@ -36,6 +36,30 @@ pub fn new<'gc>(
     Ok(class::new_object(ctx, mt, SampleObj { src, strings }))
 }
 
+/// The `f`/`sf`/`c`/`sc` attribute of a TXN or applet object, if `key` names one.
+pub fn sample_attribute<'gc>(
+    ctx: Ctx<'gc>,
+    key: Value<'gc>,
+    src: &StreamSource,
+) -> Result<Option<Value<'gc>>, Error<'gc>> {
+    let Value::String(k) = key else {
+        return Ok(None);
+    };
+    let (class_name, strings) = match k.as_bytes() {
+        b"f" => (FETCHES, false),
+        b"sf" => (FETCHES, true),
+        b"c" => (CONVERTERS, false),
+        b"sc" => (CONVERTERS, true),
+        _ => return Ok(None),
+    };
+    Ok(Some(Value::Table(new(
+        ctx,
+        class_name,
+        src.clone(),
+        strings,
+    )?)))
+}
+
 fn index_with<'gc>(
     ctx: Ctx<'gc>,
     stack: Stack<'gc, '_>,

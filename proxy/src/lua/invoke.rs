@@ -157,10 +157,15 @@ pub async fn http_service(rt: &Rc<LuaRuntime>, name: &str, applet: AppletHttp) -
 }
 
 /// Runs a TCP service on `io`; `Err` (already logged) when the script failed.
-pub async fn tcp_service(rt: &Rc<LuaRuntime>, name: &str, io: SharedIo) -> Result<(), ()> {
+pub async fn tcp_service(
+    rt: &Rc<LuaRuntime>,
+    name: &str,
+    io: SharedIo,
+    src: StreamSource,
+) -> Result<(), ()> {
     let run = rt.run(ExecContext::Service, |ctx| {
         let f = registered(ctx, "services", name);
-        let obj = applet_tcp::new(ctx, io)?;
+        let obj = applet_tcp::new(ctx, io, src)?;
         Ok((f, vec![Value::Table(obj)]))
     });
     let r = match run {
