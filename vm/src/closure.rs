@@ -4,6 +4,7 @@
 //! Invariants: an open upvalue refers to a live stack slot of its thread; it is closed (its value
 //! copied in) before that slot is released (`Return`, `Close`, error unwinding).
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use gc_arena::{Collect, Gc, Lock, Mutation};
@@ -26,6 +27,17 @@ pub struct Proto<'gc> {
 
 impl<'gc> Proto<'gc> {
     pub fn load(mc: &Mutation<'gc>, info: Rc<FunctionProto>) -> Gc<'gc, Proto<'gc>> {
+        Self::load_sharing(mc, info, &mut HashMap::new())
+    }
+
+    /// Loads `info` and its nested prototypes, giving equal string constants one string object
+    /// across the whole chunk: a field named in one function and looked up in another is then
+    /// found by pointer equality, without comparing bytes.
+    fn load_sharing(
+        mc: &Mutation<'gc>,
+        info: Rc<FunctionProto>,
+        strings: &mut HashMap<Box<[u8]>, LuaString<'gc>>,
+    ) -> Gc<'gc, Proto<'gc>> {
         let constants = info
             .constants
             .iter()
@@ -34,13 +46,20 @@ impl<'gc> Proto<'gc> {
                 Constant::Boolean(b) => Value::Boolean(*b),
                 Constant::Integer(i) => Value::Integer(*i),
                 Constant::Float(f) => Value::Number(*f),
-                Constant::String(s) => Value::String(LuaString::new(mc, s)),
+                Constant::String(s) => Value::String(match strings.get(&s[..]) {
+                    Some(&shared) => shared,
+                    None => {
+                        let new = LuaString::new(mc, s);
+                        strings.insert(s[..].into(), new);
+                        new
+                    }
+                }),
             })
             .collect();
         let protos = info
             .protos
             .iter()
-            .map(|p| Proto::load(mc, p.clone()))
+            .map(|p| Proto::load_sharing(mc, p.clone(), strings))
             .collect();
         Gc::new(
             mc,

@@ -4,8 +4,11 @@
 //! - Lua-to-Lua calls, returns and metamethod calls never recurse on the Rust stack: they push or
 //!   pop frames and the loop continues. A metamethod's result is delivered by `ReturnTo`, which
 //!   finishes the interrupted instruction (like `luaV_finishOp`).
-//! - At most `fuel` instructions run before returning `RunExit::Fuel`; the frame's `pc` is saved
-//!   whenever control can leave the loop (call, error, fuel), so a suspended thread is plain data.
+//! - Fuel is charged by instructions but checked only on frame changes (calls, returns,
+//!   metamethods) and loop back-edges, which are charged the length of the code they close
+//!   (a back-edge its loop body, a return the code before it): a slice overruns its fuel by at
+//!   most one function's straight-line code. The frame's `pc` is saved whenever control can
+//!   leave the loop (call, error, fuel), so a suspended thread is plain data.
 //! - Native functions run inline when they just return values; any other `Action` leaves a native
 //!   frame on top and returns to the executor.
 //!
@@ -16,7 +19,7 @@ use gc_arena::Gc;
 
 use crate::bytecode::Insn;
 use crate::callback::{Action, Error};
-use crate::closure::{Closure, Proto, UpValue};
+use crate::closure::{Closure, Proto, UpValue, UpValueState};
 use crate::debug;
 use crate::meta::{self, MetaEvent};
 use crate::number::{self, Number};
@@ -175,6 +178,101 @@ pub(crate) fn arith_num<'gc>(
             })
         }
     }))
+}
+
+/// The arithmetic the interpreter does inline: both operands numbers and no error possible.
+/// `op` is a constant at every use, so inlining leaves only its own case.
+#[inline(always)]
+fn arith_fast<'gc>(op: ArithOp, vb: Value<'gc>, vc: Value<'gc>) -> Option<Value<'gc>> {
+    match (vb, vc) {
+        (Value::Integer(x), Value::Integer(y)) => Some(match op {
+            ArithOp::Add => Value::Integer(x.wrapping_add(y)),
+            ArithOp::Sub => Value::Integer(x.wrapping_sub(y)),
+            ArithOp::Mul => Value::Integer(x.wrapping_mul(y)),
+            ArithOp::Mod => Value::Integer(number::int_mod(x, y)?),
+            ArithOp::IDiv => Value::Integer(number::int_idiv(x, y)?),
+            ArithOp::Div => Value::Number(x as f64 / y as f64),
+            ArithOp::Pow => Value::Number((x as f64).powf(y as f64)),
+            ArithOp::BAnd => Value::Integer(x & y),
+            ArithOp::BOr => Value::Integer(x | y),
+            ArithOp::BXor => Value::Integer(x ^ y),
+            ArithOp::Shl => Value::Integer(number::shift_left(x, y)),
+            ArithOp::Shr => Value::Integer(number::shift_right(x, y)),
+            ArithOp::Unm => Value::Integer(x.wrapping_neg()),
+            ArithOp::BNot => Value::Integer(!x),
+        }),
+        (Value::Number(x), Value::Number(y)) => float_arith(op, x, y),
+        (Value::Integer(x), Value::Number(y)) => float_arith(op, x as f64, y),
+        (Value::Number(x), Value::Integer(y)) => float_arith(op, x, y as f64),
+        _ => None,
+    }
+}
+
+#[inline(always)]
+fn float_arith<'gc>(op: ArithOp, x: f64, y: f64) -> Option<Value<'gc>> {
+    Some(Value::Number(match op {
+        ArithOp::Add => x + y,
+        ArithOp::Sub => x - y,
+        ArithOp::Mul => x * y,
+        ArithOp::Div => x / y,
+        ArithOp::Mod => number::float_mod(x, y),
+        ArithOp::IDiv => number::float_idiv(x, y),
+        ArithOp::Pow => x.powf(y),
+        ArithOp::Unm => -x,
+        _ => return None,
+    }))
+}
+
+/// Everything `arith_fast` leaves: integer division by zero, bitwise operations on floats,
+/// string coercion, metamethods, and the errors, which name the operand registers `regs`
+/// (`None` for a constant operand). The frame's pc is saved.
+#[cold]
+#[inline(never)]
+fn arith_fallback<'gc>(
+    ctx: Ctx<'gc>,
+    ts: &ThreadState<'gc>,
+    op: ArithOp,
+    vb: Value<'gc>,
+    vc: Value<'gc>,
+    regs: [Option<u8>; 2],
+) -> Result<Slow<'gc>, Error<'gc>> {
+    let num = match (vb, vc) {
+        (Value::Integer(_) | Value::Number(_), Value::Integer(_) | Value::Number(_)) => {
+            arith_num(op, to_number(vb).unwrap(), to_number(vc).unwrap())
+        }
+        _ => Ok(None),
+    };
+    match num {
+        Ok(Some(v)) => return Ok(Slow::Value(v)),
+        Err(m) => return Err(rt_error(ctx, ts, &m.replace("%%", "%"))),
+        Ok(None) => {}
+    }
+    match arith_slow(ctx, op, vb, vc) {
+        Ok(slow) => Ok(slow),
+        Err(OpError::Positioned(m)) => Err(rt_error(ctx, ts, &m)),
+        Err(OpError::NoPosition(m)) => Err(Error::Value(ctx.str_value(&m))),
+        Err(OpError::Typed(m, culprit)) => {
+            let reg = match culprit {
+                Culprit::First => regs[0],
+                Culprit::Second => regs[1],
+            };
+            let vi = match (reg, ts.frames.last()) {
+                (Some(r), Some(Frame::Lua(f))) => debug::varinfo(
+                    &f.closure.proto().info,
+                    f.pc - 1,
+                    r as usize,
+                    f.closure.upvalues(),
+                ),
+                _ => String::new(),
+            };
+            // "number has no integer representation" takes the name after "number".
+            let msg = match m.strip_prefix("number ") {
+                Some(rest) if m.starts_with("number has no") => format!("number{vi} {rest}"),
+                _ => format!("{m}{vi}"),
+            };
+            Err(rt_error(ctx, ts, &msg))
+        }
+    }
 }
 
 fn arith_verb(op: ArithOp) -> &'static str {
@@ -622,6 +720,7 @@ pub(crate) fn call_value<'gc>(
     }
 }
 
+#[inline]
 fn push_lua_frame<'gc>(
     _ctx: Ctx<'gc>,
     ts: &mut ThreadState<'gc>,
@@ -696,7 +795,11 @@ pub(crate) fn post_call<'gc>(
             let count = if want < 0 { n } else { want as usize };
             let copy = n.min(count);
             if from != func {
-                ts.stack.copy_within(from..from + copy, func);
+                // Results are few: a loop beats a call to memmove. `func < from`, so copying
+                // forwards is safe.
+                for i in 0..copy {
+                    ts.stack[func + i] = ts.stack[from + i];
+                }
             }
             let end = func + count;
             if ts.stack.len() < end {
@@ -797,7 +900,8 @@ fn call_meta<'gc>(
 }
 
 /// Runs Lua frames on top of `ts` until the fuel runs out, the top frame is not Lua, or a native
-/// function needs the executor.
+/// function needs the executor. The common cases of the common instructions are finished here;
+/// any other case is handed to `step_slow`, which runs that one instruction.
 pub(crate) fn run<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
@@ -819,19 +923,460 @@ pub(crate) fn run<'gc>(
         total: fuel,
     };
     'newframe: loop {
-        let (closure, base, mut pc, concat_rem) = match ts.frames.last_mut() {
-            Some(Frame::Lua(f)) => {
-                let c = f.concat_rem;
-                f.concat_rem = 0;
-                (f.closure, f.base, f.pc, c)
-            }
+        let (closure, base, mut pc) = match ts.frames.last() {
+            Some(Frame::Lua(f)) => (f.closure, f.base, f.pc),
             _ => return Ok(RunExit::FrameChange),
         };
+        // Fuel is checked here, at every call, return and metamethod, and at loop back-edges:
+        // between two checks a frame runs at most its own straight-line code.
+        if fuel.left < 0 {
+            return Ok(RunExit::Fuel);
+        }
         let proto: &'gc Proto<'gc> = Gc::as_ref(closure.proto());
         let code: &'gc [Insn] = &proto.info.code;
         let k: &'gc [Value<'gc>] = &proto.constants;
         let upvals: &'gc [UpValue<'gc>] = closure.upvalues();
-        let mut concat_rem = concat_rem;
+        // A native call made by a frame above may have shrunk the stack below this frame's
+        // registers (returns to Lua frames rely on this check instead of making their own).
+        let need = base + proto.info.max_stack as usize;
+        if ts.stack.len() < need {
+            grow_stack(ts, need);
+        }
+        // Registers through a raw pointer, without bounds checks: a frame's `max_stack`
+        // registers always exist (checked just above; the compiler never names a register
+        // beyond `max_stack`). The pointer is taken again after anything that may move the
+        // stack (`step_slow`; calls and returns go through 'newframe). Debug builds, which run
+        // the whole test suite, check every access.
+        // SAFETY: `base <= need <= len`.
+        let mut regs: *mut Value<'gc> = unsafe { ts.stack.as_mut_ptr().add(base) };
+
+        macro_rules! r {
+            ($x:expr) => {
+                *{
+                    let i = $x as usize;
+                    debug_assert!(base + i < ts.stack.len(), "register {i} out of the stack");
+                    // SAFETY: see above.
+                    unsafe { &mut *regs.add(i) }
+                }
+            };
+        }
+        macro_rules! save_pc {
+            () => {
+                if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
+                    f.pc = pc;
+                }
+            };
+        }
+        // Hands the current instruction to `step_slow`.
+        // A backward jump to `pc`: charged the instructions it jumps over (the loop body).
+        macro_rules! back_edge {
+            ($dist:expr) => {{
+                fuel.left -= $dist as i64;
+                if fuel.left < 0 {
+                    save_pc!();
+                    return Ok(RunExit::Fuel);
+                }
+            }};
+        }
+        macro_rules! slow {
+            ($insn:expr) => {{
+                fuel.left -= 1;
+                match step_slow(ctx, thread, ts, $insn, pc) {
+                    Ok(Flow::Next(p)) => {
+                        pc = p;
+                        // SAFETY: the frame is unchanged, so its registers still exist.
+                        regs = unsafe { ts.stack.as_mut_ptr().add(base) };
+                    }
+                    Ok(Flow::NewFrame) => continue 'newframe,
+                    Ok(Flow::Exit(x)) => return Ok(x),
+                    Err(e) => return Err(e),
+                }
+            }};
+        }
+        macro_rules! arith {
+            ($insn:expr, $op:expr, $a:expr, $vb:expr, $vc:expr) => {{
+                match arith_fast($op, $vb, $vc) {
+                    Some(v) => r!($a) = v,
+                    None => slow!($insn),
+                }
+            }};
+        }
+
+        loop {
+            debug_assert!(pc < code.len());
+            // SAFETY: every function ends with a return and jumps stay inside the function (the
+            // compiler's invariants), so `pc` never leaves `code`.
+            let insn = unsafe { *code.get_unchecked(pc) };
+            pc += 1;
+            match insn {
+                Insn::Move { a, b } => r!(a) = r!(b),
+                Insn::LoadI { a, i } => r!(a) = Value::Integer(i as i64),
+                Insn::LoadF { a, i } => r!(a) = Value::Number(i as f64),
+                Insn::LoadK { a, k: kk } => r!(a) = k[kk as usize],
+                Insn::LoadFalse { a } => r!(a) = Value::Boolean(false),
+                Insn::LFalseSkip { a } => {
+                    r!(a) = Value::Boolean(false);
+                    pc += 1;
+                }
+                Insn::LoadTrue { a } => r!(a) = Value::Boolean(true),
+                Insn::LoadNil { a, n } => {
+                    for i in 0..=n as usize {
+                        r!(a as usize + i) = Value::Nil;
+                    }
+                }
+                Insn::GetUpval { a, b } => r!(a) = upvals[b as usize].read(thread, &ts.stack),
+                Insn::SetUpval { a, b } => {
+                    let v = r!(a);
+                    upvals[b as usize].write(ctx.mc, thread, &mut ts.stack, v);
+                }
+                Insn::GetTabUp { a, b, k: kk } => {
+                    let t = upvals[b as usize].read(thread, &ts.stack);
+                    if let (Value::Table(tab), Value::String(s)) = (t, k[kk as usize]) {
+                        let st = tab.borrow();
+                        let v = st.get_str(s);
+                        if !v.is_nil() || st.metatable.is_none() {
+                            drop(st);
+                            r!(a) = v;
+                            continue;
+                        }
+                    }
+                    slow!(insn)
+                }
+                Insn::GetTable { a, b, c } => {
+                    if let Value::Table(tab) = r!(b) {
+                        let st = tab.borrow();
+                        let v = st.get(r!(c));
+                        if !v.is_nil() || st.metatable.is_none() {
+                            drop(st);
+                            r!(a) = v;
+                            continue;
+                        }
+                    }
+                    slow!(insn)
+                }
+                Insn::GetI { a, b, c } => {
+                    if let Value::Table(tab) = r!(b) {
+                        let st = tab.borrow();
+                        let v = st.get_int(c as i64);
+                        if !v.is_nil() || st.metatable.is_none() {
+                            drop(st);
+                            r!(a) = v;
+                            continue;
+                        }
+                    }
+                    slow!(insn)
+                }
+                Insn::GetField { a, b, k: kk } => {
+                    if let (Value::Table(tab), Value::String(s)) = (r!(b), k[kk as usize]) {
+                        let st = tab.borrow();
+                        let v = st.get_str(s);
+                        if !v.is_nil() || st.metatable.is_none() {
+                            drop(st);
+                            r!(a) = v;
+                            continue;
+                        }
+                    }
+                    slow!(insn)
+                }
+                Insn::SelfOp { a, b, c, k: isk } => {
+                    let t = r!(b);
+                    let key = if isk { k[c as usize] } else { r!(c) };
+                    if let (Value::Table(tab), Value::String(s)) = (t, key) {
+                        let st = tab.borrow();
+                        let v = st.get_str(s);
+                        if !v.is_nil() || st.metatable.is_none() {
+                            drop(st);
+                            r!(a as usize + 1) = t;
+                            r!(a) = v;
+                            continue;
+                        }
+                    }
+                    slow!(insn)
+                }
+                Insn::SetTabUp { a, b, c, k: isk } => {
+                    let t = upvals[a as usize].read(thread, &ts.stack);
+                    let v = if isk { k[c as usize] } else { r!(c) };
+                    if let (Value::Table(tab), Value::String(s)) = (t, k[b as usize])
+                        && tab.metatable().is_none()
+                    {
+                        tab.set_str(ctx.mc, s, v);
+                        continue;
+                    }
+                    slow!(insn)
+                }
+                Insn::SetTable { a, b, c, k: isk } => {
+                    let (t, key) = (r!(a), r!(b));
+                    let v = if isk { k[c as usize] } else { r!(c) };
+                    if let Value::Table(tab) = t
+                        && tab.metatable().is_none()
+                        && tab.set(ctx.mc, key, v).is_ok()
+                    {
+                        continue;
+                    }
+                    slow!(insn)
+                }
+                Insn::SetI { a, b, c, k: isk } => {
+                    let v = if isk { k[c as usize] } else { r!(c) };
+                    if let Value::Table(tab) = r!(a)
+                        && tab.metatable().is_none()
+                    {
+                        tab.set_int(ctx.mc, b as i64, v);
+                        continue;
+                    }
+                    slow!(insn)
+                }
+                Insn::SetField { a, b, c, k: isk } => {
+                    let v = if isk { k[c as usize] } else { r!(c) };
+                    if let (Value::Table(tab), Value::String(s)) = (r!(a), k[b as usize])
+                        && tab.metatable().is_none()
+                    {
+                        tab.set_str(ctx.mc, s, v);
+                        continue;
+                    }
+                    slow!(insn)
+                }
+                Insn::NewTable { a, b, c } => {
+                    r!(a) = Value::Table(Table::with_capacity(ctx.mc, c as usize, b as usize));
+                }
+                Insn::AddI { a, b, sc } => {
+                    arith!(insn, ArithOp::Add, a, r!(b), Value::Integer(sc as i64))
+                }
+                Insn::AddK { a, b, k: kk } => arith!(insn, ArithOp::Add, a, r!(b), k[kk as usize]),
+                Insn::SubK { a, b, k: kk } => arith!(insn, ArithOp::Sub, a, r!(b), k[kk as usize]),
+                Insn::MulK { a, b, k: kk } => arith!(insn, ArithOp::Mul, a, r!(b), k[kk as usize]),
+                Insn::ModK { a, b, k: kk } => arith!(insn, ArithOp::Mod, a, r!(b), k[kk as usize]),
+                Insn::PowK { a, b, k: kk } => arith!(insn, ArithOp::Pow, a, r!(b), k[kk as usize]),
+                Insn::DivK { a, b, k: kk } => arith!(insn, ArithOp::Div, a, r!(b), k[kk as usize]),
+                Insn::IDivK { a, b, k: kk } => {
+                    arith!(insn, ArithOp::IDiv, a, r!(b), k[kk as usize])
+                }
+                Insn::BAndK { a, b, k: kk } => {
+                    arith!(insn, ArithOp::BAnd, a, r!(b), k[kk as usize])
+                }
+                Insn::BOrK { a, b, k: kk } => arith!(insn, ArithOp::BOr, a, r!(b), k[kk as usize]),
+                Insn::BXorK { a, b, k: kk } => {
+                    arith!(insn, ArithOp::BXor, a, r!(b), k[kk as usize])
+                }
+                Insn::ShrI { a, b, sc } => {
+                    arith!(insn, ArithOp::Shr, a, r!(b), Value::Integer(sc as i64))
+                }
+                Insn::ShlI { a, b, sc } => {
+                    arith!(insn, ArithOp::Shl, a, Value::Integer(sc as i64), r!(b))
+                }
+                Insn::Add { a, b, c } => arith!(insn, ArithOp::Add, a, r!(b), r!(c)),
+                Insn::Sub { a, b, c } => arith!(insn, ArithOp::Sub, a, r!(b), r!(c)),
+                Insn::Mul { a, b, c } => arith!(insn, ArithOp::Mul, a, r!(b), r!(c)),
+                Insn::Mod { a, b, c } => arith!(insn, ArithOp::Mod, a, r!(b), r!(c)),
+                Insn::Pow { a, b, c } => arith!(insn, ArithOp::Pow, a, r!(b), r!(c)),
+                Insn::Div { a, b, c } => arith!(insn, ArithOp::Div, a, r!(b), r!(c)),
+                Insn::IDiv { a, b, c } => arith!(insn, ArithOp::IDiv, a, r!(b), r!(c)),
+                Insn::BAnd { a, b, c } => arith!(insn, ArithOp::BAnd, a, r!(b), r!(c)),
+                Insn::BOr { a, b, c } => arith!(insn, ArithOp::BOr, a, r!(b), r!(c)),
+                Insn::BXor { a, b, c } => arith!(insn, ArithOp::BXor, a, r!(b), r!(c)),
+                Insn::Shl { a, b, c } => arith!(insn, ArithOp::Shl, a, r!(b), r!(c)),
+                Insn::Shr { a, b, c } => arith!(insn, ArithOp::Shr, a, r!(b), r!(c)),
+                Insn::Unm { a, b } => arith!(insn, ArithOp::Unm, a, r!(b), r!(b)),
+                Insn::BNot { a, b } => arith!(insn, ArithOp::BNot, a, r!(b), r!(b)),
+                Insn::Not { a, b } => r!(a) = Value::Boolean(!r!(b).to_bool()),
+                Insn::Len { a, b } => match r!(b) {
+                    Value::String(s) => r!(a) = Value::Integer(s.len() as i64),
+                    Value::Table(t) if t.metatable().is_none() => {
+                        r!(a) = Value::Integer(t.length())
+                    }
+                    _ => slow!(insn),
+                },
+                Insn::Jmp { sj } => {
+                    pc = (pc as i64 + sj as i64) as usize;
+                    if sj < 0 {
+                        back_edge!(-sj);
+                    }
+                }
+                Insn::Eq { a, b, k: kk } => {
+                    let (va, vb) = (r!(a), r!(b));
+                    if va.raw_eq(vb) {
+                        if !kk {
+                            pc += 1;
+                        }
+                    } else if matches!(
+                        (va, vb),
+                        (Value::Table(_), Value::Table(_))
+                            | (Value::UserData(_), Value::UserData(_))
+                    ) {
+                        slow!(insn)
+                    } else if kk {
+                        pc += 1;
+                    }
+                }
+                Insn::Lt { a, b, k: kk } => {
+                    let res = match (r!(a), r!(b)) {
+                        (Value::Integer(x), Value::Integer(y)) => x < y,
+                        (Value::Number(x), Value::Number(y)) => x < y,
+                        _ => {
+                            slow!(insn);
+                            continue;
+                        }
+                    };
+                    if res != kk {
+                        pc += 1;
+                    }
+                }
+                Insn::Le { a, b, k: kk } => {
+                    let res = match (r!(a), r!(b)) {
+                        (Value::Integer(x), Value::Integer(y)) => x <= y,
+                        (Value::Number(x), Value::Number(y)) => x <= y,
+                        _ => {
+                            slow!(insn);
+                            continue;
+                        }
+                    };
+                    if res != kk {
+                        pc += 1;
+                    }
+                }
+                Insn::EqK { a, b, k: kk } => {
+                    if r!(a).raw_eq(k[b as usize]) != kk {
+                        pc += 1;
+                    }
+                }
+                Insn::EqI { a, sb, k: kk, .. } => {
+                    let res = match r!(a) {
+                        Value::Integer(x) => x == sb as i64,
+                        Value::Number(x) => x == sb as f64,
+                        _ => false,
+                    };
+                    if res != kk {
+                        pc += 1;
+                    }
+                }
+                Insn::LtI { a, sb, k: kk, .. }
+                | Insn::LeI { a, sb, k: kk, .. }
+                | Insn::GtI { a, sb, k: kk, .. }
+                | Insn::GeI { a, sb, k: kk, .. } => {
+                    // Numbers only: the immediate's float flag matters only to metamethods.
+                    let res = match (insn, r!(a)) {
+                        (Insn::LtI { .. }, Value::Integer(x)) => x < sb as i64,
+                        (Insn::LeI { .. }, Value::Integer(x)) => x <= sb as i64,
+                        (Insn::GtI { .. }, Value::Integer(x)) => x > sb as i64,
+                        (_, Value::Integer(x)) => x >= sb as i64,
+                        (Insn::LtI { .. }, Value::Number(x)) => x < sb as f64,
+                        (Insn::LeI { .. }, Value::Number(x)) => x <= sb as f64,
+                        (Insn::GtI { .. }, Value::Number(x)) => x > sb as f64,
+                        (_, Value::Number(x)) => x >= sb as f64,
+                        _ => {
+                            slow!(insn);
+                            continue;
+                        }
+                    };
+                    if res != kk {
+                        pc += 1;
+                    }
+                }
+                Insn::Test { a, k: kk } => {
+                    if r!(a).to_bool() != kk {
+                        pc += 1;
+                    }
+                }
+                Insn::TestSet { a, b, k: kk } => {
+                    let vb = r!(b);
+                    if vb.to_bool() != kk {
+                        pc += 1;
+                    } else {
+                        r!(a) = vb;
+                    }
+                }
+                Insn::Call { a, b, c } => {
+                    if let Value::Function(Function::Lua(callee)) = r!(a) {
+                        let func = base + a as usize;
+                        let nargs = if b == 0 {
+                            ts.top - func - 1
+                        } else {
+                            b as usize - 1
+                        };
+                        save_pc!();
+                        let ret = ReturnTo::Results(c as i32 - 1);
+                        match push_lua_frame(ctx, ts, callee, func, nargs, ret) {
+                            Ok(()) => continue 'newframe,
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    slow!(insn)
+                }
+                Insn::Return0 | Insn::Return1 { .. } if return_fast(ts, insn, base) => {
+                    // A frame without loops is charged here for its whole straight-line code.
+                    fuel.left -= pc as i64;
+                    continue 'newframe;
+                }
+                Insn::ForLoop { a, bx } => {
+                    if let Value::Integer(step) = r!(a + 2) {
+                        if let Value::Integer(count) = r!(a + 1)
+                            && count as u64 > 0
+                        {
+                            r!(a + 1) = Value::Integer((count as u64 - 1) as i64);
+                            let Value::Integer(i) = r!(a) else {
+                                unreachable!()
+                            };
+                            let i = i.wrapping_add(step);
+                            r!(a) = Value::Integer(i);
+                            r!(a + 3) = Value::Integer(i);
+                            pc -= bx as usize;
+                            back_edge!(bx);
+                        }
+                    } else if let (Value::Number(i), Value::Number(l), Value::Number(s)) =
+                        (r!(a), r!(a + 1), r!(a + 2))
+                        && let Some(next) = number::for_loop_float(i, l, s)
+                    {
+                        r!(a) = Value::Number(next);
+                        r!(a + 3) = Value::Number(next);
+                        pc -= bx as usize;
+                        back_edge!(bx);
+                    }
+                }
+                Insn::TForLoop { a, bx } => {
+                    let v = r!(a + 4);
+                    if !v.is_nil() {
+                        r!(a + 2) = v;
+                        pc -= bx as usize;
+                        back_edge!(bx);
+                    }
+                }
+                _ => slow!(insn),
+            }
+        }
+    }
+}
+
+/// What the fast loop does after `step_slow` ran an instruction.
+enum Flow<'gc> {
+    /// Continue this frame at this pc.
+    Next(usize),
+    /// The top frame changed (call, return, metamethod): reload it.
+    NewFrame,
+    Exit(RunExit<'gc>),
+}
+
+/// Executes one instruction of the Lua frame on top, `insn`, fetched at `pc - 1`: every case
+/// `run` does not finish inline (slow paths, metamethods, errors, rare instructions). Kept out of
+/// line so the fast loop stays small enough for its state to live in machine registers.
+#[inline(never)]
+fn step_slow<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    insn: Insn,
+    mut pc: usize,
+) -> Result<Flow<'gc>, Error<'gc>> {
+    {
+        let (closure, base, concat_rem) = match ts.frames.last_mut() {
+            Some(Frame::Lua(f)) => {
+                let c = f.concat_rem;
+                f.concat_rem = 0;
+                (f.closure, f.base, c)
+            }
+            _ => return Ok(Flow::Exit(RunExit::FrameChange)),
+        };
+        let proto: &'gc Proto<'gc> = Gc::as_ref(closure.proto());
+        let k: &'gc [Value<'gc>] = &proto.constants;
+        let upvals: &'gc [UpValue<'gc>] = closure.upvalues();
 
         // Register access without bounds checks: a frame's `max_stack` registers always exist
         // (`push_lua_frame` and `restore_frame_stack` size the stack; the compiler never names
@@ -869,9 +1414,9 @@ pub(crate) fn run<'gc>(
         macro_rules! after_call {
             ($start:expr) => {
                 match $start {
-                    Ok(CallStart::Lua) => continue 'newframe,
+                    Ok(CallStart::Lua) => return Ok(Flow::NewFrame),
                     Ok(CallStart::Done) => {}
-                    Ok(CallStart::Action(a)) => return Ok(RunExit::Action(a)),
+                    Ok(CallStart::Action(a)) => return Ok(Flow::Exit(RunExit::Action(a))),
                     Err(e) => return Err(e),
                 }
             };
@@ -883,8 +1428,8 @@ pub(crate) fn run<'gc>(
             ($f:expr, $args:expr, $ret:expr, $min_top:expr) => {{
                 save_pc!();
                 match call_meta(ctx, thread, ts, $f, $args, $ret, $min_top) {
-                    Ok(CallStart::Lua) | Ok(CallStart::Done) => continue 'newframe,
-                    Ok(CallStart::Action(a)) => return Ok(RunExit::Action(a)),
+                    Ok(CallStart::Lua) | Ok(CallStart::Done) => return Ok(Flow::NewFrame),
+                    Ok(CallStart::Action(a)) => return Ok(Flow::Exit(RunExit::Action(a))),
                     Err(e) => return Err(e),
                 }
             }};
@@ -912,868 +1457,800 @@ pub(crate) fn run<'gc>(
                 }
             };
         }
-        macro_rules! op_error {
-            ($e:expr, $rb:expr, $rc:expr) => {{
-                match $e {
-                    OpError::Positioned(m) => throw!(m),
-                    OpError::NoPosition(m) => {
-                        save_pc!();
-                        return Err(Error::Value(ctx.str_value(&m)));
-                    }
-                    OpError::Typed(m, culprit) => {
-                        let vi = match culprit {
-                            Culprit::First => $rb,
-                            Culprit::Second => $rc,
-                        };
-                        // "number has no integer representation" takes the name after "number".
-                        match m.strip_prefix("number ") {
-                            Some(rest) if m.starts_with("number has no") => {
-                                throw!(format!("number{} {}", vi, rest))
-                            }
-                            _ => throw!(format!("{}{}", m, vi)),
-                        }
-                    }
-                }
-            }};
-        }
+        // Arithmetic: the number fast paths inline, everything else (coercions, metamethods,
+        // errors naming the operands `$rb`/`$rc`, registers or `None` for constants) out of line.
         macro_rules! arith {
-            ($op:expr, $a:expr, $vb:expr, $vc:expr, $ib:expr, $ic:expr) => {{
+            ($op:expr, $a:expr, $vb:expr, $vc:expr, $rb:expr, $rc:expr) => {{
                 let (vb, vc) = ($vb, $vc);
-                let fast = match (vb, vc) {
-                    (Value::Integer(x), Value::Integer(y)) => match $op {
-                        ArithOp::Add => Some(Value::Integer(x.wrapping_add(y))),
-                        ArithOp::Sub => Some(Value::Integer(x.wrapping_sub(y))),
-                        ArithOp::Mul => Some(Value::Integer(x.wrapping_mul(y))),
-                        _ => None,
-                    },
-                    (Value::Number(x), Value::Number(y)) => match $op {
-                        ArithOp::Add => Some(Value::Number(x + y)),
-                        ArithOp::Sub => Some(Value::Number(x - y)),
-                        ArithOp::Mul => Some(Value::Number(x * y)),
-                        ArithOp::Div => Some(Value::Number(x / y)),
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                match fast {
+                match arith_fast($op, vb, vc) {
                     Some(v) => r!($a) = v,
                     None => {
-                        let num = match (vb, vc) {
-                            (
-                                Value::Integer(_) | Value::Number(_),
-                                Value::Integer(_) | Value::Number(_),
-                            ) => arith_num($op, to_number(vb).unwrap(), to_number(vc).unwrap()),
-                            _ => Ok(None),
-                        };
-                        match num {
-                            Ok(Some(v)) => r!($a) = v,
-                            Err(m) => throw!(m.replace("%%", "%")),
-                            Ok(None) => match arith_slow(ctx, $op, vb, vc) {
-                                Ok(Slow::Value(v)) => r!($a) = v,
-                                Ok(Slow::Call(f, args)) => {
-                                    meta_call!(f, &args, ReturnTo::Register(base + $a as usize))
-                                }
-                                Err(e) => op_error!(e, $ib, $ic),
-                            },
+                        save_pc!();
+                        match arith_fallback(ctx, ts, $op, vb, vc, [$rb, $rc]) {
+                            Ok(Slow::Value(v)) => r!($a) = v,
+                            Ok(Slow::Call(f, args)) => {
+                                meta_call!(f, &args, ReturnTo::Register(base + $a as usize))
+                            }
+                            Err(e) => return Err(e),
                         }
                     }
                 }
             }};
         }
 
-        loop {
-            fuel.left -= 1;
-            if fuel.left < 0 {
-                save_pc!();
-                return Ok(RunExit::Fuel);
+        match insn {
+            Insn::Move { a, b } => r!(a) = r!(b),
+            Insn::LoadI { a, i } => r!(a) = Value::Integer(i as i64),
+            Insn::LoadF { a, i } => r!(a) = Value::Number(i as f64),
+            Insn::LoadK { a, k: kk } => r!(a) = k[kk as usize],
+            Insn::LoadFalse { a } => r!(a) = Value::Boolean(false),
+            Insn::LFalseSkip { a } => {
+                r!(a) = Value::Boolean(false);
+                pc += 1;
             }
-            debug_assert!(pc < code.len());
-            // SAFETY: every function ends with a return and jumps stay inside the function (the
-            // compiler's invariants), so `pc` never leaves `code`.
-            let insn = unsafe { *code.get_unchecked(pc) };
-            pc += 1;
-            match insn {
-                Insn::Move { a, b } => r!(a) = r!(b),
-                Insn::LoadI { a, i } => r!(a) = Value::Integer(i as i64),
-                Insn::LoadF { a, i } => r!(a) = Value::Number(i as f64),
-                Insn::LoadK { a, k: kk } => r!(a) = k[kk as usize],
-                Insn::LoadFalse { a } => r!(a) = Value::Boolean(false),
-                Insn::LFalseSkip { a } => {
-                    r!(a) = Value::Boolean(false);
-                    pc += 1;
+            Insn::LoadTrue { a } => r!(a) = Value::Boolean(true),
+            Insn::LoadNil { a, n } => {
+                for i in 0..=n as usize {
+                    r!(a as usize + i) = Value::Nil;
                 }
-                Insn::LoadTrue { a } => r!(a) = Value::Boolean(true),
-                Insn::LoadNil { a, n } => {
-                    for i in 0..=n as usize {
-                        r!(a as usize + i) = Value::Nil;
+            }
+            Insn::GetUpval { a, b } => r!(a) = upvals[b as usize].read(thread, &ts.stack),
+            Insn::SetUpval { a, b } => {
+                let v = r!(a);
+                upvals[b as usize].write(ctx.mc, thread, &mut ts.stack, v);
+            }
+            Insn::GetTabUp { a, b, k: kk } => {
+                let t = upvals[b as usize].read(thread, &ts.stack);
+                let key = k[kk as usize];
+                if let (Value::Table(tab), Value::String(s)) = (t, key) {
+                    let v = tab.get_str(s);
+                    if !v.is_nil() || tab.metatable().is_none() {
+                        r!(a) = v;
+                        return Ok(Flow::Next(pc));
                     }
                 }
-                Insn::GetUpval { a, b } => r!(a) = upvals[b as usize].read(thread, &ts.stack),
-                Insn::SetUpval { a, b } => {
-                    let v = r!(a);
-                    upvals[b as usize].write(ctx.mc, thread, &mut ts.stack, v);
-                }
-                Insn::GetTabUp { a, b, k: kk } => {
-                    let t = upvals[b as usize].read(thread, &ts.stack);
-                    let key = k[kk as usize];
-                    if let (Value::Table(tab), Value::String(s)) = (t, key) {
-                        let v = tab.get_str(s);
-                        if !v.is_nil() || tab.metatable().is_none() {
-                            r!(a) = v;
-                            continue;
-                        }
-                    }
-                    get_slow!(t, key, a, debug::upvalue_info(&proto.info, b as usize));
-                }
-                Insn::GetTable { a, b, c } => {
-                    let (t, key) = (r!(b), r!(c));
-                    if let Value::Table(tab) = t {
-                        let v = tab.get(key);
-                        if !v.is_nil() || tab.metatable().is_none() {
-                            r!(a) = v;
-                            continue;
-                        }
-                    }
-                    get_slow!(t, key, a, varinfo!(b));
-                }
-                Insn::GetI { a, b, c } => {
-                    let t = r!(b);
-                    if let Value::Table(tab) = t {
-                        let v = tab.get_int(c as i64);
-                        if !v.is_nil() || tab.metatable().is_none() {
-                            r!(a) = v;
-                            continue;
-                        }
-                    }
-                    get_slow!(t, Value::Integer(c as i64), a, varinfo!(b));
-                }
-                Insn::GetField { a, b, k: kk } => {
-                    let t = r!(b);
-                    let key = k[kk as usize];
-                    if let (Value::Table(tab), Value::String(s)) = (t, key) {
-                        let st = tab.borrow();
-                        let v = st.get_str(s);
-                        if !v.is_nil() || st.metatable().is_none() {
-                            drop(st);
-                            r!(a) = v;
-                            continue;
-                        }
-                    }
-                    get_slow!(t, key, a, varinfo!(b));
-                }
-                Insn::SetTabUp { a, b, c, k: isk } => {
-                    let t = upvals[a as usize].read(thread, &ts.stack);
-                    let key = k[b as usize];
-                    let v = if isk { k[c as usize] } else { r!(c) };
-                    if let (Value::Table(tab), Value::String(s)) = (t, key)
-                        && tab.metatable().is_none()
-                    {
-                        tab.set_str(ctx.mc, s, v);
-                        continue;
-                    }
-                    set_slow!(t, key, v, debug::upvalue_info(&proto.info, a as usize));
-                }
-                Insn::SetTable { a, b, c, k: isk } => {
-                    let (t, key) = (r!(a), r!(b));
-                    let v = if isk { k[c as usize] } else { r!(c) };
-                    if let Value::Table(tab) = t
-                        && tab.metatable().is_none()
-                    {
-                        if let Err(e) = tab.set(ctx.mc, key, v) {
-                            throw!(key_error(e).to_string());
-                        }
-                        continue;
-                    }
-                    set_slow!(t, key, v, varinfo!(a));
-                }
-                Insn::SetI { a, b, c, k: isk } => {
-                    let t = r!(a);
-                    let v = if isk { k[c as usize] } else { r!(c) };
-                    if let Value::Table(tab) = t
-                        && tab.metatable().is_none()
-                    {
-                        tab.set_int(ctx.mc, b as i64, v);
-                        continue;
-                    }
-                    set_slow!(t, Value::Integer(b as i64), v, varinfo!(a));
-                }
-                Insn::SetField { a, b, c, k: isk } => {
-                    let t = r!(a);
-                    let key = k[b as usize];
-                    let v = if isk { k[c as usize] } else { r!(c) };
-                    if let (Value::Table(tab), Value::String(s)) = (t, key)
-                        && tab.metatable().is_none()
-                    {
-                        tab.set_str(ctx.mc, s, v);
-                        continue;
-                    }
-                    set_slow!(t, key, v, varinfo!(a));
-                }
-                Insn::NewTable { a, b, c } => {
-                    r!(a) = Value::Table(Table::with_capacity(ctx.mc, c as usize, b as usize));
-                }
-                Insn::SelfOp { a, b, c, k: isk } => {
-                    let t = r!(b);
-                    let key = if isk { k[c as usize] } else { r!(c) };
-                    r!(a as usize + 1) = t;
-                    if let (Value::Table(tab), Value::String(s)) = (t, key) {
-                        let st = tab.borrow();
-                        let v = st.get_str(s);
-                        if !v.is_nil() || st.metatable().is_none() {
-                            drop(st);
-                            r!(a) = v;
-                            continue;
-                        }
-                    }
-                    get_slow!(t, key, a, varinfo!(b));
-                }
-                Insn::AddI { a, b, sc } => {
-                    let vb = r!(b);
-                    match vb {
-                        Value::Integer(x) => r!(a) = Value::Integer(x.wrapping_add(sc as i64)),
-                        Value::Number(x) => r!(a) = Value::Number(x + sc as f64),
-                        _ => arith!(
-                            ArithOp::Add,
-                            a,
-                            vb,
-                            Value::Integer(sc as i64),
-                            varinfo!(b),
-                            String::new()
-                        ),
+                get_slow!(t, key, a, debug::upvalue_info(&proto.info, b as usize));
+            }
+            Insn::GetTable { a, b, c } => {
+                let (t, key) = (r!(b), r!(c));
+                if let Value::Table(tab) = t {
+                    let v = tab.get(key);
+                    if !v.is_nil() || tab.metatable().is_none() {
+                        r!(a) = v;
+                        return Ok(Flow::Next(pc));
                     }
                 }
-                Insn::AddK { a, b, k: kk } => arith!(
-                    ArithOp::Add,
-                    a,
-                    r!(b),
-                    k[kk as usize],
-                    varinfo!(b),
-                    String::new()
-                ),
-                Insn::SubK { a, b, k: kk } => arith!(
-                    ArithOp::Sub,
-                    a,
-                    r!(b),
-                    k[kk as usize],
-                    varinfo!(b),
-                    String::new()
-                ),
-                Insn::MulK { a, b, k: kk } => arith!(
-                    ArithOp::Mul,
-                    a,
-                    r!(b),
-                    k[kk as usize],
-                    varinfo!(b),
-                    String::new()
-                ),
-                Insn::ModK { a, b, k: kk } => arith!(
-                    ArithOp::Mod,
-                    a,
-                    r!(b),
-                    k[kk as usize],
-                    varinfo!(b),
-                    String::new()
-                ),
-                Insn::PowK { a, b, k: kk } => arith!(
-                    ArithOp::Pow,
-                    a,
-                    r!(b),
-                    k[kk as usize],
-                    varinfo!(b),
-                    String::new()
-                ),
-                Insn::DivK { a, b, k: kk } => arith!(
-                    ArithOp::Div,
-                    a,
-                    r!(b),
-                    k[kk as usize],
-                    varinfo!(b),
-                    String::new()
-                ),
-                Insn::IDivK { a, b, k: kk } => arith!(
-                    ArithOp::IDiv,
-                    a,
-                    r!(b),
-                    k[kk as usize],
-                    varinfo!(b),
-                    String::new()
-                ),
-                Insn::BAndK { a, b, k: kk } => arith!(
-                    ArithOp::BAnd,
-                    a,
-                    r!(b),
-                    k[kk as usize],
-                    varinfo!(b),
-                    String::new()
-                ),
-                Insn::BOrK { a, b, k: kk } => arith!(
-                    ArithOp::BOr,
-                    a,
-                    r!(b),
-                    k[kk as usize],
-                    varinfo!(b),
-                    String::new()
-                ),
-                Insn::BXorK { a, b, k: kk } => arith!(
-                    ArithOp::BXor,
-                    a,
-                    r!(b),
-                    k[kk as usize],
-                    varinfo!(b),
-                    String::new()
-                ),
-                Insn::ShrI { a, b, sc } => arith!(
-                    ArithOp::Shr,
-                    a,
-                    r!(b),
-                    Value::Integer(sc as i64),
-                    varinfo!(b),
-                    String::new()
-                ),
-                Insn::ShlI { a, b, sc } => arith!(
-                    ArithOp::Shl,
-                    a,
-                    Value::Integer(sc as i64),
-                    r!(b),
-                    String::new(),
-                    varinfo!(b)
-                ),
-                Insn::Add { a, b, c } => {
-                    arith!(ArithOp::Add, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
-                }
-                Insn::Sub { a, b, c } => {
-                    arith!(ArithOp::Sub, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
-                }
-                Insn::Mul { a, b, c } => {
-                    arith!(ArithOp::Mul, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
-                }
-                Insn::Mod { a, b, c } => {
-                    arith!(ArithOp::Mod, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
-                }
-                Insn::Pow { a, b, c } => {
-                    arith!(ArithOp::Pow, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
-                }
-                Insn::Div { a, b, c } => {
-                    arith!(ArithOp::Div, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
-                }
-                Insn::IDiv { a, b, c } => {
-                    arith!(ArithOp::IDiv, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
-                }
-                Insn::BAnd { a, b, c } => {
-                    arith!(ArithOp::BAnd, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
-                }
-                Insn::BOr { a, b, c } => {
-                    arith!(ArithOp::BOr, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
-                }
-                Insn::BXor { a, b, c } => {
-                    arith!(ArithOp::BXor, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
-                }
-                Insn::Shl { a, b, c } => {
-                    arith!(ArithOp::Shl, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
-                }
-                Insn::Shr { a, b, c } => {
-                    arith!(ArithOp::Shr, a, r!(b), r!(c), varinfo!(b), varinfo!(c))
-                }
-                Insn::Unm { a, b } => {
-                    let vb = r!(b);
-                    match vb {
-                        Value::Integer(x) => r!(a) = Value::Integer(x.wrapping_neg()),
-                        Value::Number(x) => r!(a) = Value::Number(-x),
-                        _ => arith!(ArithOp::Unm, a, vb, vb, varinfo!(b), varinfo!(b)),
+                get_slow!(t, key, a, varinfo!(b));
+            }
+            Insn::GetI { a, b, c } => {
+                let t = r!(b);
+                if let Value::Table(tab) = t {
+                    let v = tab.get_int(c as i64);
+                    if !v.is_nil() || tab.metatable().is_none() {
+                        r!(a) = v;
+                        return Ok(Flow::Next(pc));
                     }
                 }
-                Insn::BNot { a, b } => {
-                    let vb = r!(b);
-                    match vb {
-                        Value::Integer(x) => r!(a) = Value::Integer(!x),
-                        _ => arith!(ArithOp::BNot, a, vb, vb, varinfo!(b), varinfo!(b)),
+                get_slow!(t, Value::Integer(c as i64), a, varinfo!(b));
+            }
+            Insn::GetField { a, b, k: kk } => {
+                let t = r!(b);
+                let key = k[kk as usize];
+                if let (Value::Table(tab), Value::String(s)) = (t, key) {
+                    let st = tab.borrow();
+                    let v = st.get_str(s);
+                    if !v.is_nil() || st.metatable().is_none() {
+                        drop(st);
+                        r!(a) = v;
+                        return Ok(Flow::Next(pc));
                     }
                 }
-                Insn::Not { a, b } => r!(a) = Value::Boolean(!r!(b).to_bool()),
-                Insn::Len { a, b } => {
-                    let vb = r!(b);
-                    match vb {
-                        Value::String(s) => r!(a) = Value::Integer(s.len() as i64),
-                        Value::Table(t) => {
-                            let tm = match t.metatable() {
-                                Some(mt) => meta::lookup(ctx, mt, MetaEvent::Len),
-                                None => Value::Nil,
-                            };
-                            if tm.is_nil() {
-                                r!(a) = Value::Integer(t.length());
-                            } else {
-                                meta_call!(tm, &[vb, vb], ReturnTo::Register(base + a as usize));
-                            }
-                        }
-                        _ => {
-                            let tm = meta::metamethod(ctx, vb, MetaEvent::Len);
-                            if tm.is_nil() {
-                                throw!(format!(
-                                    "attempt to get length of a {} value{}",
-                                    meta::type_name_for_error(ctx, vb),
-                                    varinfo!(b)
-                                ));
-                            }
+                get_slow!(t, key, a, varinfo!(b));
+            }
+            Insn::SetTabUp { a, b, c, k: isk } => {
+                let t = upvals[a as usize].read(thread, &ts.stack);
+                let key = k[b as usize];
+                let v = if isk { k[c as usize] } else { r!(c) };
+                if let (Value::Table(tab), Value::String(s)) = (t, key)
+                    && tab.metatable().is_none()
+                {
+                    tab.set_str(ctx.mc, s, v);
+                    return Ok(Flow::Next(pc));
+                }
+                set_slow!(t, key, v, debug::upvalue_info(&proto.info, a as usize));
+            }
+            Insn::SetTable { a, b, c, k: isk } => {
+                let (t, key) = (r!(a), r!(b));
+                let v = if isk { k[c as usize] } else { r!(c) };
+                if let Value::Table(tab) = t
+                    && tab.metatable().is_none()
+                {
+                    if let Err(e) = tab.set(ctx.mc, key, v) {
+                        throw!(key_error(e).to_string());
+                    }
+                    return Ok(Flow::Next(pc));
+                }
+                set_slow!(t, key, v, varinfo!(a));
+            }
+            Insn::SetI { a, b, c, k: isk } => {
+                let t = r!(a);
+                let v = if isk { k[c as usize] } else { r!(c) };
+                if let Value::Table(tab) = t
+                    && tab.metatable().is_none()
+                {
+                    tab.set_int(ctx.mc, b as i64, v);
+                    return Ok(Flow::Next(pc));
+                }
+                set_slow!(t, Value::Integer(b as i64), v, varinfo!(a));
+            }
+            Insn::SetField { a, b, c, k: isk } => {
+                let t = r!(a);
+                let key = k[b as usize];
+                let v = if isk { k[c as usize] } else { r!(c) };
+                if let (Value::Table(tab), Value::String(s)) = (t, key)
+                    && tab.metatable().is_none()
+                {
+                    tab.set_str(ctx.mc, s, v);
+                    return Ok(Flow::Next(pc));
+                }
+                set_slow!(t, key, v, varinfo!(a));
+            }
+            Insn::NewTable { a, b, c } => {
+                r!(a) = Value::Table(Table::with_capacity(ctx.mc, c as usize, b as usize));
+            }
+            Insn::SelfOp { a, b, c, k: isk } => {
+                let t = r!(b);
+                let key = if isk { k[c as usize] } else { r!(c) };
+                r!(a as usize + 1) = t;
+                if let (Value::Table(tab), Value::String(s)) = (t, key) {
+                    let st = tab.borrow();
+                    let v = st.get_str(s);
+                    if !v.is_nil() || st.metatable().is_none() {
+                        drop(st);
+                        r!(a) = v;
+                        return Ok(Flow::Next(pc));
+                    }
+                }
+                get_slow!(t, key, a, varinfo!(b));
+            }
+            Insn::AddI { a, b, sc } => {
+                let vb = r!(b);
+                match vb {
+                    Value::Integer(x) => r!(a) = Value::Integer(x.wrapping_add(sc as i64)),
+                    Value::Number(x) => r!(a) = Value::Number(x + sc as f64),
+                    _ => arith!(
+                        ArithOp::Add,
+                        a,
+                        vb,
+                        Value::Integer(sc as i64),
+                        Some(b),
+                        None
+                    ),
+                }
+            }
+            Insn::AddK { a, b, k: kk } => {
+                arith!(ArithOp::Add, a, r!(b), k[kk as usize], Some(b), None)
+            }
+            Insn::SubK { a, b, k: kk } => {
+                arith!(ArithOp::Sub, a, r!(b), k[kk as usize], Some(b), None)
+            }
+            Insn::MulK { a, b, k: kk } => {
+                arith!(ArithOp::Mul, a, r!(b), k[kk as usize], Some(b), None)
+            }
+            Insn::ModK { a, b, k: kk } => {
+                arith!(ArithOp::Mod, a, r!(b), k[kk as usize], Some(b), None)
+            }
+            Insn::PowK { a, b, k: kk } => {
+                arith!(ArithOp::Pow, a, r!(b), k[kk as usize], Some(b), None)
+            }
+            Insn::DivK { a, b, k: kk } => {
+                arith!(ArithOp::Div, a, r!(b), k[kk as usize], Some(b), None)
+            }
+            Insn::IDivK { a, b, k: kk } => {
+                arith!(ArithOp::IDiv, a, r!(b), k[kk as usize], Some(b), None)
+            }
+            Insn::BAndK { a, b, k: kk } => {
+                arith!(ArithOp::BAnd, a, r!(b), k[kk as usize], Some(b), None)
+            }
+            Insn::BOrK { a, b, k: kk } => {
+                arith!(ArithOp::BOr, a, r!(b), k[kk as usize], Some(b), None)
+            }
+            Insn::BXorK { a, b, k: kk } => {
+                arith!(ArithOp::BXor, a, r!(b), k[kk as usize], Some(b), None)
+            }
+            Insn::ShrI { a, b, sc } => arith!(
+                ArithOp::Shr,
+                a,
+                r!(b),
+                Value::Integer(sc as i64),
+                Some(b),
+                None
+            ),
+            Insn::ShlI { a, b, sc } => arith!(
+                ArithOp::Shl,
+                a,
+                Value::Integer(sc as i64),
+                r!(b),
+                None,
+                Some(b)
+            ),
+            Insn::Add { a, b, c } => {
+                arith!(ArithOp::Add, a, r!(b), r!(c), Some(b), Some(c))
+            }
+            Insn::Sub { a, b, c } => {
+                arith!(ArithOp::Sub, a, r!(b), r!(c), Some(b), Some(c))
+            }
+            Insn::Mul { a, b, c } => {
+                arith!(ArithOp::Mul, a, r!(b), r!(c), Some(b), Some(c))
+            }
+            Insn::Mod { a, b, c } => {
+                arith!(ArithOp::Mod, a, r!(b), r!(c), Some(b), Some(c))
+            }
+            Insn::Pow { a, b, c } => {
+                arith!(ArithOp::Pow, a, r!(b), r!(c), Some(b), Some(c))
+            }
+            Insn::Div { a, b, c } => {
+                arith!(ArithOp::Div, a, r!(b), r!(c), Some(b), Some(c))
+            }
+            Insn::IDiv { a, b, c } => {
+                arith!(ArithOp::IDiv, a, r!(b), r!(c), Some(b), Some(c))
+            }
+            Insn::BAnd { a, b, c } => {
+                arith!(ArithOp::BAnd, a, r!(b), r!(c), Some(b), Some(c))
+            }
+            Insn::BOr { a, b, c } => {
+                arith!(ArithOp::BOr, a, r!(b), r!(c), Some(b), Some(c))
+            }
+            Insn::BXor { a, b, c } => {
+                arith!(ArithOp::BXor, a, r!(b), r!(c), Some(b), Some(c))
+            }
+            Insn::Shl { a, b, c } => {
+                arith!(ArithOp::Shl, a, r!(b), r!(c), Some(b), Some(c))
+            }
+            Insn::Shr { a, b, c } => {
+                arith!(ArithOp::Shr, a, r!(b), r!(c), Some(b), Some(c))
+            }
+            Insn::Unm { a, b } => {
+                let vb = r!(b);
+                match vb {
+                    Value::Integer(x) => r!(a) = Value::Integer(x.wrapping_neg()),
+                    Value::Number(x) => r!(a) = Value::Number(-x),
+                    _ => arith!(ArithOp::Unm, a, vb, vb, Some(b), Some(b)),
+                }
+            }
+            Insn::BNot { a, b } => {
+                let vb = r!(b);
+                match vb {
+                    Value::Integer(x) => r!(a) = Value::Integer(!x),
+                    _ => arith!(ArithOp::BNot, a, vb, vb, Some(b), Some(b)),
+                }
+            }
+            Insn::Not { a, b } => r!(a) = Value::Boolean(!r!(b).to_bool()),
+            Insn::Len { a, b } => {
+                let vb = r!(b);
+                match vb {
+                    Value::String(s) => r!(a) = Value::Integer(s.len() as i64),
+                    Value::Table(t) => {
+                        let tm = match t.metatable() {
+                            Some(mt) => meta::lookup(ctx, mt, MetaEvent::Len),
+                            None => Value::Nil,
+                        };
+                        if tm.is_nil() {
+                            r!(a) = Value::Integer(t.length());
+                        } else {
                             meta_call!(tm, &[vb, vb], ReturnTo::Register(base + a as usize));
                         }
                     }
+                    _ => {
+                        let tm = meta::metamethod(ctx, vb, MetaEvent::Len);
+                        if tm.is_nil() {
+                            throw!(format!(
+                                "attempt to get length of a {} value{}",
+                                meta::type_name_for_error(ctx, vb),
+                                varinfo!(b)
+                            ));
+                        }
+                        meta_call!(tm, &[vb, vb], ReturnTo::Register(base + a as usize));
+                    }
                 }
-                Insn::Concat { a, n } => {
-                    let mut n = if concat_rem > 0 {
-                        concat_rem as usize
-                    } else {
-                        n as usize
+            }
+            Insn::Concat { a, n } => {
+                let mut n = if concat_rem > 0 {
+                    concat_rem as usize
+                } else {
+                    n as usize
+                };
+                let first = base + a as usize;
+                while n > 1 {
+                    let top = first + n;
+                    let (x, y) = (ts.stack[top - 2], ts.stack[top - 1]);
+                    let is_strnum = |v: Value<'gc>| {
+                        matches!(v, Value::String(_) | Value::Integer(_) | Value::Number(_))
                     };
-                    concat_rem = 0;
-                    let first = base + a as usize;
-                    while n > 1 {
-                        let top = first + n;
-                        let (x, y) = (ts.stack[top - 2], ts.stack[top - 1]);
-                        let is_strnum = |v: Value<'gc>| {
-                            matches!(v, Value::String(_) | Value::Integer(_) | Value::Number(_))
-                        };
-                        if is_strnum(x) && is_strnum(y) {
-                            // Concatenate as many string/number operands as possible at once.
-                            let mut m = 2;
-                            while m < n && is_strnum(ts.stack[top - m - 1]) {
-                                m += 1;
-                            }
-                            // Numbers format to at most 44 bytes (`%.14g`, integers).
-                            let size: usize = ts.stack[top - m..top]
-                                .iter()
-                                .map(|v| match v {
-                                    Value::String(s) => s.as_bytes().len(),
-                                    _ => 44,
-                                })
-                                .sum();
-                            if let Err(e) = ctx.reserve_memory(size) {
-                                save_pc!();
-                                return Err(e);
-                            }
-                            let mut buf: Vec<u8> = Vec::with_capacity(size);
-                            for i in top - m..top {
-                                match ts.stack[i] {
-                                    Value::String(s) => buf.extend_from_slice(s.as_bytes()),
-                                    Value::Integer(v) => number::fmt_int(v, &mut buf),
-                                    Value::Number(v) => number::fmt_float(v, &mut buf),
-                                    _ => unreachable!(),
-                                }
-                            }
-                            ts.stack[top - m] = Value::String(LuaString::from_vec(ctx.mc, buf));
-                            n -= m - 1;
-                        } else {
-                            let mut tm = meta::metamethod(ctx, x, MetaEvent::Concat);
-                            if tm.is_nil() {
-                                tm = meta::metamethod(ctx, y, MetaEvent::Concat);
-                            }
-                            if tm.is_nil() {
-                                let (bad, reg) = if is_strnum(x) {
-                                    (y, top - 1)
-                                } else {
-                                    (x, top - 2)
-                                };
-                                let vi = varinfo!(reg - base);
-                                throw!(format!(
-                                    "attempt to concatenate a {} value{}",
-                                    meta::type_name_for_error(ctx, bad),
-                                    vi
-                                ));
-                            }
-                            meta_call!(tm, &[x, y], ReturnTo::Concat { slot: top - 2 });
+                    if is_strnum(x) && is_strnum(y) {
+                        // Concatenate as many string/number operands as possible at once.
+                        let mut m = 2;
+                        while m < n && is_strnum(ts.stack[top - m - 1]) {
+                            m += 1;
                         }
-                    }
-                }
-                Insn::Close { a } => {
-                    let level = base + a as usize;
-                    ts.close_upvalues(ctx.mc, level);
-                    if let Some(&slot) = ts.tbc.last()
-                        && slot >= level
-                    {
-                        // Call one `__close`, then run this instruction again for the next.
-                        ts.tbc.pop();
-                        let v = ts.stack[slot];
-                        let tm = meta::metamethod(ctx, v, MetaEvent::Close);
-                        pc -= 1;
-                        meta_call!(tm, &[v, Value::Nil], ReturnTo::Discard);
-                    }
-                }
-                Insn::Tbc { a } => {
-                    let v = r!(a);
-                    if v.to_bool() {
-                        if meta::metamethod(ctx, v, MetaEvent::Close).is_nil() {
-                            let name = debug::local_name(&proto.info, pc, a as usize)
-                                .unwrap_or("?".into());
-                            throw!(format!("variable '{name}' got a non-closable value"));
+                        // Numbers format to at most 44 bytes (`%.14g`, integers).
+                        let size: usize = ts.stack[top - m..top]
+                            .iter()
+                            .map(|v| match v {
+                                Value::String(s) => s.as_bytes().len(),
+                                _ => 44,
+                            })
+                            .sum();
+                        if let Err(e) = ctx.reserve_memory(size) {
+                            save_pc!();
+                            return Err(e);
                         }
-                        ts.tbc.push(base + a as usize);
+                        let mut buf: Vec<u8> = Vec::with_capacity(size);
+                        for i in top - m..top {
+                            match ts.stack[i] {
+                                Value::String(s) => buf.extend_from_slice(s.as_bytes()),
+                                Value::Integer(v) => number::fmt_int(v, &mut buf),
+                                Value::Number(v) => number::fmt_float(v, &mut buf),
+                                _ => unreachable!(),
+                            }
+                        }
+                        ts.stack[top - m] = Value::String(LuaString::from_vec(ctx.mc, buf));
+                        n -= m - 1;
+                    } else {
+                        let mut tm = meta::metamethod(ctx, x, MetaEvent::Concat);
+                        if tm.is_nil() {
+                            tm = meta::metamethod(ctx, y, MetaEvent::Concat);
+                        }
+                        if tm.is_nil() {
+                            let (bad, reg) = if is_strnum(x) {
+                                (y, top - 1)
+                            } else {
+                                (x, top - 2)
+                            };
+                            let vi = varinfo!(reg - base);
+                            throw!(format!(
+                                "attempt to concatenate a {} value{}",
+                                meta::type_name_for_error(ctx, bad),
+                                vi
+                            ));
+                        }
+                        meta_call!(tm, &[x, y], ReturnTo::Concat { slot: top - 2 });
                     }
                 }
-                Insn::Jmp { sj } => pc = (pc as i64 + sj as i64) as usize,
-                Insn::Eq { a, b, k: kk } => {
-                    let (va, vb) = (r!(a), r!(b));
-                    if va.raw_eq(vb) {
-                        if !kk {
+            }
+            Insn::Close { a } => {
+                let level = base + a as usize;
+                ts.close_upvalues(ctx.mc, level);
+                if let Some(&slot) = ts.tbc.last()
+                    && slot >= level
+                {
+                    // Call one `__close`, then run this instruction again for the next.
+                    ts.tbc.pop();
+                    let v = ts.stack[slot];
+                    let tm = meta::metamethod(ctx, v, MetaEvent::Close);
+                    pc -= 1;
+                    meta_call!(tm, &[v, Value::Nil], ReturnTo::Discard);
+                }
+            }
+            Insn::Tbc { a } => {
+                let v = r!(a);
+                if v.to_bool() {
+                    if meta::metamethod(ctx, v, MetaEvent::Close).is_nil() {
+                        let name =
+                            debug::local_name(&proto.info, pc, a as usize).unwrap_or("?".into());
+                        throw!(format!("variable '{name}' got a non-closable value"));
+                    }
+                    ts.tbc.push(base + a as usize);
+                }
+            }
+            Insn::Jmp { sj } => pc = (pc as i64 + sj as i64) as usize,
+            Insn::Eq { a, b, k: kk } => {
+                let (va, vb) = (r!(a), r!(b));
+                if va.raw_eq(vb) {
+                    if !kk {
+                        pc += 1;
+                    }
+                } else if let Some(tm) = eq_metamethod(ctx, va, vb) {
+                    meta_call!(tm, &[va, vb], ReturnTo::Compare { k: kk });
+                } else if kk {
+                    pc += 1;
+                }
+            }
+            Insn::Lt { a, b, k: kk } => {
+                let (va, vb) = (r!(a), r!(b));
+                let res = match (va, vb) {
+                    (Value::Integer(x), Value::Integer(y)) => Some(x < y),
+                    (Value::Number(x), Value::Number(y)) => Some(x < y),
+                    _ => less_than(va, vb),
+                };
+                match res {
+                    Some(res) => {
+                        if res != kk {
                             pc += 1;
                         }
-                    } else if let Some(tm) = eq_metamethod(ctx, va, vb) {
-                        meta_call!(tm, &[va, vb], ReturnTo::Compare { k: kk });
-                    } else if kk {
-                        pc += 1;
                     }
+                    None => match order_slow(ctx, va, vb, false) {
+                        Ok(tm) => meta_call!(tm, &[va, vb], ReturnTo::Compare { k: kk }),
+                        Err(m) => throw!(m),
+                    },
                 }
-                Insn::Lt { a, b, k: kk } => {
-                    let (va, vb) = (r!(a), r!(b));
-                    match less_than(va, vb) {
-                        Some(res) => {
-                            if res != kk {
-                                pc += 1;
-                            }
+            }
+            Insn::Le { a, b, k: kk } => {
+                let (va, vb) = (r!(a), r!(b));
+                let res = match (va, vb) {
+                    (Value::Integer(x), Value::Integer(y)) => Some(x <= y),
+                    (Value::Number(x), Value::Number(y)) => Some(x <= y),
+                    _ => less_equal(va, vb),
+                };
+                match res {
+                    Some(res) => {
+                        if res != kk {
+                            pc += 1;
                         }
-                        None => match order_slow(ctx, va, vb, false) {
-                            Ok(tm) => meta_call!(tm, &[va, vb], ReturnTo::Compare { k: kk }),
-                            Err(m) => throw!(m),
-                        },
                     }
+                    None => match order_slow(ctx, va, vb, true) {
+                        Ok(tm) => meta_call!(tm, &[va, vb], ReturnTo::Compare { k: kk }),
+                        Err(m) => throw!(m),
+                    },
                 }
-                Insn::Le { a, b, k: kk } => {
-                    let (va, vb) = (r!(a), r!(b));
-                    match less_equal(va, vb) {
-                        Some(res) => {
-                            if res != kk {
-                                pc += 1;
-                            }
+            }
+            Insn::EqK { a, b, k: kk } => {
+                if r!(a).raw_eq(k[b as usize]) != kk {
+                    pc += 1;
+                }
+            }
+            Insn::EqI { a, sb, k: kk, .. } => {
+                let res = match r!(a) {
+                    Value::Integer(x) => x == sb as i64,
+                    Value::Number(x) => x == sb as f64,
+                    _ => false,
+                };
+                if res != kk {
+                    pc += 1;
+                }
+            }
+            Insn::LtI { a, sb, k: kk, .. }
+            | Insn::LeI { a, sb, k: kk, .. }
+            | Insn::GtI { a, sb, k: kk, .. }
+            | Insn::GeI { a, sb, k: kk, .. }
+                if matches!(r!(a), Value::Integer(_) | Value::Number(_)) =>
+            {
+                // Numbers only: the immediate's float flag matters only to metamethods.
+                let res = match (insn, r!(a)) {
+                    (Insn::LtI { .. }, Value::Integer(x)) => x < sb as i64,
+                    (Insn::LeI { .. }, Value::Integer(x)) => x <= sb as i64,
+                    (Insn::GtI { .. }, Value::Integer(x)) => x > sb as i64,
+                    (_, Value::Integer(x)) => x >= sb as i64,
+                    (Insn::LtI { .. }, Value::Number(x)) => x < sb as f64,
+                    (Insn::LeI { .. }, Value::Number(x)) => x <= sb as f64,
+                    (Insn::GtI { .. }, Value::Number(x)) => x > sb as f64,
+                    (_, Value::Number(x)) => x >= sb as f64,
+                    _ => unreachable!(),
+                };
+                if res != kk {
+                    pc += 1;
+                }
+            }
+            Insn::LtI {
+                a,
+                sb,
+                k: kk,
+                float,
+            }
+            | Insn::LeI {
+                a,
+                sb,
+                k: kk,
+                float,
+            }
+            | Insn::GtI {
+                a,
+                sb,
+                k: kk,
+                float,
+            }
+            | Insn::GeI {
+                a,
+                sb,
+                k: kk,
+                float,
+            } => {
+                let va = r!(a);
+                let imm = if float {
+                    Value::Number(sb as f64)
+                } else {
+                    Value::Integer(sb as i64)
+                };
+                // GtI/GeI are `imm < a` / `imm <= a`.
+                let (x, y, le) = match insn {
+                    Insn::LtI { .. } => (va, imm, false),
+                    Insn::LeI { .. } => (va, imm, true),
+                    Insn::GtI { .. } => (imm, va, false),
+                    _ => (imm, va, true),
+                };
+                let res = if le {
+                    less_equal(x, y)
+                } else {
+                    less_than(x, y)
+                };
+                match res {
+                    Some(res) => {
+                        if res != kk {
+                            pc += 1;
                         }
-                        None => match order_slow(ctx, va, vb, true) {
-                            Ok(tm) => meta_call!(tm, &[va, vb], ReturnTo::Compare { k: kk }),
-                            Err(m) => throw!(m),
-                        },
                     }
+                    None => match order_slow(ctx, x, y, le) {
+                        Ok(tm) => meta_call!(tm, &[x, y], ReturnTo::Compare { k: kk }),
+                        Err(m) => throw!(m),
+                    },
                 }
-                Insn::EqK { a, b, k: kk } => {
-                    if r!(a).raw_eq(k[b as usize]) != kk {
-                        pc += 1;
-                    }
+            }
+            Insn::Test { a, k: kk } => {
+                if r!(a).to_bool() != kk {
+                    pc += 1;
                 }
-                Insn::EqI { a, sb, k: kk, .. } => {
-                    let res = match r!(a) {
-                        Value::Integer(x) => x == sb as i64,
-                        Value::Number(x) => x == sb as f64,
-                        _ => false,
-                    };
-                    if res != kk {
-                        pc += 1;
-                    }
+            }
+            Insn::TestSet { a, b, k: kk } => {
+                let vb = r!(b);
+                if vb.to_bool() != kk {
+                    pc += 1;
+                } else {
+                    r!(a) = vb;
                 }
-                Insn::LtI {
-                    a,
-                    sb,
-                    k: kk,
-                    float,
-                }
-                | Insn::LeI {
-                    a,
-                    sb,
-                    k: kk,
-                    float,
-                }
-                | Insn::GtI {
-                    a,
-                    sb,
-                    k: kk,
-                    float,
-                }
-                | Insn::GeI {
-                    a,
-                    sb,
-                    k: kk,
-                    float,
-                } => {
-                    let va = r!(a);
-                    let imm = if float {
-                        Value::Number(sb as f64)
-                    } else {
-                        Value::Integer(sb as i64)
-                    };
-                    // GtI/GeI are `imm < a` / `imm <= a`.
-                    let (x, y, le) = match insn {
-                        Insn::LtI { .. } => (va, imm, false),
-                        Insn::LeI { .. } => (va, imm, true),
-                        Insn::GtI { .. } => (imm, va, false),
-                        _ => (imm, va, true),
-                    };
-                    let res = if le {
-                        less_equal(x, y)
-                    } else {
-                        less_than(x, y)
-                    };
-                    match res {
-                        Some(res) => {
-                            if res != kk {
-                                pc += 1;
-                            }
-                        }
-                        None => match order_slow(ctx, x, y, le) {
-                            Ok(tm) => meta_call!(tm, &[x, y], ReturnTo::Compare { k: kk }),
-                            Err(m) => throw!(m),
-                        },
-                    }
-                }
-                Insn::Test { a, k: kk } => {
-                    if r!(a).to_bool() != kk {
-                        pc += 1;
-                    }
-                }
-                Insn::TestSet { a, b, k: kk } => {
-                    let vb = r!(b);
-                    if vb.to_bool() != kk {
-                        pc += 1;
-                    } else {
-                        r!(a) = vb;
-                    }
-                }
-                Insn::Call { a, b, c } => {
-                    let func = base + a as usize;
-                    let nargs = if b == 0 {
-                        ts.top - func - 1
-                    } else {
-                        b as usize - 1
-                    };
-                    save_pc!();
-                    let start = call_value(
-                        ctx,
-                        thread,
-                        ts,
-                        func,
-                        nargs,
-                        ReturnTo::Results(c as i32 - 1),
-                    );
-                    match start {
-                        Ok(CallStart::Lua) => continue 'newframe,
-                        Ok(CallStart::Done) => {}
-                        Ok(CallStart::Action(a)) => return Ok(RunExit::Action(a)),
-                        Err(Error::Runtime(m)) if m.starts_with("attempt to call") => {
-                            throw!(format!("{}{}", m, varinfo!(a)))
-                        }
+            }
+            Insn::Call { a, b, c } => {
+                let func = base + a as usize;
+                let nargs = if b == 0 {
+                    ts.top - func - 1
+                } else {
+                    b as usize - 1
+                };
+                save_pc!();
+                if let Value::Function(Function::Lua(callee)) = ts.stack[func] {
+                    let ret = ReturnTo::Results(c as i32 - 1);
+                    match push_lua_frame(ctx, ts, callee, func, nargs, ret) {
+                        Ok(()) => return Ok(Flow::NewFrame),
                         Err(e) => return Err(e),
                     }
                 }
-                Insn::TailCall { a, b } => {
-                    let func = base + a as usize;
-                    let nargs = if b == 0 {
-                        ts.top - func - 1
-                    } else {
-                        b as usize - 1
+                let start = call_value(
+                    ctx,
+                    thread,
+                    ts,
+                    func,
+                    nargs,
+                    ReturnTo::Results(c as i32 - 1),
+                );
+                match start {
+                    Ok(CallStart::Lua) => return Ok(Flow::NewFrame),
+                    Ok(CallStart::Done) => {}
+                    Ok(CallStart::Action(a)) => return Ok(Flow::Exit(RunExit::Action(a))),
+                    Err(Error::Runtime(m)) if m.starts_with("attempt to call") => {
+                        throw!(format!("{}{}", m, varinfo!(a)))
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Insn::TailCall { a, b } => {
+                let func = base + a as usize;
+                let nargs = if b == 0 {
+                    ts.top - func - 1
+                } else {
+                    b as usize - 1
+                };
+                save_pc!();
+                // Only a Lua callee replaces this frame; a native one runs as a normal call
+                // whose results this frame then returns.
+                if let Value::Function(Function::Lua(_)) = ts.stack[func] {
+                    ts.close_upvalues(ctx.mc, base);
+                    let Some(Frame::Lua(f)) = ts.frames.pop() else {
+                        unreachable!()
                     };
-                    save_pc!();
-                    // Only a Lua callee replaces this frame; a native one runs as a normal call
-                    // whose results this frame then returns.
-                    if let Value::Function(Function::Lua(_)) = ts.stack[func] {
-                        ts.close_upvalues(ctx.mc, base);
-                        let Some(Frame::Lua(f)) = ts.frames.pop() else {
+                    let dest = f.func;
+                    ts.stack.copy_within(func..func + 1 + nargs, dest);
+                    after_call!(call_value(ctx, thread, ts, dest, nargs, f.ret));
+                    return Ok(Flow::NewFrame);
+                }
+                let start = call_value(ctx, thread, ts, func, nargs, ReturnTo::Results(-1));
+                match start {
+                    Ok(CallStart::Lua) => return Ok(Flow::NewFrame),
+                    Ok(CallStart::Done) => {
+                        // Fall into the following `Return { a, b: 0 }`.
+                    }
+                    Ok(CallStart::Action(a)) => return Ok(Flow::Exit(RunExit::Action(a))),
+                    Err(Error::Runtime(m)) if m.starts_with("attempt to call") => {
+                        throw!(format!("{}{}", m, varinfo!(a)))
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Insn::Return0 | Insn::Return1 { .. } if return_fast(ts, insn, base) => {
+                return Ok(Flow::NewFrame);
+            }
+            Insn::Return { .. } | Insn::Return0 | Insn::Return1 { .. } => {
+                let (from, n) = match insn {
+                    Insn::Return { a, b } => {
+                        let from = base + a as usize;
+                        let top = match ts.frames.last() {
+                            Some(Frame::Lua(f)) if f.saved_top != 0 => f.saved_top,
+                            _ => ts.top,
+                        };
+                        (from, if b == 0 { top - from } else { b as usize - 1 })
+                    }
+                    Insn::Return1 { a } => (base + a as usize, 1),
+                    _ => (base, 0),
+                };
+                if let Some(&slot) = ts.tbc.last()
+                    && slot >= base
+                {
+                    // Close the frame's to-be-closed variables one call at a time, keeping
+                    // the return values (above them) in place; then return again.
+                    ts.close_upvalues(ctx.mc, base);
+                    ts.tbc.pop();
+                    if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
+                        f.saved_top = from + n;
+                    }
+                    let v = ts.stack[slot];
+                    let tm = meta::metamethod(ctx, v, MetaEvent::Close);
+                    pc -= 1;
+                    meta_call!(tm, &[v, Value::Nil], ReturnTo::Discard, from + n);
+                }
+                do_return(ctx, ts, from, n);
+                return Ok(Flow::NewFrame);
+            }
+            Insn::ForPrep { a, bx } => {
+                let (init, limit, step) = (r!(a), r!(a + 1), r!(a + 2));
+                if let (Value::Integer(i), Value::Integer(s)) = (init, step) {
+                    let lim = match limit {
+                        Value::Integer(l) => Number::Int(l),
+                        Value::Number(f) => Number::Float(f),
+                        other => match to_number(other) {
+                            Some(n) => n,
+                            None => throw!(for_error(ctx, other, "limit")),
+                        },
+                    };
+                    match number::for_prep_int(i, lim, s) {
+                        Err(m) => throw!(m.to_string()),
+                        Ok(None) => pc += bx as usize + 1,
+                        Ok(Some(count)) => {
+                            r!(a + 1) = Value::Integer(count as i64);
+                            r!(a + 3) = Value::Integer(i);
+                        }
+                    }
+                } else {
+                    let Some(l) = to_number(limit) else {
+                        throw!(for_error(ctx, limit, "limit"))
+                    };
+                    let Some(s) = to_number(step) else {
+                        throw!(for_error(ctx, step, "step"))
+                    };
+                    let Some(i) = to_number(init) else {
+                        throw!(for_error(ctx, init, "initial value"))
+                    };
+                    let (i, l, s) = (i.to_f64(), l.to_f64(), s.to_f64());
+                    match number::for_prep_float(i, l, s) {
+                        Err(m) => throw!(m.to_string()),
+                        Ok(false) => pc += bx as usize + 1,
+                        Ok(true) => {
+                            r!(a) = Value::Number(i);
+                            r!(a + 1) = Value::Number(l);
+                            r!(a + 2) = Value::Number(s);
+                            r!(a + 3) = Value::Number(i);
+                        }
+                    }
+                }
+            }
+            Insn::ForLoop { a, bx } => {
+                if let Value::Integer(step) = r!(a + 2) {
+                    if let Value::Integer(count) = r!(a + 1)
+                        && count as u64 > 0
+                    {
+                        r!(a + 1) = Value::Integer((count as u64 - 1) as i64);
+                        let Value::Integer(i) = r!(a) else {
                             unreachable!()
                         };
-                        let dest = f.func;
-                        ts.stack.copy_within(func..func + 1 + nargs, dest);
-                        after_call!(call_value(ctx, thread, ts, dest, nargs, f.ret));
-                        continue 'newframe;
-                    }
-                    let start = call_value(ctx, thread, ts, func, nargs, ReturnTo::Results(-1));
-                    match start {
-                        Ok(CallStart::Lua) => continue 'newframe,
-                        Ok(CallStart::Done) => {
-                            // Fall into the following `Return { a, b: 0 }`.
-                        }
-                        Ok(CallStart::Action(a)) => return Ok(RunExit::Action(a)),
-                        Err(Error::Runtime(m)) if m.starts_with("attempt to call") => {
-                            throw!(format!("{}{}", m, varinfo!(a)))
-                        }
-                        Err(e) => return Err(e),
-                    }
-                }
-                Insn::Return { .. } | Insn::Return0 | Insn::Return1 { .. } => {
-                    let (from, n) = match insn {
-                        Insn::Return { a, b } => {
-                            let from = base + a as usize;
-                            let top = match ts.frames.last() {
-                                Some(Frame::Lua(f)) if f.saved_top != 0 => f.saved_top,
-                                _ => ts.top,
-                            };
-                            (from, if b == 0 { top - from } else { b as usize - 1 })
-                        }
-                        Insn::Return1 { a } => (base + a as usize, 1),
-                        _ => (base, 0),
-                    };
-                    if let Some(&slot) = ts.tbc.last()
-                        && slot >= base
-                    {
-                        // Close the frame's to-be-closed variables one call at a time, keeping
-                        // the return values (above them) in place; then return again.
-                        ts.close_upvalues(ctx.mc, base);
-                        ts.tbc.pop();
-                        if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
-                            f.saved_top = from + n;
-                        }
-                        let v = ts.stack[slot];
-                        let tm = meta::metamethod(ctx, v, MetaEvent::Close);
-                        pc -= 1;
-                        meta_call!(tm, &[v, Value::Nil], ReturnTo::Discard, from + n);
-                    }
-                    do_return(ctx, ts, from, n);
-                    continue 'newframe;
-                }
-                Insn::ForPrep { a, bx } => {
-                    let (init, limit, step) = (r!(a), r!(a + 1), r!(a + 2));
-                    if let (Value::Integer(i), Value::Integer(s)) = (init, step) {
-                        let lim = match limit {
-                            Value::Integer(l) => Number::Int(l),
-                            Value::Number(f) => Number::Float(f),
-                            other => match to_number(other) {
-                                Some(n) => n,
-                                None => throw!(for_error(ctx, other, "limit")),
-                            },
-                        };
-                        match number::for_prep_int(i, lim, s) {
-                            Err(m) => throw!(m.to_string()),
-                            Ok(None) => pc += bx as usize + 1,
-                            Ok(Some(count)) => {
-                                r!(a + 1) = Value::Integer(count as i64);
-                                r!(a + 3) = Value::Integer(i);
-                            }
-                        }
-                    } else {
-                        let Some(l) = to_number(limit) else {
-                            throw!(for_error(ctx, limit, "limit"))
-                        };
-                        let Some(s) = to_number(step) else {
-                            throw!(for_error(ctx, step, "step"))
-                        };
-                        let Some(i) = to_number(init) else {
-                            throw!(for_error(ctx, init, "initial value"))
-                        };
-                        let (i, l, s) = (i.to_f64(), l.to_f64(), s.to_f64());
-                        match number::for_prep_float(i, l, s) {
-                            Err(m) => throw!(m.to_string()),
-                            Ok(false) => pc += bx as usize + 1,
-                            Ok(true) => {
-                                r!(a) = Value::Number(i);
-                                r!(a + 1) = Value::Number(l);
-                                r!(a + 2) = Value::Number(s);
-                                r!(a + 3) = Value::Number(i);
-                            }
-                        }
-                    }
-                }
-                Insn::ForLoop { a, bx } => {
-                    if let Value::Integer(step) = r!(a + 2) {
-                        if let Value::Integer(count) = r!(a + 1)
-                            && count as u64 > 0
-                        {
-                            r!(a + 1) = Value::Integer((count as u64 - 1) as i64);
-                            let Value::Integer(i) = r!(a) else {
-                                unreachable!()
-                            };
-                            let i = i.wrapping_add(step);
-                            r!(a) = Value::Integer(i);
-                            r!(a + 3) = Value::Integer(i);
-                            pc -= bx as usize;
-                        }
-                    } else if let (Value::Number(i), Value::Number(l), Value::Number(s)) =
-                        (r!(a), r!(a + 1), r!(a + 2))
-                        && let Some(next) = number::for_loop_float(i, l, s)
-                    {
-                        r!(a) = Value::Number(next);
-                        r!(a + 3) = Value::Number(next);
+                        let i = i.wrapping_add(step);
+                        r!(a) = Value::Integer(i);
+                        r!(a + 3) = Value::Integer(i);
                         pc -= bx as usize;
                     }
+                } else if let (Value::Number(i), Value::Number(l), Value::Number(s)) =
+                    (r!(a), r!(a + 1), r!(a + 2))
+                    && let Some(next) = number::for_loop_float(i, l, s)
+                {
+                    r!(a) = Value::Number(next);
+                    r!(a + 3) = Value::Number(next);
+                    pc -= bx as usize;
                 }
-                Insn::TForPrep { a, bx } => {
-                    let v = r!(a + 3);
-                    if v.to_bool() {
-                        if meta::metamethod(ctx, v, MetaEvent::Close).is_nil() {
-                            throw!("variable '(for state)' got a non-closable value".to_string());
-                        }
-                        ts.tbc.push(base + a as usize + 3);
-                    }
-                    pc += bx as usize;
-                }
-                Insn::TForCall { a, c } => {
-                    let ra = base + a as usize;
-                    ts.stack.copy_within(ra..ra + 3, ra + 4);
-                    save_pc!();
-                    let start = call_value(ctx, thread, ts, ra + 4, 2, ReturnTo::Results(c as i32));
-                    match start {
-                        Ok(CallStart::Lua) => continue 'newframe,
-                        Ok(CallStart::Done) => {}
-                        Ok(CallStart::Action(a)) => return Ok(RunExit::Action(a)),
-                        Err(Error::Runtime(m)) if m.starts_with("attempt to call") => {
-                            throw!(format!("{m} (for iterator 'for iterator')"))
-                        }
-                        Err(e) => return Err(e),
-                    }
-                }
-                Insn::TForLoop { a, bx } => {
-                    let v = r!(a + 4);
-                    if !v.is_nil() {
-                        r!(a + 2) = v;
-                        pc -= bx as usize;
-                    }
-                }
-                Insn::SetList { a, n, c } => {
-                    let ra = base + a as usize;
-                    let n = if n == 0 { ts.top - ra - 1 } else { n as usize };
-                    if let Value::Table(t) = r!(a) {
-                        let mut st = t.borrow_mut(ctx.mc);
-                        st.ensure_array(c as usize + n);
-                        for i in 1..=n {
-                            let v = ts.stack[ra + i];
-                            st.set_int(c as i64 + i as i64, v);
-                        }
-                    }
-                    restore_frame_stack(ts);
-                }
-                Insn::Closure { a, bx } => {
-                    let p = proto.protos[bx as usize];
-                    let ups = p
-                        .info
-                        .upvalues
-                        .iter()
-                        .map(|d| {
-                            if d.in_stack {
-                                ts.find_upvalue(ctx.mc, thread, base + d.index as usize)
-                            } else {
-                                upvals[d.index as usize]
-                            }
-                        })
-                        .collect();
-                    r!(a) = Value::Function(Function::Lua(Closure::new(ctx.mc, p, ups)));
-                }
-                Insn::Vararg { a, c } => {
-                    let (at, nv) = match ts.frames.last() {
-                        Some(Frame::Lua(f)) => (f.varargs_at, f.nvarargs),
-                        _ => unreachable!(),
-                    };
-                    let ra = base + a as usize;
-                    if c == 0 {
-                        let end = ra + nv;
-                        if end > MAX_STACK {
-                            throw!("stack overflow".to_string());
-                        }
-                        if ts.stack.len() < end {
-                            ts.stack.resize(end, Value::Nil);
-                        }
-                        for i in 0..nv {
-                            ts.stack[ra + i] = ts.stack[at + i];
-                        }
-                        ts.top = end;
-                    } else {
-                        for i in 0..(c as usize - 1) {
-                            ts.stack[ra + i] = if i < nv { ts.stack[at + i] } else { Value::Nil };
-                        }
-                    }
-                }
-                Insn::VarargPrep { .. } => {}
             }
+            Insn::TForPrep { a, bx } => {
+                let v = r!(a + 3);
+                if v.to_bool() {
+                    if meta::metamethod(ctx, v, MetaEvent::Close).is_nil() {
+                        throw!("variable '(for state)' got a non-closable value".to_string());
+                    }
+                    ts.tbc.push(base + a as usize + 3);
+                }
+                pc += bx as usize;
+            }
+            Insn::TForCall { a, c } => {
+                let ra = base + a as usize;
+                ts.stack.copy_within(ra..ra + 3, ra + 4);
+                save_pc!();
+                let start = call_value(ctx, thread, ts, ra + 4, 2, ReturnTo::Results(c as i32));
+                match start {
+                    Ok(CallStart::Lua) => return Ok(Flow::NewFrame),
+                    Ok(CallStart::Done) => {}
+                    Ok(CallStart::Action(a)) => return Ok(Flow::Exit(RunExit::Action(a))),
+                    Err(Error::Runtime(m)) if m.starts_with("attempt to call") => {
+                        throw!(format!("{m} (for iterator 'for iterator')"))
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Insn::TForLoop { a, bx } => {
+                let v = r!(a + 4);
+                if !v.is_nil() {
+                    r!(a + 2) = v;
+                    pc -= bx as usize;
+                }
+            }
+            Insn::SetList { a, n, c } => {
+                let ra = base + a as usize;
+                let n = if n == 0 { ts.top - ra - 1 } else { n as usize };
+                if let Value::Table(t) = r!(a) {
+                    let mut st = t.borrow_mut(ctx.mc);
+                    st.ensure_array(c as usize + n);
+                    for i in 1..=n {
+                        let v = ts.stack[ra + i];
+                        st.set_int(c as i64 + i as i64, v);
+                    }
+                }
+                restore_frame_stack(ts);
+            }
+            Insn::Closure { a, bx } => {
+                let p = proto.protos[bx as usize];
+                let ups = p
+                    .info
+                    .upvalues
+                    .iter()
+                    .map(|d| {
+                        if d.in_stack {
+                            ts.find_upvalue(ctx.mc, thread, base + d.index as usize)
+                        } else {
+                            upvals[d.index as usize]
+                        }
+                    })
+                    .collect();
+                r!(a) = Value::Function(Function::Lua(Closure::new(ctx.mc, p, ups)));
+            }
+            Insn::Vararg { a, c } => {
+                let (at, nv) = match ts.frames.last() {
+                    Some(Frame::Lua(f)) => (f.varargs_at, f.nvarargs),
+                    _ => unreachable!(),
+                };
+                let ra = base + a as usize;
+                if c == 0 {
+                    let end = ra + nv;
+                    if end > MAX_STACK {
+                        throw!("stack overflow".to_string());
+                    }
+                    if ts.stack.len() < end {
+                        ts.stack.resize(end, Value::Nil);
+                    }
+                    for i in 0..nv {
+                        ts.stack[ra + i] = ts.stack[at + i];
+                    }
+                    ts.top = end;
+                } else {
+                    for i in 0..(c as usize - 1) {
+                        ts.stack[ra + i] = if i < nv { ts.stack[at + i] } else { Value::Nil };
+                    }
+                }
+            }
+            Insn::VarargPrep { .. } => {}
         }
+        Ok(Flow::Next(pc))
     }
 }
 
@@ -1782,6 +2259,61 @@ fn for_error<'gc>(ctx: Ctx<'gc>, v: Value<'gc>, what: &str) -> String {
         "bad 'for' {what} (number expected, got {})",
         meta::type_name_for_error(ctx, v)
     )
+}
+
+/// The common return: at most one value, from a frame without pending to-be-closed variables or
+/// open upvalues, called by a Lua frame for its results. Does nothing and says `false` when the
+/// general path is needed.
+#[inline(always)]
+fn return_fast<'gc>(ts: &mut ThreadState<'gc>, insn: Insn, base: usize) -> bool {
+    if ts.tbc.last().is_some_and(|&slot| slot >= base) {
+        return false;
+    }
+    let n = ts.frames.len();
+    let (Some(Frame::Lua(callee)), Some(Frame::Lua(_))) = (
+        ts.frames.get(n.wrapping_sub(1)),
+        ts.frames.get(n.wrapping_sub(2)),
+    ) else {
+        return false;
+    };
+    // Open upvalues of the caller's frames (a recursive local function's own name) do not
+    // matter; one of this frame's has to be closed by the general path.
+    if let Some(u) = ts.open_upvalues.last()
+        && let UpValueState::Open { index, .. } = u.get()
+        && index >= callee.func
+    {
+        return false;
+    }
+    let ReturnTo::Results(want) = callee.ret else {
+        return false;
+    };
+    let func = callee.func;
+    let v = match insn {
+        Insn::Return1 { a } => ts.stack[base + a as usize],
+        _ => Value::Nil,
+    };
+    let got = matches!(insn, Insn::Return1 { .. }) as usize;
+    ts.frames.pop();
+    // The results land in the caller's registers, which exist (the caller's frame check in
+    // `run` restores them if a native call shrank the stack).
+    if want < 0 {
+        ts.stack[func] = v;
+        ts.top = func + got;
+    } else {
+        let end = func + want as usize;
+        if ts.stack.len() < end {
+            ts.stack.resize(end, Value::Nil);
+        }
+        if want > 0 {
+            // `v` is nil for `Return0`.
+            ts.stack[func] = v;
+            for slot in &mut ts.stack[func + 1..end] {
+                *slot = Value::Nil;
+            }
+        }
+        ts.top = end;
+    }
+    true
 }
 
 /// Returns `n` values at `stack[from..]` from the Lua frame on top.

@@ -199,6 +199,38 @@ impl<'gc> HashPart<'gc> {
         }
     }
 
+    /// `find` for a string key, the most common lookup (fields, methods, globals): equal
+    /// strings are usually the same object (constants of one chunk are shared), so pointer
+    /// equality settles most probes.
+    #[inline(always)]
+    fn find_str(&self, key: LuaString<'gc>) -> Option<usize> {
+        if self.nodes.is_empty() {
+            return None;
+        }
+        let mask = self.nodes.len() - 1;
+        let mut i = if self.nodes.len() == 1 {
+            0
+        } else {
+            self.slot(key.hash_value().wrapping_mul(MIX))
+        };
+        loop {
+            match self.nodes[i].key {
+                Value::Nil => return None,
+                Value::String(s) if s == key => return Some(i),
+                _ => {}
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    #[inline]
+    fn get_str(&self, key: LuaString<'gc>) -> Value<'gc> {
+        match self.find_str(key) {
+            Some(i) => self.nodes[i].value,
+            None => Value::Nil,
+        }
+    }
+
     #[inline]
     fn get(&self, key: Value<'gc>) -> Value<'gc> {
         match self.find(key) {
@@ -209,7 +241,11 @@ impl<'gc> HashPart<'gc> {
 
     /// Sets `key` (already normalised, not nil/NaN). Returns whether a new node was taken.
     fn set(&mut self, key: Value<'gc>, value: Value<'gc>) -> bool {
-        if let Some(i) = self.find(key) {
+        let found = match key {
+            Value::String(s) => self.find_str(s),
+            _ => self.find(key),
+        };
+        if let Some(i) = found {
             self.nodes[i].value = value;
             return false;
         }
@@ -301,7 +337,7 @@ impl<'gc> Table<'gc> {
 
     #[inline]
     pub fn get_str(self, key: LuaString<'gc>) -> Value<'gc> {
-        self.0.borrow().hash.get(Value::String(key))
+        self.0.borrow().hash.get_str(key)
     }
 
     #[inline]
@@ -358,7 +394,7 @@ impl<'gc> TableState<'gc> {
     pub fn get(&self, key: Value<'gc>) -> Value<'gc> {
         match key {
             Value::Integer(i) => self.get_int(i),
-            Value::String(_) => self.hash.get(key),
+            Value::String(s) => self.hash.get_str(s),
             Value::Nil => Value::Nil,
             Value::Number(f) => match crate::number::float_to_int(f) {
                 Some(i) => self.get_int(i),
@@ -381,7 +417,7 @@ impl<'gc> TableState<'gc> {
 
     #[inline]
     pub fn get_str(&self, key: LuaString<'gc>) -> Value<'gc> {
-        self.hash.get(Value::String(key))
+        self.hash.get_str(key)
     }
 
     pub fn set(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), KeyError> {
