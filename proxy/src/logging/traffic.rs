@@ -8,8 +8,13 @@
 //!   so a keep-alive connection logs one such line per request;
 //! - `option httplog` (in `mode http`; a TCP frontend falls back to `tcplog` as HAProxy warns)
 //!   / `option httplog clf` / `option tcplog`: one line when the stream ends, in that format;
-//! - `option dontlognull`: no end line for a stream that received no byte from the client
-//!   (an HTTP connection closed before any request never becomes a stream at all);
+//! - `option dontlognull`: no end line for a stream that received no byte from the client;
+//!   it does not silence `Connect from` lines;
+//! - HTTP connections that end before a request is parsed: with a format, HAProxy logs them
+//!   as a stream with status 400, `%r` = `<BADREQ>`, timers -1 and state `CR--` (closed with
+//!   nothing sent, so `dontlognull` drops it) or `PR--` (bad request); without a format
+//!   nothing is logged (no stream was created, so no `Connect from` line either). The engine
+//!   fills such a `StreamLog` and calls `log_end` with the bytes received;
 //! - the level is `info`, or what `set-log-level` / `txn:set_loglevel` chose.
 //!
 //! The line goes to the frontend's targets.
@@ -212,6 +217,11 @@ frontend fe_tcp
   mode tcp
   bind 127.0.0.1:25096
   log global
+frontend fe_tcp_null
+  mode tcp
+  bind 127.0.0.1:25098
+  log global
+  option dontlognull
 frontend fe_silent
   mode http
   bind 127.0.0.1:25097
@@ -365,6 +375,17 @@ frontend fe_silent
             )
             .unwrap(),
             "Connect from 127.0.0.1:46530 to 127.0.0.1:25082 (fe_tcp/TCP)"
+        );
+        // Recorded: `nc -z` on a TCP frontend with dontlognull and no format still logs
+        // "Connect from 127.0.0.1:47140 to 127.0.0.1:25098 (fe_tcp_noopt_null/TCP)".
+        let null = traffic(&cfg, "fe_tcp_null");
+        assert!(
+            null.start_line(
+                Some("127.0.0.1:47140".parse().unwrap()),
+                Some("127.0.0.1:25098".parse().unwrap()),
+                1
+            )
+            .is_some()
         );
         // With a format there is no start line; without targets nothing at all.
         assert!(traffic(&cfg, "fe_clf").start_line(None, None, 1).is_none());
