@@ -17,7 +17,9 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 use bytes::Bytes;
 use halo::config::{self, Config, Env};
 use halo::log::Level;
-use halo::logging::{LogSetup, LogTime, Loggers, LuaLogContext, LuaLogPolicy, TrafficLog, lua};
+use halo::logging::{
+    LogSettings, LogSetup, LogTime, Loggers, LuaLogContext, LuaLogPolicy, TrafficLog, lua,
+};
 use halo::sample::logformat::StreamLog;
 use halo::sample::source::{Dir, LuaSamples, SampleSource};
 use halo::sample::value::Sample;
@@ -388,4 +390,121 @@ frontend fe
         "fe fe/<NOSRV> 0/-1/-1/-1/0 200 76 - - LR-- 1/1/0/0/0 0/0 \"GET /abc?x=1 HTTP/1.1\"\n"
     );
     let _ = Loggers::empty();
+}
+
+/// Kills the child when the test ends, whatever happens.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Time stamps vary between runs: both sides are compared with them masked.
+fn mask(line: &[u8]) -> String {
+    let s = String::from_utf8_lossy(line);
+    let iso = regex::Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d").unwrap();
+    let legacy = regex::Regex::new(r"[A-Z][a-z]{2} [ 123]\d \d\d:\d\d:\d\d").unwrap();
+    let yday = regex::Regex::new(r"\] \d{3}/\d{6} ").unwrap();
+    let s = iso.replace_all(&s, "ISO");
+    let s = legacy.replace_all(&s, "DATE");
+    yday.replace_all(&s, "] DDD/HHMMSS ").into_owned()
+}
+
+/// The live differential check: the same `log` lines and Lua call under the installed
+/// haproxy (when there is one) and under Halo's loggers give the same bytes, time stamps
+/// masked (haproxy's pid is given to Halo's loggers).
+#[test]
+fn same_bytes_as_installed_haproxy() {
+    let Ok(out) = std::process::Command::new("haproxy").arg("-v").output() else {
+        eprintln!("haproxy not installed: live comparison skipped");
+        return;
+    };
+    if !out.status.success() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("halo-logging-live-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let logs = "  log 127.0.0.1:25660 local0
+  log 127.0.0.1:25661 format rfc5424 local1 info
+  log 127.0.0.1:25662 format short local2
+  log 127.0.0.1:25663 format raw local3
+  log 127.0.0.1:25664 format timed local4
+  log 127.0.0.1:25665 format iso local5
+  log 127.0.0.1:25666 format priority local6
+  log 127.0.0.1:25667 len 80 local7
+  log 127.0.0.1:25668 format local user debug err
+";
+    let msg = "task line \u{e9}\t with a long tail to be cut by len 80 .................. end";
+    std::fs::write(
+        dir.join("t.lua"),
+        format!(
+            "core.register_task(function() core.log(core.crit, {:?}) end)\n",
+            msg
+        ),
+    )
+    .unwrap();
+    let cfg_text = format!(
+        "global\n{logs}  lua-load {}\nfrontend f\n  mode tcp\n  bind 127.0.0.1:25669\n  timeout client 1s\n",
+        dir.join("t.lua").display()
+    );
+    std::fs::write(dir.join("h.cfg"), &cfg_text).unwrap();
+    let rx: Vec<UdpSocket> = (25660..=25668).map(receiver).collect();
+    let child = std::process::Command::new("haproxy")
+        .arg("-f")
+        .arg(dir.join("h.cfg"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("haproxy starts");
+    let mut child = Child(child);
+    let their_pid = child.0.id();
+    let theirs: Vec<Vec<u8>> = rx.iter().map(recv).collect();
+    // Their stderr: HAProxy prints the Lua line right after sending the datagrams.
+    let pipe = child.0.stderr.take().unwrap();
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for l in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    let mut their_lua = None;
+    while let Ok(l) = lines.recv_timeout(Duration::from_secs(5)) {
+        if l.starts_with("[crit]") {
+            their_lua = Some(l);
+            break;
+        }
+    }
+    drop(child);
+    let their_lua = their_lua.expect("haproxy printed the Lua line on stderr");
+
+    // Ours, from the same configuration text.
+    let cfg = config(&format!("global\n{logs}"));
+    // Their pid, so `len 80` cuts at the same place.
+    let settings = LogSettings {
+        pid: their_pid,
+        ..LogSettings::for_config(&cfg)
+    };
+    let ours = Loggers::new(&cfg.global.logs, std::sync::Arc::new(settings)).render(
+        Level::Crit,
+        &lua::sanitize(msg.as_bytes()),
+        &LogTime::now(),
+    );
+    assert_eq!(ours.len(), theirs.len());
+    for ((_, o), t) in ours.iter().zip(&theirs) {
+        assert_eq!(mask(o), mask(t));
+    }
+    let our_lua = lua::stderr_line(
+        Level::Crit,
+        &lua::sanitize(msg.as_bytes()),
+        &LogTime::now(),
+        their_pid,
+    );
+    assert_eq!(mask(&our_lua).trim_end(), mask(their_lua.as_bytes()));
+    let _ = std::fs::remove_dir_all(&dir);
 }
