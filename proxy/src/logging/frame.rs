@@ -37,36 +37,52 @@ pub enum Framing {
 
 /// The header for `format` (empty for `raw`).
 pub fn header(format: LogFormat, facility: u8, level: Level, meta: &Meta, t: &LogTime) -> String {
+    let mut out = Vec::with_capacity(64);
+    write_header(&mut out, format, facility, level, meta, t);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn write_header(
+    out: &mut Vec<u8>,
+    format: LogFormat,
+    facility: u8,
+    level: Level,
+    meta: &Meta,
+    t: &LogTime,
+) {
+    use std::io::Write;
     let pri = (facility as u32) * 8 + level as u32;
     let lvl = level as u32;
     let host = meta.hostname.as_deref().filter(|h| !h.is_empty());
-    match format {
+    // Writing into a Vec cannot fail.
+    let _ = match format {
         LogFormat::Rfc3164 | LogFormat::Local => {
-            let mut h = format!("<{pri}>{} ", t.legacy());
+            let _ = write!(out, "<{pri}>{} ", t.legacy());
             if let (LogFormat::Rfc3164, Some(host)) = (format, host) {
-                h.push_str(host);
-                h.push(' ');
+                let _ = write!(out, "{host} ");
             }
-            if !meta.tag.is_empty() {
-                h.push_str(&format!("{}[{}]: ", meta.tag, meta.pid));
+            if meta.tag.is_empty() {
+                Ok(())
+            } else {
+                write!(out, "{}[{}]: ", meta.tag, meta.pid)
             }
-            h
         }
         LogFormat::Rfc5424 => {
             let tag = if meta.tag.is_empty() { "-" } else { &meta.tag };
-            format!(
+            write!(
+                out,
                 "<{pri}>1 {} {} {tag} {} - - ",
                 t.iso(),
                 host.unwrap_or("-"),
                 meta.pid
             )
         }
-        LogFormat::Timed => format!("<{lvl}>{} ", t.iso()),
-        LogFormat::Iso => format!("{} ", t.iso()),
-        LogFormat::Short => format!("<{lvl}>"),
-        LogFormat::Priority => format!("<{pri}>"),
-        LogFormat::Raw => String::new(),
-    }
+        LogFormat::Timed => write!(out, "<{lvl}>{} ", t.iso()),
+        LogFormat::Iso => write!(out, "{} ", t.iso()),
+        LogFormat::Short => write!(out, "<{lvl}>"),
+        LogFormat::Priority => write!(out, "<{pri}>"),
+        LogFormat::Raw => Ok(()),
+    };
 }
 
 /// Appends to `out` the line a target with this format and `len` gets for `msg`.
@@ -87,16 +103,16 @@ pub fn frame(
         size -= 1;
     }
     let msg = &msg[..size];
-    let hdr = header(format, facility, level, meta, t);
     let budget = match framing {
         Framing::Datagram => maxlen,
         // One byte is kept for the '\n'.
         Framing::Stream => maxlen.saturating_sub(1),
     };
-    let h = hdr.len().min(budget);
-    out.extend_from_slice(&hdr.as_bytes()[..h]);
-    let m = msg.len().min(budget - h);
-    out.extend_from_slice(&msg[..m]);
+    let start = out.len();
+    write_header(out, format, facility, level, meta, t);
+    out.truncate(start + budget);
+    let h = out.len() - start;
+    out.extend_from_slice(&msg[..msg.len().min(budget - h)]);
     out.push(b'\n');
 }
 
