@@ -281,3 +281,56 @@ mod tests {
         assert_eq!(out, b"<134>1 202\n");
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    /// Any message, length and format frames within bounds and never panics.
+    #[test]
+    fn any_input_is_bounded() {
+        let formats = [
+            LogFormat::Rfc3164,
+            LogFormat::Rfc5424,
+            LogFormat::Short,
+            LogFormat::Raw,
+            LogFormat::Timed,
+            LogFormat::Iso,
+            LogFormat::Local,
+            LogFormat::Priority,
+        ];
+        let meta = Meta {
+            tag: "haproxy".into(),
+            pid: u32::MAX,
+            hostname: Some("h".into()),
+        };
+        let t = LogTime::utc(UNIX_EPOCH);
+        let mut seed = 0x2545_f491_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..2000 {
+            let len = (next() % 300) as usize;
+            let msg: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            let maxlen = (next() % 200) as usize;
+            let format = formats[(next() % 8) as usize];
+            let level = Level::ALL[(next() % 8) as usize];
+            for framing in [Framing::Datagram, Framing::Stream] {
+                let mut out = Vec::new();
+                frame(
+                    &mut out, format, 23, level, &meta, &t, &msg, maxlen, framing,
+                );
+                let limit = match framing {
+                    Framing::Datagram => maxlen + 1,
+                    Framing::Stream => maxlen.max(1),
+                };
+                assert!(out.len() <= limit, "{} > {limit}", out.len());
+                assert_eq!(out.last(), Some(&b'\n'));
+            }
+        }
+    }
+}

@@ -121,3 +121,57 @@ pub fn write_fd(fd: i32, line: &[u8]) -> Result<(), SendError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pipe() -> (i32, i32) {
+        let mut fds = [0i32; 2];
+        // SAFETY: `fds` has room for the two descriptors.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        (fds[0], fds[1])
+    }
+
+    fn close(fd: i32) {
+        // SAFETY: the test owns the descriptor.
+        unsafe { libc::close(fd) };
+    }
+
+    /// The stdout/stderr path on a pipe nobody drains: lines go through whole until the pipe
+    /// is nearly full, then are refused as `Full` instead of blocking the thread.
+    #[test]
+    fn fd_writes_never_block() {
+        let (r, w) = pipe();
+        write_fd(w, b"one line\n").unwrap();
+        let mut buf = [0u8; 64];
+        // SAFETY: `buf` is writable for its length.
+        let n = unsafe { libc::read(r, buf.as_mut_ptr().cast(), buf.len()) };
+        assert_eq!(&buf[..n as usize], b"one line\n");
+        let line = [b'x'; 1000];
+        let mut full = false;
+        for _ in 0..1000 {
+            match write_fd(w, &line) {
+                Ok(()) => {}
+                Err(SendError::Full) => {
+                    full = true;
+                    break;
+                }
+                Err(SendError::Io(e)) => panic!("{e}"),
+            }
+        }
+        assert!(full, "a pipe without reader fills up and refuses lines");
+        close(r);
+        // Reader gone: an error, not a signal or a hang.
+        assert!(matches!(write_fd(w, b"x\n"), Err(SendError::Io(_))));
+        close(w);
+    }
+
+    #[test]
+    fn udp_to_nowhere_does_not_fail_the_caller() {
+        // Nothing listens there: UDP sends succeed or report an error; either way no panic.
+        let _ = send_udp("127.0.0.1:25699".parse().unwrap(), b"x\n");
+        let r = send_unix(Path::new("/nonexistent/halo-log.sock"), b"x\n");
+        assert!(matches!(r, Err(SendError::Io(_))));
+    }
+}

@@ -84,7 +84,8 @@ impl TrafficLog {
     }
 
     /// The line to send when a stream starts (TCP: at accept; HTTP: for each request), if
-    /// any. `listener_id` is the bind's number in its frontend (from 1), for unix sockets.
+    /// any. `listener_id` is the listener's number in its frontend (HAProxy's `luid`: every
+    /// address of every `bind` line counts, from 1), printed for unix sockets (`client` None).
     pub fn start_line(
         &self,
         client: Option<SocketAddr>,
