@@ -6,6 +6,7 @@ pub mod daemon;
 pub mod engine;
 pub mod http;
 pub mod log;
+pub mod logging;
 pub mod lua;
 pub mod lua_names;
 pub mod process;

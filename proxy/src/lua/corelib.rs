@@ -12,7 +12,7 @@ use halo_vm::callback::AsyncResolve;
 use halo_vm::{Action, Ctx, Error, NativeFunction, Stack, StaticValue, Table, Value};
 
 use super::invocation::{self, ExecContext};
-use crate::log::{self, Level};
+use crate::log::Level;
 
 type NResult<'gc> = Result<Action<'gc>, Error<'gc>>;
 
@@ -76,7 +76,7 @@ pub fn registrations<'gc>(ctx: Ctx<'gc>, part: &str) -> Table<'gc> {
 
 /// Sends a Lua log line where HAProxy sends it: stderr (unless `-q`) and the loggers.
 pub fn send_log(level: Level, msg: &[u8]) {
-    log::lua_stderr(level, msg);
+    crate::logging::lua::core_log(level, msg);
 }
 
 fn log<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
