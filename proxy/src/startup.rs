@@ -219,7 +219,28 @@ fn run(opts: Options) -> i32 {
         return 1;
     }
     let rules = Arc::new(rules);
-    serve(rt, cfg, plan, rules, listeners, shared, per_thread)
+    let setup = crate::logging::LogSetup::from_config(&cfg);
+    let logs = Arc::new(worker::Logs {
+        loggers: (0..cfg.proxies.len()).map(|i| setup.proxy(i)).collect(),
+        traffic: cfg
+            .proxies
+            .iter()
+            .enumerate()
+            .map(|(i, p)| crate::logging::TrafficLog::new(p, setup.proxy(i)))
+            .collect(),
+    });
+    let lua_log = crate::logging::lua::LuaLogContext {
+        policy: crate::logging::lua::LuaLogPolicy::new(
+            &cfg.global.tune_lua,
+            opts.quiet && !opts.verbose,
+            opts.debug,
+        ),
+        global: setup.global.clone(),
+        starting: true,
+    };
+    serve(
+        rt, cfg, plan, rules, logs, lua_log, listeners, shared, per_thread,
+    )
 }
 
 fn apply_env(env: &Env) {
@@ -241,13 +262,13 @@ fn apply_env(env: &Env) {
 }
 
 /// Binds every frontend address; HAProxy's alert and `None` on the first failure.
-fn bind_all(plan: &Plan) -> Option<Vec<(usize, Bound)>> {
+fn bind_all(plan: &Plan) -> Option<Vec<(usize, u32, Bound)>> {
     let mut out = Vec::new();
     for (i, fe) in plan.frontends.iter().enumerate() {
-        for addr in &fe.listen {
+        for (n, addr) in fe.listen.iter().enumerate() {
             let backlog = fe.maxconn.map(|m| m as i32).unwrap_or(1024).max(16);
             match listener::bind(addr, backlog) {
-                Ok(b) => out.push((i, b)),
+                Ok(b) => out.push((i, n as u32 + 1, b)),
                 Err(e) => {
                     let shown = match addr {
                         crate::engine::proxy::ListenAddr::Inet(sa) => sa.to_string(),
@@ -278,11 +299,15 @@ fn serve(
     cfg: Config,
     plan: Arc<Plan>,
     rules: Arc<crate::engine::rules::PlanRules>,
-    listeners: Vec<(usize, Bound)>,
+    logs: Arc<worker::Logs>,
+    lua_log: crate::logging::lua::LuaLogContext,
+    listeners: Vec<(usize, u32, Bound)>,
     shared: Option<Rc<LuaRuntime>>,
     per_thread: Option<Rc<LuaRuntime>>,
 ) -> i32 {
     let local = LocalSet::new();
+    // Lua logs reach the loggers from now on; init functions run in the "starting" phase.
+    crate::logging::lua::install(Some(lua_log.clone()));
     // Init functions run before any traffic; a failure stops the start (as in HAProxy).
     for state in [&shared, &per_thread].into_iter().flatten() {
         if let Err(msg) = local.block_on(&rt, state.run_inits()) {
@@ -299,21 +324,27 @@ fn serve(
             plan.nbthread
         ));
     }
+    crate::logging::lua::install(Some(crate::logging::lua::LuaLogContext {
+        starting: false,
+        ..lua_log.clone()
+    }));
     crate::process::set_limits(nb, plan.maxconn);
     let mut handles = Vec::new();
     for id in 2..=nb {
         let mut mine = Vec::new();
-        for (fe, b) in &listeners {
+        for (fe, luid, b) in &listeners {
             match b.try_clone() {
-                Ok(b) => mine.push((*fe, b)),
+                Ok(b) => mine.push((*fe, *luid, b)),
                 Err(e) => {
                     log::alert(&format!("cannot share a listening socket: {e}"));
                     return 1;
                 }
             }
         }
-        let (cfg, plan, rules) = (cfg.clone(), plan.clone(), rules.clone());
+        let (cfg, plan, rules, logs) = (cfg.clone(), plan.clone(), rules.clone(), logs.clone());
+        let lua_log = lua_log.clone();
         handles.push(std::thread::spawn(move || {
+            crate::logging::lua::install(Some(lua_log.clone()));
             let Ok(rt) = new_runtime() else {
                 log::alert("cannot start a worker runtime");
                 std::process::exit(1);
@@ -337,11 +368,15 @@ fn serve(
             } else {
                 None
             };
-            let w = Worker::new(id, plan, rules, None, thread_lua);
+            crate::logging::lua::install(Some(crate::logging::lua::LuaLogContext {
+                starting: false,
+                ..lua_log
+            }));
+            let w = Worker::new(id, plan, rules, logs, None, thread_lua);
             local.block_on(&rt, worker::run(w, mine));
         }));
     }
-    let w = Worker::new(1, plan, rules, shared, per_thread);
+    let w = Worker::new(1, plan, rules, logs, shared, per_thread);
     local.block_on(&rt, async move {
         tokio::task::spawn_local(signals());
         worker::run(w, listeners).await;

@@ -38,8 +38,9 @@ use crate::sample::logformat::StreamLog;
 enum Verdict {
     /// Go on (to the backend, or to the next rule set).
     Continue,
-    /// Send this reply and end the transaction (keep-alive still possible).
-    Reply(HttpReply),
+    /// Send this reply and end the transaction (keep-alive still possible); the log's
+    /// termination state ("PR" for deny, "LR" for a local answer).
+    Reply(HttpReply, &'static [u8; 2]),
     /// Answer with this Lua HTTP service.
     Service(String),
     /// `txn:done()` or an error: close without answering (or after `Reply`).
@@ -70,6 +71,29 @@ fn combined_mode(fe: HttpConnMode, be: HttpConnMode) -> HttpMode {
     mode_of(if rank(fe) >= rank(be) { fe } else { be })
 }
 
+/// Sends a response Halo made itself and records it for the traffic log.
+async fn answer(client: &mut Conn, txn: &SharedTxn, bytes: &[u8], status: u16, term: &[u8; 2]) {
+    {
+        let mut t = txn.borrow_mut();
+        t.log.status = i32::from(status);
+        t.log.term = *term;
+        t.log.bytes_out += bytes.len() as u64;
+    }
+    let _ = client.write_all(bytes).await;
+}
+
+/// A page as a stream sends it, for a request of `version`, closing the connection.
+async fn answer_page(
+    client: &mut Conn,
+    txn: &SharedTxn,
+    status: u16,
+    version: Version,
+    term: &[u8; 2],
+) {
+    let (bytes, _) = replies::write(&replies::page(status), version, false);
+    answer(client, txn, &bytes, status, term).await;
+}
+
 /// Reads into the connection's buffer with an optional timeout; `Ok(0)` at end of stream.
 async fn fill(conn: &mut Conn, timeout: Option<Duration>) -> Result<usize, ReadFail> {
     let r = match timeout {
@@ -95,36 +119,73 @@ struct ServerConn {
     conn: Conn,
 }
 
-pub async fn serve(worker: Rc<Worker>, fe_idx: usize, a: Accepted) {
+pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, a: Accepted) {
     let sess = Rc::new(Session {
         worker: worker.clone(),
         frontend: fe_idx,
         peer: a.peer,
         local: a.local,
         vars: RefCell::new(Default::default()),
+        accepted: std::time::Instant::now(),
+        accept_date: std::time::SystemTime::now(),
+        listener_id: luid,
     });
+    let fe = &worker.plan.frontends[fe_idx];
+    let traffic = &worker.logs.traffic[fe.config_index];
     let mut slot = Some(a.conn);
     let mut server: Option<ServerConn> = None;
     let mut first = true;
     loop {
-        let fe = &worker.plan.frontends[fe_idx];
         let Some(client) = slot.as_mut() else { return };
-        let head = match read_request_head(fe, client, first).await {
+        let wait_start = std::time::Instant::now();
+        let head = read_request_head(fe, client, first).await;
+        let request_date = if first {
+            sess.accept_date
+        } else {
+            std::time::SystemTime::now()
+        };
+        let txn: SharedTxn = Rc::new(RefCell::new(TxnData::default()));
+        {
+            let mut t = txn.borrow_mut();
+            t.log.accept_date = sess.accept_date;
+            t.log.request_date = Some(request_date);
+            t.log.t_req = Some(wait_start.elapsed().as_millis() as i64);
+            t.log.pid = std::process::id();
+        }
+        let head = match head {
             Ok(Some(h)) => h,
             Ok(None) => return,
             Err(status) => {
-                let _ = client.write_all(&replies::raw_page(status)).await;
+                answer(
+                    client,
+                    &txn,
+                    &replies::raw_page(status),
+                    status,
+                    if status == 408 { b"cR" } else { b"PR" },
+                )
+                .await;
                 let _ = client.shutdown().await;
+                finish_log(&sess, &txn, traffic, wait_start).await;
                 return;
             }
         };
         first = false;
         crate::process::CUM_REQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let txn: SharedTxn = Rc::new(RefCell::new(TxnData {
-            req: Some(head),
-            ..Default::default()
-        }));
-        match transaction(&sess, &txn, &mut slot, &mut server).await {
+        traffic.log_start(sess.peer, sess.local, luid);
+        {
+            let mut t = txn.borrow_mut();
+            let mut line = Vec::with_capacity(head.method.len() + head.uri.len() + 10);
+            line.extend_from_slice(&head.method);
+            line.push(b' ');
+            line.extend_from_slice(&head.uri);
+            line.push(b' ');
+            line.extend_from_slice(head.version.as_bytes());
+            t.log.request_line = Some(Bytes::from(line));
+            t.req = Some(head);
+        }
+        let next = transaction(&sess, &txn, &mut slot, &mut server).await;
+        finish_log(&sess, &txn, traffic, wait_start).await;
+        match next {
             Next::KeepAlive => continue,
             Next::Close => {
                 if let Some(c) = slot.as_mut() {
@@ -134,6 +195,35 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, a: Accepted) {
             }
         }
     }
+}
+
+/// Completes the transaction's log data and sends its traffic line, if one is due.
+async fn finish_log(
+    sess: &Rc<Session>,
+    txn: &SharedTxn,
+    traffic: &crate::logging::TrafficLog,
+    started: std::time::Instant,
+) {
+    if !traffic.logs_at_end() {
+        return;
+    }
+    let (log, level) = {
+        let mut t = txn.borrow_mut();
+        let conns = crate::process::CURR_CONNS.load(std::sync::atomic::Ordering::Relaxed);
+        t.log.ta = Some(started.elapsed().as_millis() as i64);
+        t.log.tt = Some(sess.accepted.elapsed().as_millis() as i64);
+        t.log.actconn = conns;
+        t.log.feconn = conns;
+        // HAProxy logs after releasing the server and backend slots: they read 0 here.
+        t.log.beconn = 0;
+        t.log.srv_conn = 0;
+        (t.log.clone(), t.loglevel)
+    };
+    let mut src = StreamSource::new(sess.clone(), txn.clone(), Dir::Res);
+    let bytes_in = log.bytes_in;
+    traffic
+        .log_end(&mut src, &log, bytes_in.max(1), level)
+        .await;
 }
 
 /// Reads the next request head. `Ok(None)`: the client closed (or stayed idle) between
@@ -200,12 +290,15 @@ async fn run_rules(
         }
         match &rule.action {
             HttpAction::Allow => return Verdict::Continue,
-            HttpAction::Deny(reply) | HttpAction::Return(reply) => {
-                return Verdict::Reply(replies::render_reply(reply, &mut src, &log).await);
+            HttpAction::Deny(reply) => {
+                return Verdict::Reply(replies::render_reply(reply, &mut src, &log).await, b"PR");
+            }
+            HttpAction::Return(reply) => {
+                return Verdict::Reply(replies::render_reply(reply, &mut src, &log).await, b"LR");
             }
             HttpAction::Redirect(r) => {
                 if let Some(reply) = replies::render_redirect(r, &mut src, &log).await {
-                    return Verdict::Reply(reply);
+                    return Verdict::Reply(reply, b"LR");
                 }
             }
             HttpAction::SetHeader { name, value } | HttpAction::AddHeader { name, value } => {
@@ -331,7 +424,7 @@ async fn transaction(
     let framing = match framing {
         Ok(f) => f,
         Err(e) => {
-            let _ = client.write_all(&replies::raw_page(e.status)).await;
+            answer(client, txn, &replies::raw_page(e.status), e.status, b"PR").await;
             return Next::Close;
         }
     };
@@ -355,14 +448,16 @@ async fn transaction(
     }
     match verdict {
         Verdict::Close => Next::Close,
-        Verdict::Reply(reply) => {
+        Verdict::Reply(reply, term) => {
             // The body of a request answered by a rule is not read: close unless there is none.
             let (bytes, keep) = replies::write(
                 &reply,
                 req_version,
                 client_keep && framing == BodyFraming::Empty,
             );
-            if client.write_all(&bytes).await.is_err() || !keep {
+            let status = reply.head.status;
+            answer(client, txn, &bytes, status, term).await;
+            if !keep {
                 return Next::Close;
             }
             Next::KeepAlive
@@ -375,8 +470,7 @@ async fn transaction(
         }
         Verdict::Continue => {
             let Some(be) = backend else {
-                let (bytes, _) = replies::write(&replies::page(503), req_version, false);
-                let _ = client.write_all(&bytes).await;
+                answer_page(client, txn, 503, req_version, b"SC").await;
                 return Next::Close;
             };
             forward(sess, txn, client, server, be, framing, client_keep).await
@@ -479,6 +573,24 @@ async fn service(
         io.borrow_mut().out.extend_from_slice(&end);
     }
     let flushed = applet_io::flush(&io).await.is_ok();
+    {
+        let mut t = txn.borrow_mut();
+        t.server = Some(Rc::from(format!("<lua.{name}>").as_str()));
+        // An applet is "connected" at once and answers locally.
+        t.log.tw = Some(0);
+        t.log.tc = Some(0);
+        t.log.tr = Some(0);
+        t.log.term = *b"LR";
+        t.log.status = if !started || failed {
+            500
+        } else {
+            i32::from(response.borrow().status.max(200))
+        };
+        t.log.bytes_out += io.borrow().written;
+        if result.is_err() {
+            t.log.term = *b"PD";
+        }
+    }
     let body_done = {
         let b = body.borrow();
         b.complete && !b.error
@@ -503,12 +615,13 @@ async fn relay_body(
     to: &mut Conn,
     framing: BodyFraming,
     read_timeout: Option<Duration>,
-) -> Result<(), RelayFail> {
+) -> Result<u64, RelayFail> {
     if framing == BodyFraming::Empty {
-        return Ok(());
+        return Ok(0);
     }
     let mut dec = BodyDecoder::new(framing, Limits::default());
     let mut out = BytesMut::new();
+    let mut sent = 0u64;
     loop {
         loop {
             match dec.decode(&mut from.rbuf) {
@@ -524,7 +637,7 @@ async fn relay_body(
                         write_last_chunk(&trailers, &mut out);
                     }
                     to.write_all(&out).await.map_err(|_| RelayFail::Write)?;
-                    return Ok(());
+                    return Ok(sent + out.len() as u64);
                 }
                 Ok(None) => break,
                 Err(_) => return Err(RelayFail::Bad),
@@ -532,6 +645,7 @@ async fn relay_body(
         }
         if !out.is_empty() {
             to.write_all(&out).await.map_err(|_| RelayFail::Write)?;
+            sent += out.len() as u64;
             out.clear();
         }
         match fill(from, read_timeout).await {
@@ -539,7 +653,7 @@ async fn relay_body(
                 Ok(Some(BodyEvent::End { .. })) | Ok(None)
                     if framing == BodyFraming::UntilClose =>
                 {
-                    return Ok(());
+                    return Ok(sent);
                 }
                 _ => return Err(RelayFail::Truncated),
             },
@@ -635,6 +749,7 @@ async fn forward(
 
     // A kept server connection is reused when it goes to the same backend.
     let reuse = kept.take().filter(|s| s.backend == be_idx);
+    let connect_start = std::time::Instant::now();
     let st = &worker.backends[be_idx];
     let (mut sconn, server_idx, _slot) = match reuse {
         Some(s) => (s.conn, s.server, None),
@@ -643,49 +758,61 @@ async fn forward(
                 let i = slot.server;
                 (conn, i, Some(slot))
             }
-            Err(ConnectError::NoServer) | Err(ConnectError::Failed { .. }) => {
-                let (bytes, _) = replies::write(&replies::page(503), req_version, false);
-                let _ = client.write_all(&bytes).await;
+            Err(ConnectError::NoServer) => {
+                answer_page(client, txn, 503, req_version, b"SC").await;
+                return Next::Close;
+            }
+            Err(ConnectError::Failed { timed_out }) => {
+                let term = if timed_out { b"sC" } else { b"SC" };
+                answer_page(client, txn, 503, req_version, term).await;
                 return Next::Close;
             }
         },
     };
-    txn.borrow_mut().server = Some(Rc::from(&*be.servers[server_idx].name));
+    {
+        let mut t = txn.borrow_mut();
+        t.server = Some(Rc::from(&*be.servers[server_idx].name));
+        t.log.tw = Some(0);
+        t.log.tc = Some(connect_start.elapsed().as_millis() as i64);
+    }
 
+    let request_sent = std::time::Instant::now();
     if sconn.io.write_all(&head_bytes).await.is_err() {
-        let (bytes, _) = replies::write(&replies::page(502), req_version, false);
-        let _ = client.write_all(&bytes).await;
+        answer_page(client, txn, 502, req_version, b"SH").await;
         return Next::Close;
     }
     head_bytes.clear();
     let client_timeout = fe.timeouts.client;
     let server_timeout = be.timeouts.server;
     match relay_body(client, &mut sconn, framing, client_timeout).await {
-        Ok(()) => {}
+        Ok(n) => txn.borrow_mut().log.bytes_in += n,
         Err(RelayFail::Timeout) => {
-            let _ = client.write_all(&replies::raw_page(408)).await;
+            answer(client, txn, &replies::raw_page(408), 408, b"cD").await;
             return Next::Close;
         }
         Err(RelayFail::Bad) => {
-            let _ = client.write_all(&replies::raw_page(400)).await;
+            answer(client, txn, &replies::raw_page(400), 400, b"CD").await;
             return Next::Close;
         }
-        Err(_) => return Next::Close,
+        Err(_) => {
+            txn.borrow_mut().log.term = *b"CD";
+            return Next::Close;
+        }
     }
 
     let mut res = match read_response_head(&mut sconn, client, server_timeout).await {
         Ok(r) => r,
         Err(status) => {
-            let (bytes, _) = replies::write(&replies::page(status), req_version, false);
-            let _ = client.write_all(&bytes).await;
+            let term = if status == 504 { b"sH" } else { b"SH" };
+            answer_page(client, txn, status, req_version, term).await;
             return Next::Close;
         }
     };
+    txn.borrow_mut().log.tr = Some(request_sent.elapsed().as_millis() as i64);
     let res_framing = match response_framing(&mut res, is_head) {
         Ok(f) => f,
         Err(_) => {
-            let (bytes, _) = replies::write(&replies::page(502), req_version, false);
-            let _ = client.write_all(&bytes).await;
+            answer_page(client, txn, 502, req_version, b"SH").await;
             return Next::Close;
         }
     };
@@ -701,9 +828,9 @@ async fn forward(
     for &ci in &order {
         match run_rules(sess, txn, &rules[ci].http_response, Dir::Res).await {
             Verdict::Continue => {}
-            Verdict::Reply(reply) => {
+            Verdict::Reply(reply, term) => {
                 let (bytes, _) = replies::write(&reply, req_version, false);
-                let _ = client.write_all(&bytes).await;
+                answer(client, txn, &bytes, reply.head.status, term).await;
                 return Next::Close;
             }
             Verdict::Service(_) | Verdict::Close => return Next::Close,
@@ -725,12 +852,25 @@ async fn forward(
         write_response_head(res, &mut out);
         out
     };
+    {
+        let mut t = txn.borrow_mut();
+        t.log.status = t.res.as_ref().map_or(-1, |r| i32::from(r.status));
+        t.log.bytes_out += out.len() as u64;
+    }
     if client.write_all(&out).await.is_err() {
+        txn.borrow_mut().log.term = *b"CD";
         return Next::Close;
     }
     match relay_body(&mut sconn, client, res_framing, server_timeout).await {
-        Ok(()) => {}
-        Err(_) => return Next::Close,
+        Ok(n) => txn.borrow_mut().log.bytes_out += n,
+        Err(RelayFail::Timeout) => {
+            txn.borrow_mut().log.term = *b"sD";
+            return Next::Close;
+        }
+        Err(_) => {
+            txn.borrow_mut().log.term = *b"SD";
+            return Next::Close;
+        }
     }
     if server_keep && sconn.rbuf.is_empty() {
         *kept = Some(ServerConn {

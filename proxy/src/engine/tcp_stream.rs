@@ -111,7 +111,7 @@ fn take_back(ch: &SharedChannel) -> (Option<Conn>, Bytes) {
     (c.conn.take(), out)
 }
 
-pub async fn serve(worker: Rc<Worker>, fe_idx: usize, a: Accepted) {
+pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, a: Accepted) {
     let fe = &worker.plan.frontends[fe_idx];
     let sess = Rc::new(Session {
         worker: worker.clone(),
@@ -119,7 +119,12 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, a: Accepted) {
         peer: a.peer,
         local: a.local,
         vars: RefCell::new(Default::default()),
+        accepted: std::time::Instant::now(),
+        accept_date: std::time::SystemTime::now(),
+        listener_id: luid,
     });
+    let traffic = &worker.logs.traffic[fe.config_index];
+    traffic.log_start(sess.peer, sess.local, luid);
     let txn: SharedTxn = Rc::new(RefCell::new(TxnData::default()));
     let rules = &worker.rules.proxies[fe.config_index];
 
@@ -270,8 +275,26 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, a: Accepted) {
     }
 
     let idle = tunnel_idle(&fe.timeouts, &be.timeouts);
-    tunnel::run(client, server, idle).await;
+    let stats = tunnel::run(client, server, idle).await;
     drop(slot);
+    if traffic.logs_at_end() {
+        let log = {
+            let mut t = txn.borrow_mut();
+            t.log.accept_date = sess.accept_date;
+            t.log.pid = std::process::id();
+            t.log.bytes_in = stats.up;
+            t.log.bytes_out = stats.down;
+            t.log.tt = Some(sess.accepted.elapsed().as_millis() as i64);
+            t.log.term = match stats.end {
+                tunnel::TunnelEnd::Closed => *b"--",
+                tunnel::TunnelEnd::Timeout => *b"cD",
+                tunnel::TunnelEnd::Error => *b"CD",
+            };
+            t.log.clone()
+        };
+        let mut src = StreamSource::new(sess.clone(), txn.clone(), Dir::Req);
+        traffic.log_end(&mut src, &log, stats.up, None).await;
+    }
 }
 
 /// Runs a Lua TCP service on the client connection, then closes it.

@@ -23,6 +23,11 @@ pub struct Session {
     pub local: Option<SocketAddr>,
     /// `sess.*` variables.
     pub vars: RefCell<Vars>,
+    /// When the connection was accepted (logs' `%t`, `%Tt`).
+    pub accepted: std::time::Instant,
+    pub accept_date: std::time::SystemTime,
+    /// The listener's number in its frontend (HAProxy's `luid`, from 1).
+    pub listener_id: u32,
 }
 
 impl Session {
@@ -48,6 +53,8 @@ pub struct TxnData {
     pub req_body: Option<Bytes>,
     /// Bytes of request data received so far (`req.len`).
     pub req_len: i64,
+    /// What the traffic log line reports, filled as the stream goes.
+    pub log: crate::sample::logformat::StreamLog,
 }
 
 pub type SharedTxn = Rc<RefCell<TxnData>>;

@@ -26,6 +26,14 @@ pub struct Worker {
     pub thread_lua: Option<Rc<LuaRuntime>>,
     /// Every proxy's compiled rules.
     pub rules: Arc<super::rules::PlanRules>,
+    /// Every configuration proxy's loggers and traffic-log decision (by config index).
+    pub logs: Arc<Logs>,
+}
+
+/// The logging setup the workers share (targets are `Arc`s; each worker opens its own sockets).
+pub struct Logs {
+    pub loggers: Vec<crate::logging::Loggers>,
+    pub traffic: Vec<crate::logging::TrafficLog>,
 }
 
 impl Worker {
@@ -33,6 +41,7 @@ impl Worker {
         id: usize,
         plan: Arc<Plan>,
         rules: Arc<super::rules::PlanRules>,
+        logs: Arc<Logs>,
         shared_lua: Option<Rc<LuaRuntime>>,
         thread_lua: Option<Rc<LuaRuntime>>,
     ) -> Rc<Self> {
@@ -44,6 +53,7 @@ impl Worker {
             shared_lua,
             thread_lua,
             rules,
+            logs,
         })
     }
 
@@ -78,7 +88,7 @@ impl Drop for ConnGuard {
     }
 }
 
-async fn accept_loop(worker: Rc<Worker>, frontend: usize, listener: Listener) {
+async fn accept_loop(worker: Rc<Worker>, frontend: usize, luid: u32, listener: Listener) {
     let maxconn = worker.plan.maxconn as i64;
     loop {
         if process::stopping() {
@@ -98,7 +108,7 @@ async fn accept_loop(worker: Rc<Worker>, frontend: usize, listener: Listener) {
                 let w = worker.clone();
                 tokio::task::spawn_local(async move {
                     let _guard = ConnGuard::new();
-                    serve(w, frontend, a).await;
+                    serve(w, frontend, luid, a).await;
                 });
             }
             Err(e) => {
@@ -119,16 +129,16 @@ async fn stop_requested() {
     }
 }
 
-async fn serve(worker: Rc<Worker>, frontend: usize, a: Accepted) {
+async fn serve(worker: Rc<Worker>, frontend: usize, luid: u32, a: Accepted) {
     match worker.plan.frontends[frontend].mode {
-        Mode::Tcp => super::tcp_stream::serve(worker, frontend, a).await,
-        Mode::Http => super::http_stream::serve(worker, frontend, a).await,
+        Mode::Tcp => super::tcp_stream::serve(worker, frontend, luid, a).await,
+        Mode::Http => super::http_stream::serve(worker, frontend, luid, a).await,
     }
 }
 
-/// Runs a worker until it stops: accept loops for `listeners` ((frontend, socket) pairs), the
-/// Lua task pumps. Returns after a soft stop once every connection is done.
-pub async fn run(worker: Rc<Worker>, listeners: Vec<(usize, Bound)>) {
+/// Runs a worker until it stops: accept loops for `listeners` ((frontend, listener id,
+/// socket)), the Lua task pumps. Returns after a soft stop once every connection is done.
+pub async fn run(worker: Rc<Worker>, listeners: Vec<(usize, u32, Bound)>) {
     if let Some(rt) = &worker.thread_lua {
         rt.start_task_pump();
     }
@@ -136,9 +146,14 @@ pub async fn run(worker: Rc<Worker>, listeners: Vec<(usize, Bound)>) {
         rt.start_task_pump();
     }
     let mut loops = Vec::new();
-    for (fe, bound) in listeners {
+    for (fe, luid, bound) in listeners {
         match bound.into_listener() {
-            Ok(l) => loops.push(tokio::task::spawn_local(accept_loop(worker.clone(), fe, l))),
+            Ok(l) => loops.push(tokio::task::spawn_local(accept_loop(
+                worker.clone(),
+                fe,
+                luid,
+                l,
+            ))),
             Err(e) => crate::log::alert(&format!("worker {}: cannot listen: {e}", worker.id)),
         }
     }

@@ -19,6 +19,8 @@ pub struct AppletIo {
     pub out: BytesMut,
     /// The first write error: later output is dropped, reads return end of stream.
     pub failed: bool,
+    /// Bytes written to the client (for the traffic log).
+    pub written: u64,
 }
 
 pub type SharedIo = Rc<RefCell<AppletIo>>;
@@ -29,6 +31,7 @@ impl AppletIo {
             conn: Some(conn),
             out: BytesMut::new(),
             failed: false,
+            written: 0,
         }))
     }
 }
@@ -51,6 +54,8 @@ pub async fn flush(io: &SharedIo) -> io::Result<()> {
     s.conn = Some(conn);
     if r.is_err() {
         s.failed = true;
+    } else {
+        s.written += out.len() as u64;
     }
     r
 }

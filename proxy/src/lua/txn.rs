@@ -116,9 +116,16 @@ fn index<'gc>(ctx: Ctx<'gc>, f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) 
     class::cache_attribute(ctx, stack, key, v)
 }
 
+/// `txn:log`: the backend's loggers (the frontend's before one is chosen), as HAProxy 2.6.
 fn log_with<'gc>(stack: &Stack<'gc, '_>, level: Level, msg: &[u8]) -> Result<(), Error<'gc>> {
-    let _ = this(stack)?;
-    super::corelib::send_log(level, msg);
+    let t = this(stack)?;
+    let sess = &t.src.sess;
+    let plan = &sess.worker.plan;
+    let index = match t.src.txn.borrow().backend {
+        Some(be) => plan.backends[be].config_index,
+        None => plan.frontends[sess.frontend].config_index,
+    };
+    crate::logging::lua::txn_log(&sess.worker.logs.loggers[index], level, msg);
     Ok(())
 }
 
