@@ -720,9 +720,15 @@ async fn forward(
     let mode = combined_mode(fe.conn_mode, be.conn_mode);
 
     // The request as the server gets it.
-    let (mut head_bytes, server_keep, is_head, req_version) = {
+    let (mut head_bytes, server_keep, is_head, req_version, continue_now) = {
         let mut t = txn.borrow_mut();
         let req = t.req.as_mut().expect("request");
+        // Halo streams the request body before reading the response, so it answers
+        // `Expect: 100-continue` itself instead of waiting for the server's interim answer.
+        let continue_now = framing != BodyFraming::Empty && connection::expects_continue(req);
+        if continue_now {
+            req.headers.remove(b"expect");
+        }
         let server_keep = connection::prepare_request_for_server(req, mode);
         if let (Some(ff), Some(peer)) =
             (be.forwardfor.as_ref().or(fe.forwardfor.as_ref()), sess.peer)
@@ -744,7 +750,7 @@ async fn forward(
         }
         let mut out = BytesMut::new();
         write_request_head(req, &mut out);
-        (out, server_keep, req.is_head(), req.version)
+        (out, server_keep, req.is_head(), req.version, continue_now)
     };
 
     // A kept server connection is reused when it goes to the same backend.
@@ -782,6 +788,9 @@ async fn forward(
         return Next::Close;
     }
     head_bytes.clear();
+    if continue_now && client.write_all(connection::CONTINUE_100).await.is_err() {
+        return Next::Close;
+    }
     let client_timeout = fe.timeouts.client;
     let server_timeout = be.timeouts.server;
     match relay_body(client, &mut sconn, framing, client_timeout).await {
