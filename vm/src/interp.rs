@@ -767,7 +767,14 @@ fn push_lua_frame<'gc>(
         }
         (base, base, 0)
     };
-    ts.frames.push(Frame::Lua(LuaFrame {
+    // Room first, then the frame written straight into it: a `push` builds the frame in a
+    // temporary (it must survive a possible reallocation) and copies it with wide loads that
+    // stall on the narrow stores that built it.
+    if ts.frames.len() == ts.frames.capacity() {
+        grow_frames(ts);
+    }
+    let spare = ts.frames.spare_capacity_mut();
+    spare[0].write(Frame::Lua(LuaFrame {
         closure,
         base,
         func,
@@ -778,7 +785,15 @@ fn push_lua_frame<'gc>(
         concat_rem: 0,
         saved_top: 0,
     }));
+    // SAFETY: the slot just past the length was initialised above.
+    unsafe { ts.frames.set_len(ts.frames.len() + 1) };
     Ok(())
+}
+
+#[cold]
+fn grow_frames(ts: &mut ThreadState<'_>) {
+    ts.frames.reserve(1);
+    ts.sync_charge();
 }
 
 /// Delivers `n` results found at `stack[from..]` for the call whose function was at `func`,
