@@ -1047,10 +1047,10 @@ pub(crate) fn run<'gc>(
                 Insn::GetTabUp { a, b, k: kk } => {
                     let t = upvals[b as usize].read(thread, &ts.stack);
                     if let (Value::Table(tab), Value::String(s)) = (t, k[kk as usize]) {
-                        let st = tab.borrow();
+                        // SAFETY: a read with no other borrow alive (`Table::peek`).
+                        let st = unsafe { tab.peek() };
                         let v = st.get_str(s);
                         if !v.is_nil() || st.metatable.is_none() {
-                            drop(st);
                             r!(a) = v;
                             continue;
                         }
@@ -1059,10 +1059,10 @@ pub(crate) fn run<'gc>(
                 }
                 Insn::GetTable { a, b, c } => {
                     if let Value::Table(tab) = r!(b) {
-                        let st = tab.borrow();
+                        // SAFETY: a read with no other borrow alive (`Table::peek`).
+                        let st = unsafe { tab.peek() };
                         let v = st.get(r!(c));
                         if !v.is_nil() || st.metatable.is_none() {
-                            drop(st);
                             r!(a) = v;
                             continue;
                         }
@@ -1071,10 +1071,10 @@ pub(crate) fn run<'gc>(
                 }
                 Insn::GetI { a, b, c } => {
                     if let Value::Table(tab) = r!(b) {
-                        let st = tab.borrow();
+                        // SAFETY: a read with no other borrow alive (`Table::peek`).
+                        let st = unsafe { tab.peek() };
                         let v = st.get_int(c as i64);
                         if !v.is_nil() || st.metatable.is_none() {
-                            drop(st);
                             r!(a) = v;
                             continue;
                         }
@@ -1083,10 +1083,10 @@ pub(crate) fn run<'gc>(
                 }
                 Insn::GetField { a, b, k: kk } => {
                     if let (Value::Table(tab), Value::String(s)) = (r!(b), k[kk as usize]) {
-                        let st = tab.borrow();
+                        // SAFETY: a read with no other borrow alive (`Table::peek`).
+                        let st = unsafe { tab.peek() };
                         let v = st.get_str(s);
                         if !v.is_nil() || st.metatable.is_none() {
-                            drop(st);
                             r!(a) = v;
                             continue;
                         }
@@ -1097,10 +1097,10 @@ pub(crate) fn run<'gc>(
                     let t = r!(b);
                     let key = if isk { k[c as usize] } else { r!(c) };
                     if let (Value::Table(tab), Value::String(s)) = (t, key) {
-                        let st = tab.borrow();
+                        // SAFETY: a read with no other borrow alive (`Table::peek`).
+                        let st = unsafe { tab.peek() };
                         let v = st.get_str(s);
                         if !v.is_nil() || st.metatable.is_none() {
-                            drop(st);
                             r!(a as usize + 1) = t;
                             r!(a) = v;
                             continue;
@@ -1112,9 +1112,10 @@ pub(crate) fn run<'gc>(
                     let t = upvals[a as usize].read(thread, &ts.stack);
                     let v = if isk { k[c as usize] } else { r!(c) };
                     if let (Value::Table(tab), Value::String(s)) = (t, k[b as usize])
-                        && tab.metatable().is_none()
+                        // SAFETY: one read, then one write, with no other borrow alive.
+                        && unsafe { tab.peek() }.metatable.is_none()
                     {
-                        tab.set_str(ctx.mc, s, v);
+                        unsafe { tab.poke(ctx.mc) }.set_str(s, v);
                         continue;
                     }
                     slow!(insn)
@@ -1123,8 +1124,9 @@ pub(crate) fn run<'gc>(
                     let (t, key) = (r!(a), r!(b));
                     let v = if isk { k[c as usize] } else { r!(c) };
                     if let Value::Table(tab) = t
-                        && tab.metatable().is_none()
-                        && tab.set(ctx.mc, key, v).is_ok()
+                        // SAFETY: one read, then one write, with no other borrow alive.
+                        && unsafe { tab.peek() }.metatable.is_none()
+                        && unsafe { tab.poke(ctx.mc) }.set(key, v).is_ok()
                     {
                         continue;
                     }
@@ -1133,9 +1135,10 @@ pub(crate) fn run<'gc>(
                 Insn::SetI { a, b, c, k: isk } => {
                     let v = if isk { k[c as usize] } else { r!(c) };
                     if let Value::Table(tab) = r!(a)
-                        && tab.metatable().is_none()
+                        // SAFETY: one read, then one write, with no other borrow alive.
+                        && unsafe { tab.peek() }.metatable.is_none()
                     {
-                        tab.set_int(ctx.mc, b as i64, v);
+                        unsafe { tab.poke(ctx.mc) }.set_int(b as i64, v);
                         continue;
                     }
                     slow!(insn)
@@ -1143,9 +1146,10 @@ pub(crate) fn run<'gc>(
                 Insn::SetField { a, b, c, k: isk } => {
                     let v = if isk { k[c as usize] } else { r!(c) };
                     if let (Value::Table(tab), Value::String(s)) = (r!(a), k[b as usize])
-                        && tab.metatable().is_none()
+                        // SAFETY: one read, then one write, with no other borrow alive.
+                        && unsafe { tab.peek() }.metatable.is_none()
                     {
-                        tab.set_str(ctx.mc, s, v);
+                        unsafe { tab.poke(ctx.mc) }.set_str(s, v);
                         continue;
                     }
                     slow!(insn)
@@ -2308,7 +2312,11 @@ fn return_fast<'gc>(ts: &mut ThreadState<'gc>, insn: Insn, base: usize) -> bool 
         _ => Value::Nil,
     };
     let got = matches!(insn, Insn::Return1 { .. }) as usize;
-    ts.frames.pop();
+    // Pops the callee's frame without `pop`'s drop glue (which checks for a native frame's
+    // continuation): a Lua frame owns nothing to drop.
+    const _: () = assert!(!std::mem::needs_drop::<LuaFrame<'static>>());
+    // SAFETY: the last frame is a `Frame::Lua` (matched above), which needs no drop.
+    unsafe { ts.frames.set_len(n - 1) };
     // The results land in the caller's registers, which exist (the caller's frame check in
     // `run` restores them if a native call shrank the stack).
     if want < 0 {
