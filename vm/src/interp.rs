@@ -1304,21 +1304,38 @@ pub(crate) fn run<'gc>(
                     }
                 }
                 Insn::Call { a, b, c } => {
-                    if let Value::Function(Function::Lua(callee)) = r!(a) {
-                        let func = base + a as usize;
-                        let nargs = if b == 0 {
-                            ts.top - func - 1
-                        } else {
-                            b as usize - 1
-                        };
-                        save_pc!();
-                        let ret = ReturnTo::Results(c as i32 - 1);
-                        match push_lua_frame(ctx, ts, callee, func, nargs, ret) {
-                            Ok(()) => continue 'newframe,
-                            Err(e) => return Err(e),
+                    let func = base + a as usize;
+                    let nargs = if b == 0 {
+                        ts.top - func - 1
+                    } else {
+                        b as usize - 1
+                    };
+                    let ret = ReturnTo::Results(c as i32 - 1);
+                    match r!(a) {
+                        Value::Function(Function::Lua(callee)) => {
+                            save_pc!();
+                            match push_lua_frame(ctx, ts, callee, func, nargs, ret) {
+                                Ok(()) => continue 'newframe,
+                                Err(e) => return Err(e),
+                            }
                         }
+                        Value::Function(Function::Native(_)) => {
+                            save_pc!();
+                            // A native's errors come back as values (never "attempt to call").
+                            match call_value(ctx, thread, ts, func, nargs, ret) {
+                                Ok(CallStart::Done) => {
+                                    // The stack may have moved or shrunk: `post_call` gave the
+                                    // frame its registers back.
+                                    // SAFETY: as at the frame's start.
+                                    regs = unsafe { ts.stack.as_mut_ptr().add(base) };
+                                }
+                                Ok(CallStart::Lua) => continue 'newframe,
+                                Ok(CallStart::Action(a)) => return Ok(RunExit::Action(a)),
+                                Err(e) => return Err(e),
+                            }
+                        }
+                        _ => slow!(insn),
                     }
-                    slow!(insn)
                 }
                 Insn::Return0 | Insn::Return1 { .. } if return_fast(ts, insn, base) => {
                     // A frame without loops is charged here for its whole straight-line code.
