@@ -1082,29 +1082,23 @@ pub(crate) fn run<'gc>(
                     slow!(insn)
                 }
                 Insn::GetField { a, b, k: kk } => {
-                    if let (Value::Table(tab), Value::String(s)) = (r!(b), k[kk as usize]) {
-                        // SAFETY: a read with no other borrow alive (`Table::peek`).
-                        let st = unsafe { tab.peek() };
-                        let v = st.get_str(s);
-                        if !v.is_nil() || st.metatable.is_none() {
-                            r!(a) = v;
-                            continue;
-                        }
+                    if let (Value::Table(tab), Value::String(s)) = (r!(b), k[kk as usize])
+                        && let Some(v) = get_str_chain(ctx, tab, s)
+                    {
+                        r!(a) = v;
+                        continue;
                     }
                     slow!(insn)
                 }
                 Insn::SelfOp { a, b, c, k: isk } => {
                     let t = r!(b);
                     let key = if isk { k[c as usize] } else { r!(c) };
-                    if let (Value::Table(tab), Value::String(s)) = (t, key) {
-                        // SAFETY: a read with no other borrow alive (`Table::peek`).
-                        let st = unsafe { tab.peek() };
-                        let v = st.get_str(s);
-                        if !v.is_nil() || st.metatable.is_none() {
-                            r!(a as usize + 1) = t;
-                            r!(a) = v;
-                            continue;
-                        }
+                    if let (Value::Table(tab), Value::String(s)) = (t, key)
+                        && let Some(v) = get_str_chain(ctx, tab, s)
+                    {
+                        r!(a as usize + 1) = t;
+                        r!(a) = v;
+                        continue;
                     }
                     slow!(insn)
                 }
@@ -1379,6 +1373,49 @@ pub(crate) fn run<'gc>(
             }
         }
     }
+}
+
+/// `t[s]` for a string key through `__index` tables (classes, inheritance), without
+/// metamethod calls: `None` when an `__index` function must run or the chain is long (the
+/// general path then handles it, loops and errors included).
+#[inline(always)]
+fn get_str_chain<'gc>(ctx: Ctx<'gc>, tab: Table<'gc>, s: LuaString<'gc>) -> Option<Value<'gc>> {
+    // SAFETY: a read with no other borrow alive (`Table::peek`).
+    let st = unsafe { tab.peek() };
+    let v = st.get_str(s);
+    match st.metatable {
+        _ if !v.is_nil() => Some(v),
+        None => Some(Value::Nil),
+        Some(mt) => get_str_meta(ctx, mt, s),
+    }
+}
+
+/// The rest of `get_str_chain`, from the metatable of a table that lacks the key.
+#[inline(never)]
+fn get_str_meta<'gc>(ctx: Ctx<'gc>, mt: Table<'gc>, s: LuaString<'gc>) -> Option<Value<'gc>> {
+    let mut t = match meta::lookup(ctx, mt, MetaEvent::Index) {
+        Value::Nil => return Some(Value::Nil),
+        Value::Table(next) => next,
+        _ => return None,
+    };
+    for _ in 0..8 {
+        // SAFETY: reads only, with no other borrow alive (`Table::peek`); `meta::lookup`'s
+        // shared borrow and cache update (a `Cell`) do not conflict with them.
+        let st = unsafe { t.peek() };
+        let v = st.get_str(s);
+        if !v.is_nil() {
+            return Some(v);
+        }
+        let Some(mt) = st.metatable else {
+            return Some(Value::Nil);
+        };
+        match meta::lookup(ctx, mt, MetaEvent::Index) {
+            Value::Nil => return Some(Value::Nil),
+            Value::Table(next) => t = next,
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// What the fast loop does after `step_slow` ran an instruction.
