@@ -657,7 +657,7 @@ pub fn load_chunk<'gc>(
     let name = crate::parser::chunk_id(chunkname);
     let chunk = crate::parser::parse_no_shebang(source, &name).map_err(|e| e.message)?;
     let proto = crate::compiler::compile(&chunk, chunkname.into(), &name).map_err(|e| e.message)?;
-    let proto = Proto::load(ctx.mc, std::rc::Rc::new(proto));
+    let proto = Proto::load_in(ctx, std::rc::Rc::new(proto));
     let env = env.unwrap_or(Value::Table(ctx.globals()));
     Ok(Closure::main_chunk(ctx.mc, proto, env))
 }

@@ -30,6 +30,17 @@ impl<'gc> Proto<'gc> {
         Self::load_sharing(mc, info, &mut HashMap::new())
     }
 
+    /// `load`, with string constants that name a metamethod (`__index`, `__add`...) being the
+    /// state's own event-name strings, so metamethod lookups match them by pointer.
+    pub fn load_in(ctx: crate::state::Ctx<'gc>, info: Rc<FunctionProto>) -> Gc<'gc, Proto<'gc>> {
+        let mut strings = HashMap::new();
+        for e in crate::meta::MetaEvent::ALL {
+            let name = ctx.state.event_name(e);
+            strings.insert(name.as_bytes().into(), name);
+        }
+        Self::load_sharing(ctx.mc, info, &mut strings)
+    }
+
     /// Loads `info` and its nested prototypes, giving equal string constants one string object
     /// across the whole chunk: a field named in one function and looked up in another is then
     /// found by pointer equality, without comparing bytes.

@@ -294,11 +294,12 @@ impl<'gc> Executor<'gc> {
                     if let (Some(t), Some(Frame::Native(nf))) = (then, ts.frames.last_mut()) {
                         nf.seq = Some(t);
                     }
-                    let values: Vec<Value<'gc>> = ts.stack.drain(bottom..).collect();
                     ts.status = ThreadStatus::Suspended;
                     es.threads.pop();
                     let resumer = *es.threads.last().unwrap();
-                    deliver_to_resumer(ctx, resumer, Ok(values));
+                    // The yielded values go straight from this stack to the resumer's.
+                    deliver_to_resumer(ctx, resumer, Ok(&ts.stack[bottom..]));
+                    ts.stack.truncate(bottom);
                     return Ok(None);
                 }
                 Action::Resume { thread: co, wrap } => {
@@ -321,15 +322,17 @@ impl<'gc> Executor<'gc> {
                         }
                         ThreadStatus::Fresh | ThreadStatus::Suspended => {}
                     }
-                    let args: Vec<Value<'gc>> = ts.stack.drain(bottom..).collect();
                     ts.status = ThreadStatus::Normal;
                     es.threads.push(co);
                     let mut cs = co.borrow_mut(ctx.mc);
+                    // The arguments go straight from this stack to the coroutine's.
+                    let args = &ts.stack[bottom..];
+                    let nargs = args.len();
                     let r = if status == ThreadStatus::Fresh {
                         cs.status = ThreadStatus::Running;
                         cs.stack.truncate(1);
-                        cs.stack.extend_from_slice(&args);
-                        let nargs = args.len();
+                        cs.stack.extend_from_slice(args);
+                        ts.stack.truncate(bottom);
                         match interp::call_value(ctx, co, &mut cs, 0, nargs, ReturnTo::Results(-1))
                         {
                             Ok(CallStart::Action(a)) => self.handle_action(ctx, es, co, &mut cs, a),
@@ -343,8 +346,9 @@ impl<'gc> Executor<'gc> {
                             nf.ready = true;
                             let b = nf.func + 1;
                             cs.stack.truncate(b);
-                            cs.stack.extend_from_slice(&args);
+                            cs.stack.extend_from_slice(args);
                         }
+                        ts.stack.truncate(bottom);
                         Ok(None)
                     };
                     drop(cs);
@@ -407,7 +411,7 @@ impl<'gc> Executor<'gc> {
         }
         es.threads.pop();
         let resumer = *es.threads.last().unwrap();
-        deliver_to_resumer(ctx, resumer, Ok(values));
+        deliver_to_resumer(ctx, resumer, Ok(&values));
         None
     }
 
@@ -634,7 +638,7 @@ impl<'gc> Executor<'gc> {
 fn deliver_to_resumer<'gc>(
     ctx: Ctx<'gc>,
     resumer: Thread<'gc>,
-    r: Result<Vec<Value<'gc>>, Value<'gc>>,
+    r: Result<&[Value<'gc>], Value<'gc>>,
 ) {
     let mut rs = resumer.borrow_mut(ctx.mc);
     rs.status = ThreadStatus::Running;
@@ -650,7 +654,7 @@ fn deliver_to_resumer<'gc>(
             if !wrap {
                 rs.stack.push(Value::Boolean(true));
             }
-            rs.stack.extend(values);
+            rs.stack.extend_from_slice(values);
         }
         Err(v) => {
             rs.stack.push(Value::Boolean(false));

@@ -767,7 +767,14 @@ fn push_lua_frame<'gc>(
         }
         (base, base, 0)
     };
-    ts.frames.push(Frame::Lua(LuaFrame {
+    // Room first, then the frame written straight into it: a `push` builds the frame in a
+    // temporary (it must survive a possible reallocation) and copies it with wide loads that
+    // stall on the narrow stores that built it.
+    if ts.frames.len() == ts.frames.capacity() {
+        grow_frames(ts);
+    }
+    let spare = ts.frames.spare_capacity_mut();
+    spare[0].write(Frame::Lua(LuaFrame {
         closure,
         base,
         func,
@@ -778,7 +785,15 @@ fn push_lua_frame<'gc>(
         concat_rem: 0,
         saved_top: 0,
     }));
+    // SAFETY: the slot just past the length was initialised above.
+    unsafe { ts.frames.set_len(ts.frames.len() + 1) };
     Ok(())
+}
+
+#[cold]
+fn grow_frames(ts: &mut ThreadState<'_>) {
+    ts.frames.reserve(1);
+    ts.sync_charge();
 }
 
 /// Delivers `n` results found at `stack[from..]` for the call whose function was at `func`,
@@ -1032,10 +1047,10 @@ pub(crate) fn run<'gc>(
                 Insn::GetTabUp { a, b, k: kk } => {
                     let t = upvals[b as usize].read(thread, &ts.stack);
                     if let (Value::Table(tab), Value::String(s)) = (t, k[kk as usize]) {
-                        let st = tab.borrow();
+                        // SAFETY: a read with no other borrow alive (`Table::peek`).
+                        let st = unsafe { tab.peek() };
                         let v = st.get_str(s);
                         if !v.is_nil() || st.metatable.is_none() {
-                            drop(st);
                             r!(a) = v;
                             continue;
                         }
@@ -1044,10 +1059,10 @@ pub(crate) fn run<'gc>(
                 }
                 Insn::GetTable { a, b, c } => {
                     if let Value::Table(tab) = r!(b) {
-                        let st = tab.borrow();
+                        // SAFETY: a read with no other borrow alive (`Table::peek`).
+                        let st = unsafe { tab.peek() };
                         let v = st.get(r!(c));
                         if !v.is_nil() || st.metatable.is_none() {
-                            drop(st);
                             r!(a) = v;
                             continue;
                         }
@@ -1056,10 +1071,10 @@ pub(crate) fn run<'gc>(
                 }
                 Insn::GetI { a, b, c } => {
                     if let Value::Table(tab) = r!(b) {
-                        let st = tab.borrow();
+                        // SAFETY: a read with no other borrow alive (`Table::peek`).
+                        let st = unsafe { tab.peek() };
                         let v = st.get_int(c as i64);
                         if !v.is_nil() || st.metatable.is_none() {
-                            drop(st);
                             r!(a) = v;
                             continue;
                         }
@@ -1067,29 +1082,23 @@ pub(crate) fn run<'gc>(
                     slow!(insn)
                 }
                 Insn::GetField { a, b, k: kk } => {
-                    if let (Value::Table(tab), Value::String(s)) = (r!(b), k[kk as usize]) {
-                        let st = tab.borrow();
-                        let v = st.get_str(s);
-                        if !v.is_nil() || st.metatable.is_none() {
-                            drop(st);
-                            r!(a) = v;
-                            continue;
-                        }
+                    if let (Value::Table(tab), Value::String(s)) = (r!(b), k[kk as usize])
+                        && let Some(v) = get_str_chain(ctx, tab, s)
+                    {
+                        r!(a) = v;
+                        continue;
                     }
                     slow!(insn)
                 }
                 Insn::SelfOp { a, b, c, k: isk } => {
                     let t = r!(b);
                     let key = if isk { k[c as usize] } else { r!(c) };
-                    if let (Value::Table(tab), Value::String(s)) = (t, key) {
-                        let st = tab.borrow();
-                        let v = st.get_str(s);
-                        if !v.is_nil() || st.metatable.is_none() {
-                            drop(st);
-                            r!(a as usize + 1) = t;
-                            r!(a) = v;
-                            continue;
-                        }
+                    if let (Value::Table(tab), Value::String(s)) = (t, key)
+                        && let Some(v) = get_str_chain(ctx, tab, s)
+                    {
+                        r!(a as usize + 1) = t;
+                        r!(a) = v;
+                        continue;
                     }
                     slow!(insn)
                 }
@@ -1097,9 +1106,10 @@ pub(crate) fn run<'gc>(
                     let t = upvals[a as usize].read(thread, &ts.stack);
                     let v = if isk { k[c as usize] } else { r!(c) };
                     if let (Value::Table(tab), Value::String(s)) = (t, k[b as usize])
-                        && tab.metatable().is_none()
+                        // SAFETY: one read, then one write, with no other borrow alive.
+                        && unsafe { tab.peek() }.metatable.is_none()
                     {
-                        tab.set_str(ctx.mc, s, v);
+                        unsafe { tab.poke(ctx.mc) }.set_str(s, v);
                         continue;
                     }
                     slow!(insn)
@@ -1108,8 +1118,9 @@ pub(crate) fn run<'gc>(
                     let (t, key) = (r!(a), r!(b));
                     let v = if isk { k[c as usize] } else { r!(c) };
                     if let Value::Table(tab) = t
-                        && tab.metatable().is_none()
-                        && tab.set(ctx.mc, key, v).is_ok()
+                        // SAFETY: one read, then one write, with no other borrow alive.
+                        && unsafe { tab.peek() }.metatable.is_none()
+                        && unsafe { tab.poke(ctx.mc) }.set(key, v).is_ok()
                     {
                         continue;
                     }
@@ -1118,9 +1129,10 @@ pub(crate) fn run<'gc>(
                 Insn::SetI { a, b, c, k: isk } => {
                     let v = if isk { k[c as usize] } else { r!(c) };
                     if let Value::Table(tab) = r!(a)
-                        && tab.metatable().is_none()
+                        // SAFETY: one read, then one write, with no other borrow alive.
+                        && unsafe { tab.peek() }.metatable.is_none()
                     {
-                        tab.set_int(ctx.mc, b as i64, v);
+                        unsafe { tab.poke(ctx.mc) }.set_int(b as i64, v);
                         continue;
                     }
                     slow!(insn)
@@ -1128,9 +1140,10 @@ pub(crate) fn run<'gc>(
                 Insn::SetField { a, b, c, k: isk } => {
                     let v = if isk { k[c as usize] } else { r!(c) };
                     if let (Value::Table(tab), Value::String(s)) = (r!(a), k[b as usize])
-                        && tab.metatable().is_none()
+                        // SAFETY: one read, then one write, with no other borrow alive.
+                        && unsafe { tab.peek() }.metatable.is_none()
                     {
-                        tab.set_str(ctx.mc, s, v);
+                        unsafe { tab.poke(ctx.mc) }.set_str(s, v);
                         continue;
                     }
                     slow!(insn)
@@ -1285,21 +1298,38 @@ pub(crate) fn run<'gc>(
                     }
                 }
                 Insn::Call { a, b, c } => {
-                    if let Value::Function(Function::Lua(callee)) = r!(a) {
-                        let func = base + a as usize;
-                        let nargs = if b == 0 {
-                            ts.top - func - 1
-                        } else {
-                            b as usize - 1
-                        };
-                        save_pc!();
-                        let ret = ReturnTo::Results(c as i32 - 1);
-                        match push_lua_frame(ctx, ts, callee, func, nargs, ret) {
-                            Ok(()) => continue 'newframe,
-                            Err(e) => return Err(e),
+                    let func = base + a as usize;
+                    let nargs = if b == 0 {
+                        ts.top - func - 1
+                    } else {
+                        b as usize - 1
+                    };
+                    let ret = ReturnTo::Results(c as i32 - 1);
+                    match r!(a) {
+                        Value::Function(Function::Lua(callee)) => {
+                            save_pc!();
+                            match push_lua_frame(ctx, ts, callee, func, nargs, ret) {
+                                Ok(()) => continue 'newframe,
+                                Err(e) => return Err(e),
+                            }
                         }
+                        Value::Function(Function::Native(_)) => {
+                            save_pc!();
+                            // A native's errors come back as values (never "attempt to call").
+                            match call_value(ctx, thread, ts, func, nargs, ret) {
+                                Ok(CallStart::Done) => {
+                                    // The stack may have moved or shrunk: `post_call` gave the
+                                    // frame its registers back.
+                                    // SAFETY: as at the frame's start.
+                                    regs = unsafe { ts.stack.as_mut_ptr().add(base) };
+                                }
+                                Ok(CallStart::Lua) => continue 'newframe,
+                                Ok(CallStart::Action(a)) => return Ok(RunExit::Action(a)),
+                                Err(e) => return Err(e),
+                            }
+                        }
+                        _ => slow!(insn),
                     }
-                    slow!(insn)
                 }
                 Insn::Return0 | Insn::Return1 { .. } if return_fast(ts, insn, base) => {
                     // A frame without loops is charged here for its whole straight-line code.
@@ -1343,6 +1373,49 @@ pub(crate) fn run<'gc>(
             }
         }
     }
+}
+
+/// `t[s]` for a string key through `__index` tables (classes, inheritance), without
+/// metamethod calls: `None` when an `__index` function must run or the chain is long (the
+/// general path then handles it, loops and errors included).
+#[inline(always)]
+fn get_str_chain<'gc>(ctx: Ctx<'gc>, tab: Table<'gc>, s: LuaString<'gc>) -> Option<Value<'gc>> {
+    // SAFETY: a read with no other borrow alive (`Table::peek`).
+    let st = unsafe { tab.peek() };
+    let v = st.get_str(s);
+    match st.metatable {
+        _ if !v.is_nil() => Some(v),
+        None => Some(Value::Nil),
+        Some(mt) => get_str_meta(ctx, mt, s),
+    }
+}
+
+/// The rest of `get_str_chain`, from the metatable of a table that lacks the key.
+#[inline(never)]
+fn get_str_meta<'gc>(ctx: Ctx<'gc>, mt: Table<'gc>, s: LuaString<'gc>) -> Option<Value<'gc>> {
+    let mut t = match meta::lookup(ctx, mt, MetaEvent::Index) {
+        Value::Nil => return Some(Value::Nil),
+        Value::Table(next) => next,
+        _ => return None,
+    };
+    for _ in 0..8 {
+        // SAFETY: reads only, with no other borrow alive (`Table::peek`); `meta::lookup`'s
+        // shared borrow and cache update (a `Cell`) do not conflict with them.
+        let st = unsafe { t.peek() };
+        let v = st.get_str(s);
+        if !v.is_nil() {
+            return Some(v);
+        }
+        let Some(mt) = st.metatable else {
+            return Some(Value::Nil);
+        };
+        match meta::lookup(ctx, mt, MetaEvent::Index) {
+            Value::Nil => return Some(Value::Nil),
+            Value::Table(next) => t = next,
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// What the fast loop does after `step_slow` ran an instruction.
@@ -2293,7 +2366,11 @@ fn return_fast<'gc>(ts: &mut ThreadState<'gc>, insn: Insn, base: usize) -> bool 
         _ => Value::Nil,
     };
     let got = matches!(insn, Insn::Return1 { .. }) as usize;
-    ts.frames.pop();
+    // Pops the callee's frame without `pop`'s drop glue (which checks for a native frame's
+    // continuation): a Lua frame owns nothing to drop.
+    const _: () = assert!(!std::mem::needs_drop::<LuaFrame<'static>>());
+    // SAFETY: the last frame is a `Frame::Lua` (matched above), which needs no drop.
+    unsafe { ts.frames.set_len(n - 1) };
     // The results land in the caller's registers, which exist (the caller's frame check in
     // `run` restores them if a native call shrank the stack).
     if want < 0 {

@@ -315,6 +315,32 @@ impl<'gc> Table<'gc> {
         Table(Gc::new(mc, RefLock::new(st)))
     }
 
+    /// The table's state for the interpreter's fast paths, without the borrow flag's upkeep.
+    ///
+    /// # Safety
+    /// No `RefMut` of this table may be alive, and the reference must be dropped before
+    /// anything that could borrow the table mutably runs (the interpreter only calls
+    /// `TableState` reads with it; no code holds a table borrow across an interpreter step).
+    #[inline(always)]
+    pub(crate) unsafe fn peek(self) -> &'gc TableState<'gc> {
+        // SAFETY: see above.
+        unsafe { &*self.0.as_ptr() }
+    }
+
+    /// Mutable state for the interpreter's fast paths: the write barrier, without the borrow
+    /// flag's upkeep.
+    ///
+    /// # Safety
+    /// No other borrow of this table may be alive, and the reference must be dropped before
+    /// anything else can reach the table (the interpreter only calls one `TableState` write).
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn poke(self, mc: &Mutation<'gc>) -> &'gc mut TableState<'gc> {
+        let _ = Gc::write(mc, self.0);
+        // SAFETY: see above; the barrier is what `borrow_mut` would do besides the flag.
+        unsafe { &mut *self.0.as_ptr() }
+    }
+
     #[inline]
     pub fn borrow(self) -> std::cell::Ref<'gc, TableState<'gc>> {
         self.0.borrow()
