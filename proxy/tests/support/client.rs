@@ -83,6 +83,11 @@ impl Client {
             .unwrap_or_else(|e| panic!("send: {e}"));
     }
 
+    /// A second handle on the socket, to write from another thread while this one reads.
+    pub fn writer(&self) -> TcpStream {
+        self.stream.try_clone().expect("clone the socket")
+    }
+
     /// Half-closes the sending side (the server sees end of input).
     pub fn shutdown_write(&mut self) {
         let _ = self.stream.shutdown(std::net::Shutdown::Write);
@@ -100,6 +105,14 @@ impl Client {
     pub fn read_response(&mut self, head: bool) -> Response {
         self.try_read_response(head)
             .unwrap_or_else(|e| panic!("reading a response: {e}"))
+    }
+
+    /// Sends `raw` and reads the response, errors as values.
+    pub fn try_read_response_after(&mut self, raw: &str, head: bool) -> Result<Response, String> {
+        self.stream
+            .write_all(raw.as_bytes())
+            .map_err(|e| format!("send: {e}"))?;
+        self.try_read_response(head)
     }
 
     pub fn try_read_response(&mut self, head: bool) -> Result<Response, String> {

@@ -8,6 +8,7 @@
 
 pub mod backend;
 pub mod client;
+pub mod diff;
 pub mod ports;
 pub mod proxy;
 
