@@ -55,7 +55,7 @@ core.register_action("vars", { "http-req" }, function(txn)
 end)
 
 core.register_action("pause", { "http-req" }, function(txn)
-  core.sleep(1)
+  core.sleep(2)
   txn.http:req_set_header("x-paused", "yes")
 end)
 

@@ -194,6 +194,8 @@ impl Proxy {
         for port in self.ports.values() {
             loop {
                 if let Ok(Some(st)) = self.child.try_wait() {
+                    // Let the reader threads take the last of the pipes.
+                    std::thread::sleep(Duration::from_millis(100));
                     return Err(format!(
                         "{} exited ({st}) before listening; stderr:\n{}",
                         self.engine.name(),
@@ -214,6 +216,11 @@ impl Proxy {
             }
         }
         Ok(())
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
     }
 
     /// The port of `@FE@`.
