@@ -271,3 +271,31 @@ fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Received> {
         rank: 0,
     })
 }
+
+/// A raw TCP server echoing every byte back, closing its side when the client closes its own
+/// (so half-close is visible); for TCP-mode tests. Its thread ends with the test binary.
+pub fn tcp_echo() -> u16 {
+    let l = ports::listener();
+    let port = l.local_addr().expect("bound").port();
+    std::thread::spawn(move || {
+        for conn in l.incoming() {
+            let Ok(mut s) = conn else { continue };
+            std::thread::spawn(move || {
+                s.set_read_timeout(Some(Duration::from_secs(30))).ok();
+                let mut buf = [0u8; 16384];
+                loop {
+                    match s.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            if s.write_all(&buf[..n]).is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+                let _ = s.shutdown(Shutdown::Both);
+            });
+        }
+    });
+    port
+}

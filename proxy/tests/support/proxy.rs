@@ -24,10 +24,14 @@ pub enum Engine {
 }
 
 impl Engine {
-    pub fn program(self) -> &'static str {
+    /// The program to run. `HALO_BIN` overrides the `halo` cargo built for this test binary
+    /// (to run the suites against a release build or another checkout's binary).
+    pub fn program(self) -> String {
         match self {
-            Engine::Halo => env!("CARGO_BIN_EXE_halo"),
-            Engine::Haproxy => "haproxy",
+            Engine::Halo => {
+                std::env::var("HALO_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_halo").to_string())
+            }
+            Engine::Haproxy => "haproxy".to_string(),
         }
     }
 
@@ -118,7 +122,8 @@ impl Setup {
 
     pub fn try_start(&self, engine: Engine) -> Result<Proxy, String> {
         let (dir, cfg, fe_ports) = self.render();
-        let mut child = Command::new(engine.program())
+        let program = engine.program();
+        let mut child = Command::new(&program)
             .arg("-db")
             .arg("-f")
             .arg(&cfg)
@@ -126,7 +131,7 @@ impl Setup {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", engine.program()))?;
+            .map_err(|e| format!("cannot run {program}: {e}"))?;
         let stdout = collect(child.stdout.take().expect("piped"));
         let stderr = collect(child.stderr.take().expect("piped"));
         let mut p = Proxy {
@@ -144,13 +149,14 @@ impl Setup {
     /// Runs `<engine> -c -f <config>`.
     pub fn check(&self, engine: Engine) -> Checked {
         let (_dir, cfg, _) = self.render();
-        let out = Command::new(engine.program())
+        let program = engine.program();
+        let out = Command::new(&program)
             .arg("-c")
             .arg("-f")
             .arg(&cfg)
             .stdin(Stdio::null())
             .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", engine.program()));
+            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
         Checked {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
