@@ -98,7 +98,10 @@ fn forwarding_to_nothing_same_as_haproxy() {
     let Some(p) = Pair::same("forwarding_to_nothing_same_as_haproxy", &s) else {
         return;
     };
-    assert_eq!(exchange(p.halo.port(), b"x"), exchange(p.haproxy.port(), b"x"));
+    assert_eq!(
+        exchange(p.halo.port(), b"x"),
+        exchange(p.haproxy.port(), b"x")
+    );
 }
 
 #[test]
