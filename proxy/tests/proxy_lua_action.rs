@@ -1,0 +1,164 @@
+//! Lua `http-request` actions (`core.register_action`) in a real `halo`: header changes the
+//! backend sees, variables shared with the configuration's rules, `txn.f`/`txn.sf`/`txn.c`
+//! calls, arguments, yielding.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::{Backend, Engine, Setup};
+
+const CFG: &str = "
+global
+  lua-load @DIR@/act.lua
+defaults
+  mode http
+  timeout client 5s
+  timeout server 5s
+  timeout connect 2s
+frontend fe
+  bind 127.0.0.1:@FE@
+  http-request lua.tag blue
+  http-request lua.fetches
+  http-request lua.vars
+  http-request lua.pause if { path_beg /pause }
+  http-request return status 200 content-type text/plain lf-string \"v=%[var(txn.from_lua)] s=%[var(req.seen)]\" if { path /var }
+  http-request set-var(txn.from_cfg) str(cfgval)
+  http-request lua.readback if { path /readback }
+  http-request return status 200 content-type text/plain lf-string \"%[var(txn.readback)]\" if { path /readback }
+  default_backend be
+backend be
+  server s1 127.0.0.1:@BE@
+";
+
+const ACT: &str = r#"
+-- Sets a header from its argument and removes one.
+core.register_action("tag", { "http-req" }, function(txn, color)
+  txn.http:req_set_header("x-color", color)
+  txn.http:req_add_header("x-added", "a1")
+  txn.http:req_add_header("x-added", "a2")
+  txn.http:req_del_header("x-remove-me")
+end, 1)
+
+-- Sample fetches and converters from Lua, the results put in headers.
+core.register_action("fetches", { "http-req" }, function(txn)
+  txn.http:req_set_header("x-path", txn.f:path())
+  txn.http:req_set_header("x-host-upper", txn.c:upper(txn.sf:req_hdr("host")))
+  txn.http:req_set_header("x-method", txn.f:method())
+  local hdrs = txn.http:req_get_headers()
+  txn.http:req_set_header("x-ua0", tostring(hdrs["user-agent"] and hdrs["user-agent"][0]))
+end)
+
+core.register_action("vars", { "http-req" }, function(txn)
+  txn:set_var("txn.from_lua", "lua-" .. txn.f:path())
+  txn:set_var("req.seen", 42)
+end)
+
+core.register_action("pause", { "http-req" }, function(txn)
+  core.sleep(2)
+  txn.http:req_set_header("x-paused", "yes")
+end)
+
+core.register_action("readback", { "http-req" }, function(txn)
+  txn:set_var("txn.readback", "cfg=" .. tostring(txn:get_var("txn.from_cfg"))
+    .. " missing=" .. tostring(txn:get_var("txn.nothing")))
+end)
+"#;
+
+fn setup(b: &Backend) -> Setup {
+    Setup::new(CFG).file("act.lua", ACT).backend(b)
+}
+
+#[test]
+fn action_changes_headers_the_backend_sees() {
+    let b = Backend::echo();
+    let p = setup(&b).start(Engine::Halo);
+    let r = p.request(
+        "GET /a/b?q=1 HTTP/1.1\r\nHost: example.org\r\nUser-Agent: tester\r\nX-Remove-Me: 1\r\n\r\n",
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let seen = &b.received()[0];
+    assert_eq!(seen.uri, "/a/b?q=1");
+    assert_eq!(seen.header("x-color"), Some("blue"));
+    assert_eq!(seen.header("x-remove-me"), None);
+    let added: Vec<_> = seen
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "x-added")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(added, ["a1", "a2"]);
+    assert_eq!(seen.header("x-path"), Some("/a/b"));
+    assert_eq!(seen.header("x-host-upper"), Some("EXAMPLE.ORG"));
+    assert_eq!(seen.header("x-method"), Some("GET"));
+    assert_eq!(seen.header("x-ua0"), Some("tester"));
+    // The client's headers keep their place, the added ones come after; names go out in lower
+    // case, as haproxy's HTX does without `h1-case-adjust`.
+    let names: Vec<&str> = seen.headers.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "host",
+            "user-agent",
+            "x-color",
+            "x-added",
+            "x-added",
+            "x-path",
+            "x-host-upper",
+            "x-method",
+            "x-ua0"
+        ]
+    );
+}
+
+#[test]
+fn lua_variables_are_seen_by_rules() {
+    let b = Backend::echo();
+    let p = setup(&b).start(Engine::Halo);
+    let r = p.get("/var");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), "v=lua-/var s=42");
+    assert!(b.received().is_empty());
+}
+
+#[test]
+fn rule_variables_are_seen_by_lua() {
+    let b = Backend::echo();
+    let p = setup(&b).start(Engine::Halo);
+    let r = p.get("/readback");
+    assert_eq!(r.text(), "cfg=cfgval missing=nil");
+}
+
+#[test]
+fn sleeping_actions_do_not_block_other_streams() {
+    let b = Backend::echo();
+    let p = setup(&b).start(Engine::Halo);
+    let port = p.port();
+    let start = Instant::now();
+    let slow: Vec<_> = (0..10)
+        .map(|_| {
+            std::thread::spawn(move || {
+                support::Client::connect(port).request(support::client::get("/pause/x"))
+            })
+        })
+        .collect();
+    // Fast requests are answered while the slow ones wait.
+    std::thread::sleep(Duration::from_millis(100));
+    let fast = p.get("/quick");
+    assert_eq!(fast.status, 200);
+    assert!(
+        start.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        start.elapsed()
+    );
+    for t in slow {
+        assert_eq!(t.join().unwrap().status, 200);
+    }
+    assert!(start.elapsed() < Duration::from_secs(4));
+    let paused = b
+        .received()
+        .iter()
+        .filter(|r| r.header("x-paused") == Some("yes"))
+        .count();
+    assert_eq!(paused, 10);
+}
