@@ -82,16 +82,19 @@ async fn answer(client: &mut Conn, txn: &SharedTxn, bytes: &[u8], status: u16, t
     let _ = client.write_all(bytes).await;
 }
 
-/// A page as a stream sends it, for a request of `version`, closing the connection.
+/// A page as a stream sends it, for a request of `version`; like HAProxy the client
+/// connection stays open when `keep` allows it and the page does not ask to close.
 async fn answer_page(
     client: &mut Conn,
     txn: &SharedTxn,
     status: u16,
     version: Version,
+    keep: bool,
     term: &[u8; 2],
-) {
-    let (bytes, _) = replies::write(&replies::page(status), version, false);
+) -> Next {
+    let (bytes, keep) = replies::write(&replies::page(status), version, keep);
     answer(client, txn, &bytes, status, term).await;
+    if keep { Next::KeepAlive } else { Next::Close }
 }
 
 /// Reads into the connection's buffer with an optional timeout; `Ok(0)` at end of stream.
@@ -291,10 +294,16 @@ async fn run_rules(
         match &rule.action {
             HttpAction::Allow => return Verdict::Continue,
             HttpAction::Deny(reply) => {
-                return Verdict::Reply(replies::render_reply(reply, &mut src, &log).await, b"PR");
+                return Verdict::Reply(
+                    replies::render_reply(reply, true, &mut src, &log).await,
+                    b"PR",
+                );
             }
             HttpAction::Return(reply) => {
-                return Verdict::Reply(replies::render_reply(reply, &mut src, &log).await, b"LR");
+                return Verdict::Reply(
+                    replies::render_reply(reply, false, &mut src, &log).await,
+                    b"LR",
+                );
             }
             HttpAction::Redirect(r) => {
                 if let Some(reply) = replies::render_redirect(r, &mut src, &log).await {
@@ -470,8 +479,8 @@ async fn transaction(
         }
         Verdict::Continue => {
             let Some(be) = backend else {
-                answer_page(client, txn, 503, req_version, b"SC").await;
-                return Next::Close;
+                let keep = client_keep && framing == BodyFraming::Empty;
+                return answer_page(client, txn, 503, req_version, keep, b"SC").await;
             };
             forward(sess, txn, client, server, be, framing, client_keep).await
         }
@@ -561,9 +570,17 @@ async fn service(
         let r = response.borrow();
         (r.started, r.chunked, r.close, r.failed)
     };
+    let mut page_keep = false;
     if !started || failed {
-        // HAProxy answers 500 when the service ended without a response, or failed first.
-        let (bytes, _) = replies::write(&replies::page(500), req_version, false);
+        // HAProxy answers 500 when the service ended without a response, or failed first,
+        // and keeps the connection when the request was read in full.
+        let body_read = {
+            let b = body.borrow();
+            b.complete && !b.error
+        };
+        let (bytes, keep) =
+            replies::write(&replies::page(500), req_version, client_keep && body_read);
+        page_keep = keep;
         let mut s = io.borrow_mut();
         s.out.clear();
         s.out.extend_from_slice(&bytes);
@@ -596,8 +613,8 @@ async fn service(
         b.complete && !b.error
     };
     let conn = io.borrow_mut().conn.take();
-    let keep =
-        flushed && started && !failed && result.is_ok() && client_keep && !close && body_done;
+    let answered = started && !failed && result.is_ok() && client_keep && !close && body_done;
+    let keep = flushed && (page_keep || answered);
     match conn {
         Some(c) if keep => (Some(c), Next::KeepAlive),
         Some(mut c) => {
@@ -720,15 +737,10 @@ async fn forward(
     let mode = combined_mode(fe.conn_mode, be.conn_mode);
 
     // The request as the server gets it.
-    let (mut head_bytes, server_keep, is_head, req_version, continue_now) = {
+    let (mut head_bytes, server_keep, is_head, req_version, expect_continue) = {
         let mut t = txn.borrow_mut();
         let req = t.req.as_mut().expect("request");
-        // Halo streams the request body before reading the response, so it answers
-        // `Expect: 100-continue` itself instead of waiting for the server's interim answer.
-        let continue_now = framing != BodyFraming::Empty && connection::expects_continue(req);
-        if continue_now {
-            req.headers.remove(b"expect");
-        }
+        let expect_continue = framing != BodyFraming::Empty && connection::expects_continue(req);
         let server_keep = connection::prepare_request_for_server(req, mode);
         if let (Some(ff), Some(peer)) =
             (be.forwardfor.as_ref().or(fe.forwardfor.as_ref()), sess.peer)
@@ -750,7 +762,13 @@ async fn forward(
         }
         let mut out = BytesMut::new();
         write_request_head(req, &mut out);
-        (out, server_keep, req.is_head(), req.version, continue_now)
+        (
+            out,
+            server_keep,
+            req.is_head(),
+            req.version,
+            expect_continue,
+        )
     };
 
     // A kept server connection is reused when it goes to the same backend.
@@ -765,13 +783,13 @@ async fn forward(
                 (conn, i, Some(slot))
             }
             Err(ConnectError::NoServer) => {
-                answer_page(client, txn, 503, req_version, b"SC").await;
-                return Next::Close;
+                let keep = client_keep && framing == BodyFraming::Empty;
+                return answer_page(client, txn, 503, req_version, keep, b"SC").await;
             }
             Err(ConnectError::Failed { timed_out }) => {
                 let term = if timed_out { b"sC" } else { b"SC" };
-                answer_page(client, txn, 503, req_version, term).await;
-                return Next::Close;
+                let keep = client_keep && framing == BodyFraming::Empty;
+                return answer_page(client, txn, 503, req_version, keep, term).await;
             }
         },
     };
@@ -784,12 +802,32 @@ async fn forward(
 
     let request_sent = std::time::Instant::now();
     if sconn.io.write_all(&head_bytes).await.is_err() {
-        answer_page(client, txn, 502, req_version, b"SH").await;
-        return Next::Close;
+        let keep = client_keep && framing == BodyFraming::Empty;
+        return answer_page(client, txn, 502, req_version, keep, b"SH").await;
     }
     head_bytes.clear();
-    if continue_now && client.write_all(connection::CONTINUE_100).await.is_err() {
-        return Next::Close;
+    if expect_continue && client.rbuf.is_empty() {
+        // The client waits for the server's `100 Continue` before sending its body: watch
+        // both sides, and relay the interim answer as soon as the server sends it.
+        tokio::select! {
+            _ = client.fill() => {}
+            r = sconn.fill() => {
+                if !matches!(r, Ok(n) if n > 0) {
+                    return answer_page(client, txn, 502, req_version, false, b"SH").await;
+                }
+                if let Ok(Parsed::Complete { head, .. }) =
+                    parse_response(&mut sconn.rbuf.clone(), &Limits::default())
+                    && head.status == 100
+                {
+                    let _ = parse_response(&mut sconn.rbuf, &Limits::default());
+                    let mut out = BytesMut::new();
+                    write_response_head(&head, &mut out);
+                    if client.write_all(&out).await.is_err() {
+                        return Next::Close;
+                    }
+                }
+            }
+        }
     }
     let client_timeout = fe.timeouts.client;
     let server_timeout = be.timeouts.server;
@@ -813,16 +851,14 @@ async fn forward(
         Ok(r) => r,
         Err(status) => {
             let term = if status == 504 { b"sH" } else { b"SH" };
-            answer_page(client, txn, status, req_version, term).await;
-            return Next::Close;
+            return answer_page(client, txn, status, req_version, client_keep, term).await;
         }
     };
     txn.borrow_mut().log.tr = Some(request_sent.elapsed().as_millis() as i64);
     let res_framing = match response_framing(&mut res, is_head) {
         Ok(f) => f,
         Err(_) => {
-            answer_page(client, txn, 502, req_version, b"SH").await;
-            return Next::Close;
+            return answer_page(client, txn, 502, req_version, client_keep, b"SH").await;
         }
     };
     let server_keep = connection::server_keep_alive_after_response(server_keep, &res, res_framing);

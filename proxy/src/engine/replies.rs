@@ -33,8 +33,13 @@ pub fn write(reply: &HttpReply, version: Version, keep: bool) -> (Bytes, bool) {
     (out.freeze(), keep)
 }
 
-/// A `deny`/`return` reply for this transaction.
-pub async fn render_reply(reply: &Reply, src: &mut StreamSource, log: &StreamLog) -> HttpReply {
+/// A `deny` (`deny` true) or `return` reply for this transaction.
+pub async fn render_reply(
+    reply: &Reply,
+    deny: bool,
+    src: &mut StreamSource,
+    log: &StreamLog,
+) -> HttpReply {
     let body: Option<Vec<u8>> = match &reply.body {
         ReplyBody::None => None,
         ReplyBody::String(b) => Some(b.to_vec()),
@@ -46,17 +51,33 @@ pub async fn render_reply(reply: &Reply, src: &mut StreamSource, log: &StreamLog
         extra.add(Bytes::from(name.to_ascii_lowercase()), Bytes::from(v));
     }
     let mut r = match body {
-        // `deny` (or `return`) without a payload: HAProxy's own message for the status.
-        None if reply.content_type.is_none() => page(reply.status),
-        body => http_reply::http_return(
-            reply.status,
-            reply.content_type.clone().map(Bytes::from),
-            Bytes::from(body.unwrap_or_default()),
-        ),
+        // A bare `deny`: HAProxy's own message for the status (`return`, or a `deny` with
+        // `hdr` lines, without payload is an empty response).
+        None if deny && reply.content_type.is_none() && reply.headers.is_empty() => {
+            page(reply.status)
+        }
+        body => {
+            // HAProxy's order (`http_reply_to_htx`): the rule's headers, content-length, then
+            // content-type when there is a body.
+            let body = Bytes::from(body.unwrap_or_default());
+            let mut head = ResponseHead::new(reply.status);
+            for h in extra.iter() {
+                head.headers.add(h.name.clone(), h.value.clone());
+            }
+            head.headers
+                .add("content-length", Bytes::from(body.len().to_string()));
+            if let Some(ct) = &reply.content_type
+                && !body.is_empty()
+            {
+                head.headers.add("content-type", Bytes::from(ct.clone()));
+            }
+            HttpReply {
+                head,
+                body,
+                close: false,
+            }
+        }
     };
-    for h in extra.iter() {
-        r.head.headers.add(h.name.clone(), h.value.clone());
-    }
     let is_head = src.txn.borrow().req.as_ref().is_some_and(|q| q.is_head());
     if is_head {
         r.body = Bytes::new();
