@@ -28,9 +28,10 @@ impl Engine {
     /// (to run the suites against a release build or another checkout's binary).
     pub fn program(self) -> String {
         match self {
-            Engine::Halo => {
-                std::env::var("HALO_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_halo").to_string())
-            }
+            Engine::Halo => std::env::var("HALO_BIN")
+                .ok()
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(|| env!("CARGO_BIN_EXE_halo").to_string()),
             Engine::Haproxy => "haproxy".to_string(),
         }
     }
