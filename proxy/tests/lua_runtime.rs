@@ -84,7 +84,7 @@ fn load_errors_read_like_haproxy() {
     local(async {
         let rt = LuaRuntime::new(LuaSettings::default());
         let e = rt.load_file(&syntax.0, &[]).await.unwrap_err();
-        assert!(e.starts_with("Lua syntax error: "), "{e}");
+        assert!(e.starts_with("error in Lua file '"), "{e}");
         let e = rt.load_file(&runtime.0, &[]).await.unwrap_err();
         assert!(e.ends_with(":1: bad thing"), "{e}");
         assert!(e.starts_with("Lua runtime error: "), "{e}");
@@ -94,7 +94,7 @@ fn load_errors_read_like_haproxy() {
             .unwrap_err();
         assert_eq!(
             e,
-            "Lua runtime error: cannot open /nonexistent/x.lua: No such file or directory"
+            "error in Lua file '/nonexistent/x.lua': cannot open /nonexistent/x.lua: No such file or directory"
         );
     });
 }

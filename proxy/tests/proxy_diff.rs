@@ -179,7 +179,6 @@ fn lua_service_hello_and_status() {
 // no `connection: close` (closing is implicit in 1.0); Halo says `HTTP/1.1` and adds
 // `connection: close`.
 #[test]
-#[ignore = "halo differs: Lua service response to an HTTP/1.0 client (status line version, connection: close)"]
 fn lua_service_http10_client() {
     let Some(p) = svc_pair("lua_service_http10_client") else {
         return;
@@ -248,7 +247,6 @@ fn lua_service_sleep() {
 
 // AppletHTTP's `f`/`sf`/`c` are on the lead's branch (e675eba), not on this one yet.
 #[test]
-#[ignore = "needs AppletHTTP f/sf/c (lead's branch)"]
 fn lua_service_fetches_and_converters() {
     let Some(p) = svc_pair("lua_service_fetches_and_converters") else {
         return;
@@ -545,7 +543,6 @@ fn rules_return_without_body() {
 // haproxy 2.6's `http_reply_to_htx` adds the `hdr` headers first, then `content-length`, then
 // `content-type`; Halo writes content-type, hdr headers, content-length.
 #[test]
-#[ignore = "halo differs: header order of http-request return (haproxy: hdr..., content-length, content-type)"]
 fn rules_return_header_order() {
     let Some(p) = Pair::same("rules_return_header_order", &Setup::new(RETURN_CFG)) else {
         return;
@@ -560,10 +557,8 @@ fn rules_return_header_order() {
 }
 
 // `return` without a body answers an empty payload in haproxy 2.6 (the error page only with
-// `default-errorfiles`), and a 204 carries no content-length; Halo sends the error page for
-// `return status 503` and `content-length: 0` with 204.
+// `default-errorfiles`), and a 204 carries no content-length.
 #[test]
-#[ignore = "halo differs: return status 503 without body sends the error page; 204 gets content-length: 0"]
 fn rules_return_empty_error_status_and_204() {
     let Some(p) = Pair::same(
         "rules_return_empty_error_status_and_204",
@@ -610,7 +605,6 @@ fn deny_status_pages_that_match() {
 // 429 "You have sent too many...", 501 ".The server does not..." (sic: haproxy's leading dot);
 // 502 "502 Bad Gateway" (Halo: "Bad Gateway or Proxy Error", which is only `http_get_reason`'s).
 #[test]
-#[ignore = "halo differs: error pages for 200 404 407 413 421 422 429 501 502 (engine/replies.rs)"]
 fn deny_status_pages_that_differ() {
     let Some(p) = Pair::same("deny_status_pages_that_differ", &deny_pages_setup()) else {
         return;
@@ -809,11 +803,8 @@ fn forward_options() {
 }
 
 // haproxy adds `x-forwarded-for` while processing the request and its H1 multiplexer adds
-// `connection: close` when it writes the request out, so the server sees x-forwarded-for first;
-// Halo's `engine/http_stream.rs` calls `prepare_request_for_server` (connection header) before
-// `add_forwarded_for`.
+// `connection: close` when it writes the request out, so the server sees x-forwarded-for first.
 #[test]
-#[ignore = "halo differs: with http-server-close, connection: close comes before x-forwarded-for"]
 fn forward_forwardfor_with_server_close() {
     let (s1, s2, _b1, _b2) = with_backend(FWD_OPTIONS_CFG, &[], origin);
     let Some(p) = Pair::start("forward_forwardfor_with_server_close", &s1, &s2) else {
@@ -884,7 +875,6 @@ fn errors_400_502_503_504_408() {
 // text's case and order: `Content-length`, `Cache-Control`, `Connection: close`, `Content-Type`.
 // Halo writes them lower-case with `connection: close` last.
 #[test]
-#[ignore = "halo differs: 400/408 page header case and order (haproxy: Content-length, Cache-Control, Connection, Content-Type)"]
 fn errors_400_408_raw_pages() {
     let Some((p, _b1, _b2)) = fwd_pair("errors_400_408_raw_pages") else {
         return;
@@ -895,7 +885,6 @@ fn errors_400_408_raw_pages() {
 }
 
 #[test]
-#[ignore = "halo differs: 502 page says \"502 Bad Gateway or Proxy Error\" (haproxy: \"502 Bad Gateway\")"]
 fn error_502_page() {
     let Some((p, _b1, _b2)) = fwd_pair("error_502_page") else {
         return;
@@ -1002,7 +991,6 @@ fn server_connection_reuse_across_clients() {
 
 // haproxy keeps the client connection open after its 502, 503 and 504 pages; Halo closes it.
 #[test]
-#[ignore = "halo differs: closes the client connection after 502/503/504 (haproxy keeps it alive)"]
 fn keep_alive_after_server_errors_like_haproxy() {
     let none = support::ports::free_port();
     let (s1, s2, _b1, _b2) = with_backend(KEEP_CFG, &[], plain_origin);

@@ -180,7 +180,6 @@ fn lua_setup() -> Setup {
 }
 
 #[test]
-#[ignore = "needs AppletTCP (lead's branch); run with HALO_BIN set to that build"]
 fn lua_tcp_echo_service() {
     let p = lua_setup().start(Engine::Halo);
     let mut s = connect(p.port());
@@ -192,7 +191,6 @@ fn lua_tcp_echo_service() {
 }
 
 #[test]
-#[ignore = "needs AppletTCP (lead's branch); run with HALO_BIN set to that build"]
 fn lua_tcp_getline_service() {
     let p = lua_setup().start(Engine::Halo);
     assert_eq!(
@@ -202,7 +200,6 @@ fn lua_tcp_getline_service() {
 }
 
 #[test]
-#[ignore = "needs tcp-request content Lua actions on channels (lead's branch)"]
 fn lua_tcp_action_on_the_request_channel() {
     let p = lua_setup().start(Engine::Halo);
     let mut s = connect(p.port_of("FE3"));
@@ -216,7 +213,6 @@ fn lua_tcp_action_on_the_request_channel() {
 }
 
 #[test]
-#[ignore = "needs AppletTCP and tcp-req Lua actions (lead's branch); differential"]
 fn lua_tcp_same_as_haproxy() {
     let Some(p) = Pair::same("lua_tcp_same_as_haproxy", &lua_setup()) else {
         return;

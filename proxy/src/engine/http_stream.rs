@@ -741,7 +741,7 @@ async fn forward(
         let mut t = txn.borrow_mut();
         let req = t.req.as_mut().expect("request");
         let expect_continue = framing != BodyFraming::Empty && connection::expects_continue(req);
-        let server_keep = connection::prepare_request_for_server(req, mode);
+        // X-Forwarded-For first, then the connection header (HAProxy's order).
         if let (Some(ff), Some(peer)) =
             (be.forwardfor.as_ref().or(fe.forwardfor.as_ref()), sess.peer)
         {
@@ -760,6 +760,7 @@ async fn forward(
                 );
             }
         }
+        let server_keep = connection::prepare_request_for_server(req, mode);
         let mut out = BytesMut::new();
         write_request_head(req, &mut out);
         (

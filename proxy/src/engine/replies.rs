@@ -64,8 +64,11 @@ pub async fn render_reply(
             for h in extra.iter() {
                 head.headers.add(h.name.clone(), h.value.clone());
             }
-            head.headers
-                .add("content-length", Bytes::from(body.len().to_string()));
+            // No length on a 204 or 1xx (HAProxy still sends one with a 304).
+            if !(reply.status < 200 || reply.status == 204) {
+                head.headers
+                    .add("content-length", Bytes::from(body.len().to_string()));
+            }
             if let Some(ct) = &reply.content_type
                 && !body.is_empty()
             {

@@ -98,10 +98,10 @@ impl LuaRuntime {
     }
 
     /// Runs a `lua-load` file's body with `args` as `...`. The error is HAProxy's text
-    /// ("Lua runtime error: ..." / "Lua syntax error: ...").
+    /// ("error in Lua file 'f': ..." when it does not load, "Lua runtime error: ..." when it
+    /// fails).
     pub async fn load_file(&self, path: &Path, args: &[String]) -> Result<(), String> {
         let name = path.as_os_str().as_encoded_bytes().to_vec();
-        let syntax_error: RefCell<Option<String>> = RefCell::new(None);
         let run = self.run(
             ExecContext::Body,
             |ctx| match halo_stdlib::loadfile::load_file(ctx, Some(&name), b"t", None) {
@@ -109,21 +109,16 @@ impl LuaRuntime {
                     Value::Function(Function::Lua(f)),
                     args.iter().map(|a| ctx.str_value(a)).collect(),
                 )),
-                Err(msg) => {
-                    let msg = String::from_utf8_lossy(&msg).into_owned();
-                    *syntax_error.borrow_mut() = Some(msg.clone());
-                    Err(msg)
-                }
+                Err(msg) => Err(String::from_utf8_lossy(&msg).into_owned()),
             },
         );
         match run {
-            Err(e) => {
-                if syntax_error.borrow().is_some() && !e.message.starts_with("cannot ") {
-                    Err(format!("Lua syntax error: {}", e.message))
-                } else {
-                    Err(format!("Lua runtime error: {}", e.message))
-                }
-            }
+            // luaL_loadfile failed (syntax error, unreadable file): HAProxy's wording.
+            Err(e) => Err(format!(
+                "error in Lua file '{}': {}",
+                path.display(),
+                e.message
+            )),
             Ok(run) => match run.await {
                 Ok(_) => Ok(()),
                 Err(e) => Err(format!("Lua runtime error: {}", e.message)),
