@@ -1059,11 +1059,8 @@ fn response_rules_and_lua_res_actions() {
 }
 
 // haproxy answers `http-response deny` with its 502 page, runs the `http-after-response` rules
-// on it (`x-after: after`) and keeps the client connection; Halo skips http-after-response
-// there and adds `connection: close` (the branch also has the "Bad Gateway or Proxy Error"
-// reason).
+// on it (`x-after: after`) and keeps the client connection.
 #[test]
-#[ignore = "halo differs: http-response deny's 502 gets no http-after-response headers and closes"]
 fn response_deny_runs_after_response_rules() {
     let (s1, s2, _b1, _b2) = with_backend(RES_CFG, &[("res.lua", RES_LUA)], echo);
     let Some(p) = Pair::start("response_deny_runs_after_response_rules", &s1, &s2) else {

@@ -875,9 +875,17 @@ async fn forward(
         match run_rules(sess, txn, &rules[ci].http_response, Dir::Res).await {
             Verdict::Continue => {}
             Verdict::Reply(reply, term) => {
-                let (bytes, _) = replies::write(&reply, req_version, false);
+                // The reply replaces the server's response (whose body is never read, so the
+                // server connection is dropped); http-after-response rules still apply to it.
+                txn.borrow_mut().res = Some(reply.head.clone());
+                for &cj in &order {
+                    run_rules(sess, txn, &rules[cj].http_after_response, Dir::Res).await;
+                }
+                let head = txn.borrow_mut().res.take().unwrap_or(reply.head);
+                let reply = HttpReply { head, ..reply };
+                let (bytes, keep) = replies::write(&reply, req_version, client_keep);
                 answer(client, txn, &bytes, reply.head.status, term).await;
-                return Next::Close;
+                return if keep { Next::KeepAlive } else { Next::Close };
             }
             Verdict::Service(_) | Verdict::Close => return Next::Close,
         }
