@@ -17,7 +17,7 @@ use super::listener::Accepted;
 use super::proxy::{Frontend, HttpConnMode};
 use super::replies;
 use super::txn::{Session, SharedTxn, StreamSource, TxnData};
-use super::worker::Worker;
+use super::worker::{Registered, Worker};
 use crate::http::body::{
     BodyDecoder, BodyEvent, BodyFraming, request_framing, response_framing, write_chunk,
     write_last_chunk,
@@ -374,9 +374,7 @@ async fn run_rules(
                 let rt = if call.global_function {
                     sess.worker.any_lua().cloned()
                 } else {
-                    sess.worker
-                        .lua_for(|rt| rt.has_registered("actions", &call.name))
-                        .cloned()
+                    sess.worker.lua_for(Registered::Action, &call.name).cloned()
                 };
                 let Some(rt) = rt else {
                     continue;
@@ -513,10 +511,7 @@ async fn service(
     name: &str,
 ) -> (Option<Conn>, Next) {
     let worker = &sess.worker;
-    let Some(rt) = worker
-        .lua_for(|rt| rt.has_registered("services", name))
-        .cloned()
-    else {
+    let Some(rt) = worker.lua_for(Registered::Service, name).cloned() else {
         let mut client = client;
         let version = txn
             .borrow()

@@ -16,7 +16,7 @@ use super::conn::Conn;
 use super::listener::Accepted;
 use super::tunnel;
 use super::txn::{Session, SharedTxn, StreamSource, TxnData};
-use super::worker::Worker;
+use super::worker::{Registered, Worker};
 use crate::lua::applet_io::{self, AppletIo};
 use crate::lua::channel::{ChannelData, SharedChannel};
 use crate::lua::invoke::{self, ActionOutcome};
@@ -53,9 +53,7 @@ async fn lua_action(
     let rt = if call.global_function {
         sess.worker.any_lua().cloned()
     } else {
-        sess.worker
-            .lua_for(|rt| rt.has_registered("actions", &call.name))
-            .cloned()
+        sess.worker.lua_for(Registered::Action, &call.name).cloned()
     };
     match rt {
         Some(rt) => invoke::action(&rt, src, call, false, Some(channels)).await,
@@ -299,11 +297,7 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, a: Accepted) {
 
 /// Runs a Lua TCP service on the client connection, then closes it.
 async fn service(sess: &Rc<Session>, txn: &SharedTxn, client: Conn, name: &str) {
-    let Some(rt) = sess
-        .worker
-        .lua_for(|rt| rt.has_registered("services", name))
-        .cloned()
-    else {
+    let Some(rt) = sess.worker.lua_for(Registered::Service, name).cloned() else {
         return;
     };
     let io = AppletIo::new(client);

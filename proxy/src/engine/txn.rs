@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use bytes::Bytes;
 
-use super::worker::Worker;
+use super::worker::{Registered, Worker};
 use crate::http::{RequestHead, ResponseHead, Version};
 use crate::lua::runtime::LuaRuntime;
 use crate::sample::value::Method;
@@ -80,16 +80,13 @@ impl StreamSource {
     }
 
     fn lua_for_fetch(&self, name: &str) -> Option<Rc<LuaRuntime>> {
-        self.sess
-            .worker
-            .lua_for(|rt| rt.has_registered("fetches", name))
-            .cloned()
+        self.sess.worker.lua_for(Registered::Fetch, name).cloned()
     }
 
     fn lua_for_converter(&self, name: &str) -> Option<Rc<LuaRuntime>> {
         self.sess
             .worker
-            .lua_for(|rt| rt.has_registered("converters", name))
+            .lua_for(Registered::Converter, name)
             .cloned()
     }
 }

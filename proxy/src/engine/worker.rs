@@ -12,6 +12,7 @@ use super::backend::BackendState;
 use super::listener::{Accepted, Bound, Listener};
 use super::proxy::{Mode, Plan};
 use crate::lua::runtime::LuaRuntime;
+use crate::lua_names::LuaNames;
 use crate::process;
 
 /// One worker thread's world.
@@ -24,6 +25,9 @@ pub struct Worker {
     pub shared_lua: Option<Rc<LuaRuntime>>,
     /// This worker's own state (`lua-load-per-thread`).
     pub thread_lua: Option<Rc<LuaRuntime>>,
+    /// What each state registered (see `lua_for`).
+    shared_names: LuaNames,
+    thread_names: LuaNames,
     /// Every proxy's compiled rules.
     pub rules: Arc<super::rules::PlanRules>,
     /// Every configuration proxy's loggers and traffic-log decision (by config index).
@@ -46,7 +50,11 @@ impl Worker {
         thread_lua: Option<Rc<LuaRuntime>>,
     ) -> Rc<Self> {
         let backends = plan.backends.iter().map(BackendState::new).collect();
+        let names =
+            |rt: &Option<Rc<LuaRuntime>>| rt.as_ref().map(|r| r.names()).unwrap_or_default();
         Rc::new(Worker {
+            shared_names: names(&shared_lua),
+            thread_names: names(&thread_lua),
             id,
             plan,
             backends,
@@ -57,18 +65,38 @@ impl Worker {
         })
     }
 
-    /// The state that has the Lua function `name` registered in `part` (per-thread first).
-    pub fn lua_for(&self, has: impl Fn(&LuaRuntime) -> bool) -> Option<&Rc<LuaRuntime>> {
-        self.thread_lua
-            .iter()
-            .chain(self.shared_lua.iter())
-            .find(|rt| has(rt))
+    /// The state that registered `name` as `kind` (per-thread first). Names only change while
+    /// `lua-load` bodies run, so they are read once per worker (`names`) and looked up here
+    /// without entering Lua.
+    pub fn lua_for(&self, kind: Registered, name: &str) -> Option<&Rc<LuaRuntime>> {
+        let has = |n: &LuaNames| match kind {
+            Registered::Action => n.actions.contains_key(name),
+            Registered::Service => n.services.contains_key(name),
+            Registered::Fetch => n.fetches.contains(name),
+            Registered::Converter => n.converters.contains(name),
+        };
+        if has(&self.thread_names) {
+            return self.thread_lua.as_ref();
+        }
+        if has(&self.shared_names) {
+            return self.shared_lua.as_ref();
+        }
+        None
     }
 
     /// Any Lua state of this worker (for global functions of the 1.6-dev rule spelling).
     pub fn any_lua(&self) -> Option<&Rc<LuaRuntime>> {
         self.thread_lua.as_ref().or(self.shared_lua.as_ref())
     }
+}
+
+/// What a name was registered as (`core.register_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Registered {
+    Action,
+    Service,
+    Fetch,
+    Converter,
 }
 
 /// Counts a connection in `CurrConns` for as long as it lives.

@@ -10,9 +10,27 @@ use halo_vm::{
     Action, Ctx, Error, Function, NativeFn, NativeFunction, Stack, Table, UserData, Value,
 };
 
-/// The registry key under which a class's metatable is kept.
-fn registry_key(name: &str) -> String {
-    format!("halo.class.{name}")
+/// First registry integer slot of the class metatables (integer keys: looking a class up
+/// for every new object allocates no string).
+pub const REGISTRY_SLOT: i64 = 2_000_000;
+
+/// Every class, in registry slot order.
+const CLASSES: [&str; 7] = [
+    "AppletTCP",
+    "AppletHTTP",
+    "TXN",
+    "HTTP",
+    "Fetches",
+    "Converters",
+    "Channel",
+];
+
+fn registry_slot(name: &str) -> i64 {
+    let i = CLASSES
+        .iter()
+        .position(|c| *c == name)
+        .expect("a class listed in CLASSES");
+    REGISTRY_SLOT + i as i64
 }
 
 /// Builds a class and records it in the registry: `methods` become the `__index` table unless
@@ -39,13 +57,13 @@ pub fn define<'gc>(
     mt.set_str(ctx.mc, ctx.str("__name"), ctx.str_value(name));
     ctx.state
         .registry
-        .set_str(ctx.mc, ctx.str(&registry_key(name)), Value::Table(mt));
+        .set_int(ctx.mc, registry_slot(name), Value::Table(mt));
     mt
 }
 
 /// A class's metatable (defined by `define`).
 pub fn metatable<'gc>(ctx: Ctx<'gc>, name: &str) -> Option<Table<'gc>> {
-    match ctx.state.registry.get_str(ctx.str(&registry_key(name))) {
+    match ctx.state.registry.get_int(registry_slot(name)) {
         Value::Table(t) => Some(t),
         _ => None,
     }

@@ -48,27 +48,40 @@ pub fn open(ctx: Ctx<'_>, thread: i64) {
     core.set_str(ctx.mc, ctx.str("thread"), Value::Integer(thread));
     ctx.set_global("core", Value::Table(core));
     let reg = Table::new(ctx.mc);
-    for part in [
-        "actions",
-        "fetches",
-        "converters",
-        "services",
-        "inits",
-        "tasks",
-    ] {
-        reg.set_str(ctx.mc, ctx.str(part), Value::Table(Table::new(ctx.mc)));
+    for (i, part) in PARTS.iter().enumerate() {
+        let t = Table::new(ctx.mc);
+        reg.set_str(ctx.mc, ctx.str(part), Value::Table(t));
+        // Also under an integer key: the per-request lookups allocate no string.
+        ctx.state
+            .registry
+            .set_int(ctx.mc, REGISTRY_SLOT + i as i64, Value::Table(t));
     }
     ctx.state
         .registry
         .set_str(ctx.mc, ctx.str("halo"), Value::Table(reg));
 }
 
+/// The registration tables, in their registry slot order.
+const PARTS: [&str; 6] = [
+    "actions",
+    "fetches",
+    "converters",
+    "services",
+    "inits",
+    "tasks",
+];
+
+/// First registry integer slot of the registration tables (class metatables use
+/// `class::REGISTRY_SLOT`).
+const REGISTRY_SLOT: i64 = 1_000_000;
+
 /// The registration tables (`registry.halo.<part>`).
 pub fn registrations<'gc>(ctx: Ctx<'gc>, part: &str) -> Table<'gc> {
-    let Value::Table(reg) = ctx.state.registry.get_str(ctx.str("halo")) else {
-        unreachable!("core::open creates registry.halo")
-    };
-    match reg.get_str(ctx.str(part)) {
+    let i = PARTS
+        .iter()
+        .position(|p| *p == part)
+        .expect("a registration table name");
+    match ctx.state.registry.get_int(REGISTRY_SLOT + i as i64) {
         Value::Table(t) => t,
         _ => unreachable!("core::open creates every registration table"),
     }
