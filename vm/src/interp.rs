@@ -1203,8 +1203,9 @@ pub(crate) fn run<'gc>(
                 Insn::Not { a, b } => r!(a) = Value::Boolean(!r!(b).to_bool()),
                 Insn::Len { a, b } => match r!(b) {
                     Value::String(s) => r!(a) = Value::Integer(s.len() as i64),
-                    Value::Table(t) if t.metatable().is_none() => {
-                        r!(a) = Value::Integer(t.length())
+                    // SAFETY: a read with no other borrow alive (`Table::peek`).
+                    Value::Table(t) if unsafe { t.peek() }.metatable.is_none() => {
+                        r!(a) = Value::Integer(unsafe { t.peek() }.length())
                     }
                     _ => slow!(insn),
                 },

@@ -528,7 +528,18 @@ impl<'gc> TableState<'gc> {
         }
     }
 
+    #[inline]
     pub fn length(&self) -> i64 {
+        let n = self.array.len();
+        // The common case: a sequence entirely in the array part.
+        if (n == 0 || !self.array[n - 1].is_nil()) && self.hash.used == 0 {
+            return n as i64;
+        }
+        self.length_search()
+    }
+
+    #[inline(never)]
+    fn length_search(&self) -> i64 {
         let n = self.array.len();
         if n > 0 && self.array[n - 1].is_nil() {
             // Binary search for a border inside the array part, as PUC-Rio does.
