@@ -1061,7 +1061,10 @@ pub(crate) fn run<'gc>(
                     if let Value::Table(tab) = r!(b) {
                         // SAFETY: a read with no other borrow alive (`Table::peek`).
                         let st = unsafe { tab.peek() };
-                        let v = st.get(r!(c));
+                        let v = match r!(c) {
+                            Value::Integer(i) => st.get_int(i),
+                            key => st.get(key),
+                        };
                         if !v.is_nil() || st.metatable.is_none() {
                             r!(a) = v;
                             continue;
@@ -1120,9 +1123,16 @@ pub(crate) fn run<'gc>(
                     if let Value::Table(tab) = t
                         // SAFETY: one read, then one write, with no other borrow alive.
                         && unsafe { tab.peek() }.metatable.is_none()
-                        && unsafe { tab.poke(ctx.mc) }.set(key, v).is_ok()
                     {
-                        continue;
+                        let st = unsafe { tab.poke(ctx.mc) };
+                        match key {
+                            Value::Integer(i) => {
+                                st.set_int(i, v);
+                                continue;
+                            }
+                            _ if st.set(key, v).is_ok() => continue,
+                            _ => {}
+                        }
                     }
                     slow!(insn)
                 }
@@ -1193,8 +1203,9 @@ pub(crate) fn run<'gc>(
                 Insn::Not { a, b } => r!(a) = Value::Boolean(!r!(b).to_bool()),
                 Insn::Len { a, b } => match r!(b) {
                     Value::String(s) => r!(a) = Value::Integer(s.len() as i64),
-                    Value::Table(t) if t.metatable().is_none() => {
-                        r!(a) = Value::Integer(t.length())
+                    // SAFETY: a read with no other borrow alive (`Table::peek`).
+                    Value::Table(t) if unsafe { t.peek() }.metatable.is_none() => {
+                        r!(a) = Value::Integer(unsafe { t.peek() }.length())
                     }
                     _ => slow!(insn),
                 },

@@ -431,14 +431,19 @@ impl<'gc> TableState<'gc> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn get_int(&self, i: i64) -> Value<'gc> {
         let idx = (i as u64).wrapping_sub(1);
         if idx < self.array.len() as u64 {
             self.array[idx as usize]
         } else {
-            self.hash.get(Value::Integer(i))
+            self.get_int_hashed(i)
         }
+    }
+
+    #[inline(never)]
+    fn get_int_hashed(&self, i: i64) -> Value<'gc> {
+        self.hash.get(Value::Integer(i))
     }
 
     #[inline]
@@ -469,12 +474,21 @@ impl<'gc> TableState<'gc> {
         self.absent_meta.set(0);
     }
 
+    #[inline]
     pub fn set_int(&mut self, i: i64, value: Value<'gc>) {
         let idx = (i as u64).wrapping_sub(1);
-        let len = self.array.len() as u64;
-        if idx < len {
+        if idx < self.array.len() as u64 {
             self.array[idx as usize] = value;
-        } else if idx == len && !value.is_nil() && self.hash.find(Value::Integer(i)).is_none() {
+        } else {
+            self.set_int_outside(i, value);
+        }
+    }
+
+    /// `set_int` for a key outside the array part: append, or the hash part.
+    fn set_int_outside(&mut self, i: i64, value: Value<'gc>) {
+        let idx = (i as u64).wrapping_sub(1);
+        let len = self.array.len() as u64;
+        if idx == len && !value.is_nil() && self.hash.find(Value::Integer(i)).is_none() {
             let cap = self.array.capacity();
             self.array.push(value);
             self.migrate_from_hash();
@@ -514,7 +528,18 @@ impl<'gc> TableState<'gc> {
         }
     }
 
+    #[inline]
     pub fn length(&self) -> i64 {
+        let n = self.array.len();
+        // The common case: a sequence entirely in the array part.
+        if (n == 0 || !self.array[n - 1].is_nil()) && self.hash.used == 0 {
+            return n as i64;
+        }
+        self.length_search()
+    }
+
+    #[inline(never)]
+    fn length_search(&self) -> i64 {
         let n = self.array.len();
         if n > 0 && self.array[n - 1].is_nil() {
             // Binary search for a border inside the array part, as PUC-Rio does.

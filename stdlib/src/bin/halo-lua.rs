@@ -8,6 +8,12 @@ use std::process::ExitCode;
 use gc_arena::Collect;
 use halo_vm::{Action, Ctx, Error, Lua, NativeFunction, RunError, Sequence, Stack, Table, Value};
 
+// Lua programs allocate many small objects (tables, closures, strings), each a separate
+// allocation in the GC arena: mimalloc serves them about twice as fast as glibc's malloc
+// (binary-trees: 1.19 s -> 0.69 s).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const PROGNAME: &str = "halo-lua";
 
 fn usage(badopt: &str) {
