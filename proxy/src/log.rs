@@ -1,8 +1,7 @@
-//! The process's own messages and Lua's `core.log`, in HAProxy's formats.
+//! The process's own messages in HAProxy's format, and the syslog severities.
 //!
-//! HAProxy writes its startup and runtime alerts as `[ALERT]    (pid) : msg` and Lua logs as
-//! `[info] 324/072723 (pid) : msg` (day of year counted from 0, then local HHMMSS) on stderr,
-//! unless started with `-q`. Syslog targets (`log` lines) are the `syslog` module's job.
+//! HAProxy writes its startup and runtime alerts as `[ALERT]    (pid) : msg` on stderr, unless
+//! started with `-q`. Log targets (`log` lines) and Lua's routing to them are `logging/`'s job.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -88,33 +87,6 @@ pub fn notice(msg: &str) {
     if !is_quiet() {
         write_stderr(&format!("[NOTICE]   ({}) : {msg}\n", std::process::id()));
     }
-}
-
-/// A Lua log line on stderr as HAProxy 2.6 prints it (`hlua_sendlog`).
-pub fn lua_stderr(level: Level, msg: &[u8]) {
-    if is_quiet() {
-        return;
-    }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let (yday, hms) = match halo_stdlib::localtime::local_from_epoch(now) {
-        Some(tm) => (tm.yday - 1, (tm.hour, tm.min, tm.sec)),
-        None => (0, (0, 0, 0)),
-    };
-    let mut line = format!(
-        "[{}] {:03}/{:02}{:02}{:02} ({}) : ",
-        level.name(),
-        yday,
-        hms.0,
-        hms.1,
-        hms.2,
-        std::process::id()
-    );
-    line.push_str(&String::from_utf8_lossy(msg));
-    line.push('\n');
-    write_stderr(&line);
 }
 
 /// An OS error as C's `strerror` words it ("Address already in use"), without Rust's
