@@ -102,4 +102,32 @@ local big = {}
 for k = 1, 100 do big[k] = "local v" .. k .. " = " .. k end
 big[101] = "return v100 +"
 print("error at line 101", load((function() local s = "" for k = 1, #big do s = s .. big[k] .. "\n" end return s end)(), "=big"))
+-- long operator chains: left-associative ones are built in a loop (no nesting limit)
+local function chain(first, sep, term, n)
+  local s = first
+  for _ = 2, n do s = s .. sep .. term end
+  return s
+end
+local function run(src)
+  local f, err = load("return " .. src)
+  if not f then return "load failed" end
+  return f()
+end
+print("300 additions", run(chain("1", "+", "1", 300)))
+print("5000 additions", run(chain("1", " + ", "1", 5000)))
+print("300 subtractions", run(chain("1000", "-", "1", 300)))
+print("mixed priorities", run(chain("1", "+", "2*3", 400)))
+print("float chain", run(chain("0.5", "*", "1", 300)))
+print("or chain", run(chain("false", " or ", "false", 300) .. " or 7"))
+print("and chain", run(chain("true", " and ", "true", 300) .. " and 8"))
+print("bor chain", run(chain("1", "|", "2", 300)))
+print("comparison chain", run(chain("1 == 1", " == ", "true", 300)))
+local t = setmetatable({}, {__add = function(a, b) return a end})
+print("metamethod chain", load("local t = ...; return " .. chain("t", "+", "1", 300))(t) == t)
+print("error position in a chain", pcall(load("return " .. chain("1", "+\n", "1", 250) .. "+ nil", "=chain")))
+-- right-associative chains still nest, as in lua5.4
+print("300 concatenations", (load("return " .. chain("'a'", "..", "'a'", 300))))
+print("150 concatenations", #run(chain("'a'", "..", "'a'", 150)))
+print("300 powers", (load("return " .. chain("1", "^", "1", 300))))
+
 print("done 20_load")

@@ -247,6 +247,23 @@ pub enum Expr {
     Paren(Box<Expr>),
 }
 
+impl Drop for Expr {
+    /// A left-associative operator chain (`1 + 1 + ... + 1`) nests on its left as deep as it is
+    /// long, which the parser does not bound: unlink it iteratively, so dropping never recurses
+    /// that deep. (Every other kind of nesting is bounded by the parser's level limit.)
+    fn drop(&mut self) {
+        let Expr::BinOp { lhs, .. } = self else {
+            return;
+        };
+        let mut next = std::mem::replace(&mut **lhs, Expr::Nil);
+        while let Expr::BinOp { lhs, .. } = &mut next {
+            let inner = std::mem::replace(&mut **lhs, Expr::Nil);
+            // The node dropped here has a `Nil` left side: its own drop stays shallow.
+            next = inner;
+        }
+    }
+}
+
 impl Expr {
     /// Whether this expression can produce several values (a call or `...`), when it is the last
     /// in a list and not parenthesised.

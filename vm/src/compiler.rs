@@ -2547,12 +2547,23 @@ impl Compiler {
             }
             Expr::Function(body) => self.function_body(body, v)?,
             Expr::Table { fields, line } => self.constructor(fields, *line, v)?,
-            Expr::BinOp { op, lhs, rhs, line } => {
-                self.expr(lhs, v)?;
-                self.infix(*op, v, *line)?;
-                let mut v2 = ExpDesc::new(ExpKind::Void);
-                self.expr(rhs, &mut v2)?;
-                self.posfix(*op, v, &mut v2, *line)?;
+            Expr::BinOp { .. } => {
+                // A left-associative chain nests on its left as deep as it is long (the parser
+                // does not bound it, like PUC's loop in `subexpr`): walk its left spine with a
+                // loop, then apply the operators innermost first, as recursion would.
+                let mut spine = Vec::new();
+                let mut first = e;
+                while let Expr::BinOp { op, lhs, rhs, line } = first {
+                    spine.push((*op, &**rhs, *line));
+                    first = lhs;
+                }
+                self.expr(first, v)?;
+                for (op, rhs, line) in spine.into_iter().rev() {
+                    self.infix(op, v, line)?;
+                    let mut v2 = ExpDesc::new(ExpKind::Void);
+                    self.expr(rhs, &mut v2)?;
+                    self.posfix(op, v, &mut v2, line)?;
+                }
             }
             Expr::UnOp { op, expr, line } => {
                 self.expr(expr, v)?;

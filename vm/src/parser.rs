@@ -625,10 +625,10 @@ impl<'a> Parser<'a> {
         let mut e = self.operand()?;
         let mut op = binop_of(&self.tok.tok);
         while let Some(o) = op {
-            // PUC builds left-associative chains in a loop, but here each link nests the tree
-            // one deeper, and consumers (the compiler, `Drop`) recurse over it; counting links
-            // as levels keeps the tree's depth bounded.
-            self.enter()?;
+            // A left-associative chain is built in a loop, as PUC does, so its length is not
+            // limited by the nesting depth: the tree it makes nests on its left as deep as the
+            // chain is long, which its consumers walk iteratively (the compiler's `expr`, and
+            // `Expr`'s `Drop`).
             let (left, right) = binop_priority(o);
             if left <= limit {
                 break;
@@ -868,8 +868,8 @@ mod tests {
         let mut full = b"return ".to_vec();
         full.extend_from_slice(src);
         let mut chunk = parse(&full, "test.lua").unwrap_or_else(|e| panic!("{}", e.message));
-        match chunk.block.ret.take().unwrap().exprs.remove(0) {
-            Expr::String(s) => s,
+        match &chunk.block.ret.take().unwrap().exprs[0] {
+            Expr::String(s) => s.clone(),
             other => panic!("not a string: {other:?}"),
         }
     }
@@ -1302,22 +1302,22 @@ mod tests {
     #[test]
     fn expression_lines() {
         let e = ret_expr("a\n+\nb(\n1)\n.c");
-        let Expr::BinOp { line, rhs, .. } = e else {
+        let Expr::BinOp { line, rhs, .. } = &e else {
             panic!()
         };
-        assert_eq!(line, 2);
-        let Expr::Index { obj, line, .. } = *rhs else {
+        assert_eq!(*line, 2);
+        let Expr::Index { obj, line, .. } = &**rhs else {
             panic!()
         };
-        assert_eq!(line, 5);
-        assert!(matches!(*obj, Expr::Call { line: 3, .. }));
+        assert_eq!(*line, 5);
+        assert!(matches!(**obj, Expr::Call { line: 3, .. }));
         assert!(matches!(
             ret_expr("o\n:m\n'x'"),
             Expr::MethodCall { line: 3, .. }
         ));
         assert!(matches!(ret_expr("\n{}"), Expr::Table { line: 2, .. }));
         assert!(matches!(ret_expr("- \n x"), Expr::UnOp { line: 1, .. }));
-        let Expr::Function(f) = ret_expr("function(a)\n\nend") else {
+        let Expr::Function(f) = &ret_expr("function(a)\n\nend") else {
             panic!()
         };
         assert_eq!((f.line, f.last_line), (1, 3));
@@ -1454,8 +1454,21 @@ mod tests {
         assert!(parse(src.as_bytes(), "t").is_err());
         let src = format!("x{} = 1", ",x".repeat(100_000));
         assert!(parse(src.as_bytes(), "t").is_err());
-        // Unlike PUC, long left-associative chains are limited too: the tree would be as deep.
-        for chain in ["+1", ".x", "()", ":m()", "[1]", "'s'"] {
+        // Left-associative operator chains are unlimited, as in PUC: the tree nests on its left
+        // as deep as the chain is long, and compiling and dropping it must not recurse that deep.
+        // (`and`/`or` chains are shorter: their jump lists make them quadratic, in PUC too.)
+        for (chain, n) in [
+            ("+1", 50_000),
+            ("|1", 50_000),
+            ("==a", 50_000),
+            (" or 1", 3_000),
+        ] {
+            let src = format!("x = a{}", chain.repeat(n));
+            let chunk = parse(src.as_bytes(), "t").unwrap();
+            assert!(crate::compiler::compile(&chunk, src.as_bytes().into(), "t").is_ok());
+        }
+        // Unlike PUC, long suffix chains are limited: the tree would be as deep.
+        for chain in [".x", "()", ":m()", "[1]", "'s'"] {
             let src = format!("x = a{}", chain.repeat(100_000));
             assert!(parse(src.as_bytes(), "t").is_err(), "{chain}");
             let src = format!("x = a{}", chain.repeat(150));
