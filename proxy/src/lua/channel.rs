@@ -208,7 +208,7 @@ fn read_call<'gc>(
     ch: SharedChannel,
     need: Need,
     from: usize,
-    answer: fn(&mut ChannelData) -> Option<Bytes>,
+    answer: impl Fn(&mut ChannelData) -> Option<Bytes> + 'static,
 ) -> NResult<'gc> {
     if satisfied(&ch.borrow(), need, from) {
         let r = answer(&mut ch.borrow_mut());
@@ -248,10 +248,12 @@ fn data<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, stack: Stack<'gc, '_>) -> N
     read_call_span(ctx, stack, ch, need, from, offset, length, false)
 }
 
+/// `data`/`line`: incoming bytes `[offset, offset+length)` (up to the first `\n` for `line`),
+/// not removed; nil once the channel is empty and closed.
 #[allow(clippy::too_many_arguments)]
 fn read_call_span<'gc>(
     ctx: Ctx<'gc>,
-    mut stack: Stack<'gc, '_>,
+    stack: Stack<'gc, '_>,
     ch: SharedChannel,
     need: Need,
     from: usize,
@@ -259,7 +261,7 @@ fn read_call_span<'gc>(
     length: Option<i64>,
     line_mode: bool,
 ) -> NResult<'gc> {
-    let answer = move |c: &mut ChannelData| -> Option<Bytes> {
+    read_call(ctx, stack, ch, need, from, move |c: &mut ChannelData| {
         let input = c.input();
         if input.is_empty() && c.closed {
             return None;
@@ -270,30 +272,7 @@ fn read_call_span<'gc>(
             slice = &slice[..=i];
         }
         Some(Bytes::copy_from_slice(slice))
-    };
-    if satisfied(&ch.borrow(), need, from) {
-        let r = answer(&mut ch.borrow_mut());
-        let v = r
-            .map(|b| Value::String(ctx.bytes(&b)))
-            .unwrap_or(Value::Nil);
-        stack.replace(&[v]);
-        return Ok(Action::Return);
-    }
-    stack.clear();
-    Ok(Action::Await(Box::pin(async move {
-        while !satisfied(&ch.borrow(), need, from) {
-            wait_more(&ch).await;
-        }
-        let r = answer(&mut ch.borrow_mut());
-        let resolve: AsyncResolve = Box::new(move |ctx, mut stack| {
-            stack.push(
-                r.map(|b| Value::String(ctx.bytes(&b)))
-                    .unwrap_or(Value::Nil),
-            );
-            Ok(())
-        });
-        resolve
-    })))
+    })
 }
 
 fn line<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, stack: Stack<'gc, '_>) -> NResult<'gc> {
