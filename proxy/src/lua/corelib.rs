@@ -2,7 +2,7 @@
 //! `core.done`, and the `register_*` functions through which `lua-load` files tell the proxy
 //! what they provide.
 //!
-//! Registrations are kept in the state's registry (`registry.halo`, see `Registrations`) so the
+//! Registrations are kept in the state's registry (integer slots, see `registrations`) so the
 //! functions stay ordinary GC-traced values; `runtime.rs` reads the names back after loading.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -47,18 +47,14 @@ pub fn open(ctx: Ctx<'_>, thread: i64) {
     );
     core.set_str(ctx.mc, ctx.str("thread"), Value::Integer(thread));
     ctx.set_global("core", Value::Table(core));
-    let reg = Table::new(ctx.mc);
-    for (i, part) in PARTS.iter().enumerate() {
-        let t = Table::new(ctx.mc);
-        reg.set_str(ctx.mc, ctx.str(part), Value::Table(t));
-        // Also under an integer key: the per-request lookups allocate no string.
-        ctx.state
-            .registry
-            .set_int(ctx.mc, REGISTRY_SLOT + i as i64, Value::Table(t));
+    // Integer registry slots: the per-request lookups allocate no string.
+    for i in 0..PARTS.len() {
+        ctx.state.registry.set_int(
+            ctx.mc,
+            REGISTRY_SLOT + i as i64,
+            Value::Table(Table::new(ctx.mc)),
+        );
     }
-    ctx.state
-        .registry
-        .set_str(ctx.mc, ctx.str("halo"), Value::Table(reg));
 }
 
 /// The registration tables, in their registry slot order.
@@ -75,7 +71,7 @@ const PARTS: [&str; 6] = [
 /// `class::REGISTRY_SLOT`).
 const REGISTRY_SLOT: i64 = 1_000_000;
 
-/// The registration tables (`registry.halo.<part>`).
+/// A registration table by name (one of `PARTS`).
 pub fn registrations<'gc>(ctx: Ctx<'gc>, part: &str) -> Table<'gc> {
     let i = PARTS
         .iter()

@@ -259,20 +259,6 @@ impl LuaRuntime {
             notify_task_pump();
         }
     }
-
-    /// Whether `name` is registered in `part` ("actions", "fetches", "converters", "services").
-    pub fn has_registered(&self, part: &str, name: &str) -> bool {
-        self.lua
-            .borrow()
-            .enter(|ctx| !registrations(ctx, part).get_str(ctx.str(name)).is_nil())
-    }
-
-    /// Runs a global function by name (the 1.6-dev `http-request lua <function>` spelling).
-    pub fn global_function_exists(&self, name: &str) -> bool {
-        self.lua
-            .borrow()
-            .enter(|ctx| matches!(ctx.get_global(name), Value::Function(_)))
-    }
 }
 
 /// Calls `f` with every string-keyed entry of `t`.
