@@ -129,5 +129,17 @@ print("error position in a chain", pcall(load("return " .. chain("1", "+\n", "1"
 print("300 concatenations", (load("return " .. chain("'a'", "..", "'a'", 300))))
 print("150 concatenations", #run(chain("'a'", "..", "'a'", 150)))
 print("300 powers", (load("return " .. chain("1", "^", "1", 300))))
-
+-- suffix chains (fields, indexes, calls, method calls) have no nesting limit either
+local loop = setmetatable({}, {__index = function(t) return t end, __call = function(t) return t end})
+local function suffixes(s, n) return string.rep(s, n) end
+print("300 fields", load("local t = ...; return t" .. suffixes(".a", 300))(loop) == loop)
+print("5000 fields", load("local t = ...; return t" .. suffixes(".a", 5000))(loop) == loop)
+print("300 indexes", load("local t = ...; return t" .. suffixes("[1]", 300))(loop) == loop)
+print("300 calls", load("local t = ...; return t" .. suffixes("()", 300))(loop) == loop)
+print("300 string calls", load("local t = ...; return t" .. suffixes("'s'", 300))(loop) == loop)
+local obj = {}; function obj:m() return self end
+print("300 methods", load("local o = ...; return o" .. suffixes(":m()", 300))(obj) == obj)
+print("300-field assignment", load("local t = ...; t" .. suffixes(".b", 300) .. ".c = 5; return rawget(t, 'c')")(setmetatable({}, {__index = function(t) return t end})))
+print("300-call statement", pcall(load("local t = ...; t" .. suffixes("()", 300), "=calls"), loop))
+print("error in a chain", pcall(load("local t = ...; return t" .. suffixes(".a", 250) .. ".x.y", "=fields"), setmetatable({}, {__index = function(t, k) if k == "x" then return nil end return t end})))
 print("done 20_load")

@@ -248,18 +248,31 @@ pub enum Expr {
 }
 
 impl Drop for Expr {
-    /// A left-associative operator chain (`1 + 1 + ... + 1`) nests on its left as deep as it is
-    /// long, which the parser does not bound: unlink it iteratively, so dropping never recurses
+    /// Left-associative operator chains (`1 + 1 + ... + 1`) and suffix chains (`a.b.c...`,
+    /// `f()()...`) nest on their left as deep as they are long, which the parser does not bound
+    /// (neither does PUC-Rio's): unlink the left spine iteratively, so dropping never recurses
     /// that deep. (Every other kind of nesting is bounded by the parser's level limit.)
     fn drop(&mut self) {
-        let Expr::BinOp { lhs, .. } = self else {
+        let Some(left) = self.left_child() else {
             return;
         };
-        let mut next = std::mem::replace(&mut **lhs, Expr::Nil);
-        while let Expr::BinOp { lhs, .. } = &mut next {
-            let inner = std::mem::replace(&mut **lhs, Expr::Nil);
+        let mut next = std::mem::replace(left, Expr::Nil);
+        while let Some(left) = next.left_child() {
+            let inner = std::mem::replace(left, Expr::Nil);
             // The node dropped here has a `Nil` left side: its own drop stays shallow.
             next = inner;
+        }
+    }
+}
+
+impl Expr {
+    /// The child a chain nests through: an operator's left operand, a suffix's object.
+    fn left_child(&mut self) -> Option<&mut Expr> {
+        match self {
+            Expr::BinOp { lhs, .. } => Some(lhs),
+            Expr::Index { obj, .. } | Expr::MethodCall { obj, .. } => Some(obj),
+            Expr::Call { func, .. } => Some(func),
+            _ => None,
         }
     }
 }

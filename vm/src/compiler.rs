@@ -2570,35 +2570,65 @@ impl Compiler {
                 self.prefix(*op, v, *line)?;
             }
             Expr::Name { name, line } => *v = self.single_var(name, *line)?,
-            Expr::Index { obj, key, line } => {
-                self.expr(obj, v)?;
+            Expr::Index { .. } | Expr::Call { .. } | Expr::MethodCall { .. } => {
+                // A suffix chain (`a.b.c`, `f()()`, `o:m():n()`) nests on its left as deep as it
+                // is long, and PUC's `suffixedexp` loop does not bound it: walk the spine with a
+                // loop, compile its head, then apply the suffixes innermost first.
+                let mut spine = Vec::new();
+                let mut head = e;
+                loop {
+                    match head {
+                        Expr::Index { obj, .. } => {
+                            spine.push(head);
+                            head = obj;
+                        }
+                        Expr::Call { func, .. } => {
+                            spine.push(head);
+                            head = func;
+                        }
+                        Expr::MethodCall { obj, .. } => {
+                            spine.push(head);
+                            head = obj;
+                        }
+                        _ => break,
+                    }
+                }
+                self.expr(head, v)?;
+                for suffix in spine.into_iter().rev() {
+                    self.suffix(suffix, v)?;
+                }
+            }
+            Expr::Paren(inner) => {
+                self.expr(inner, v)?;
+                self.discharge_vars(v, expr_line(inner));
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies one suffix of a chain to `v`, the value of everything before it.
+    fn suffix(&mut self, e: &Expr, v: &mut ExpDesc) -> CResult<()> {
+        match e {
+            Expr::Index { key, line, .. } => {
                 self.exp_to_any_reg_up(v, *line)?;
                 let mut k = ExpDesc::new(ExpKind::Void);
                 self.expr(key, &mut k)?;
                 self.exp_to_val(&mut k, *line)?;
                 self.indexed(v, &mut k, *line)?;
             }
-            Expr::Call { func, args, line } => {
-                self.expr(func, v)?;
+            Expr::Call { args, line, .. } => {
                 self.exp_to_next_reg(v, *line)?;
                 self.func_args(v, args, *line)?;
             }
             Expr::MethodCall {
-                obj,
-                method,
-                args,
-                line,
+                method, args, line, ..
             } => {
-                self.expr(obj, v)?;
                 let mut key = ExpDesc::new(ExpKind::KStr(Rc::from(method.as_bytes())));
                 self.str_to_k(&mut key, *line)?;
                 self.code_self(v, &mut key, *line)?;
                 self.func_args(v, args, *line)?;
             }
-            Expr::Paren(inner) => {
-                self.expr(inner, v)?;
-                self.discharge_vars(v, expr_line(inner));
-            }
+            _ => unreachable!("suffix: not a suffix expression"),
         }
         Ok(())
     }

@@ -712,26 +712,17 @@ impl<'a> Parser<'a> {
 
     fn suffixedexp(&mut self) -> PResult<Expr> {
         let mut e = self.primaryexp()?;
-        let entry_level = self.level;
         // Each suffix kind is its own function, taking the expression by reference, to keep
-        // this frame (part of every nesting level) small in debug builds.
+        // this frame (part of every nesting level) small in debug builds. Suffixes are not
+        // levels: PUC's loop accepts chains of any length, and the compiler and `Expr`'s `Drop`
+        // walk them with loops.
         loop {
-            if matches!(
-                self.tok.tok,
-                Tok::Char(b'.' | b'[' | b':' | b'(' | b'{') | Tok::Str(..)
-            ) {
-                // As for operator chains: every suffix nests the tree one level deeper.
-                self.enter()?;
-            }
             match self.tok.tok {
                 Tok::Char(b'.') => self.field_suffix(&mut e)?,
                 Tok::Char(b'[') => self.index_suffix(&mut e)?,
                 Tok::Char(b':') => self.method_suffix(&mut e)?,
                 Tok::Char(b'(') | Tok::Char(b'{') | Tok::Str(..) => self.call_suffix(&mut e)?,
-                _ => {
-                    self.level = entry_level;
-                    return Ok(e);
-                }
+                _ => return Ok(e),
             }
         }
     }
@@ -1467,12 +1458,16 @@ mod tests {
             let chunk = parse(src.as_bytes(), "t").unwrap();
             assert!(crate::compiler::compile(&chunk, src.as_bytes().into(), "t").is_ok());
         }
-        // Unlike PUC, long suffix chains are limited: the tree would be as deep.
-        for chain in [".x", "()", ":m()", "[1]", "'s'"] {
-            let src = format!("x = a{}", chain.repeat(100_000));
-            assert!(parse(src.as_bytes(), "t").is_err(), "{chain}");
-            let src = format!("x = a{}", chain.repeat(150));
-            assert!(parse(src.as_bytes(), "t").is_ok(), "{chain}");
+        // Suffix chains too, statements and assignment targets included.
+        for chain in [".x", "()", ":m()", "[1]", "'s'", "{}"] {
+            for src in [
+                format!("x = a{}", chain.repeat(100_000)),
+                format!("a{}()", chain.repeat(100_000)),
+                format!("a{}.y = 1", chain.repeat(100_000)),
+            ] {
+                let chunk = parse(src.as_bytes(), "t").unwrap();
+                assert!(crate::compiler::compile(&chunk, src.as_bytes().into(), "t").is_ok());
+            }
         }
     }
 
