@@ -313,6 +313,13 @@ impl<'gc> Io<'gc> {
         if let Some(v) = self.take() {
             return Ok(Some(v));
         }
+        // The common case (an array slot of a table), without the general key lookup.
+        if let (Value::Table(tab), Value::Integer(i)) = (t, k) {
+            let v = tab.get_int(i);
+            if !v.is_nil() || tab.metatable().is_none() {
+                return Ok(Some(v));
+            }
+        }
         Ok(match index(ctx, t, k)? {
             Step::Ready(v) => Some(v),
             Step::Call(f, args) => self.setup(stack, f, &args),
@@ -328,6 +335,12 @@ impl<'gc> Io<'gc> {
         v: Value<'gc>,
     ) -> Result<Option<()>, Error<'gc>> {
         if self.take().is_some() {
+            return Ok(Some(()));
+        }
+        if let (Value::Table(tab), Value::Integer(i)) = (t, k)
+            && tab.metatable().is_none()
+        {
+            tab.set_int(ctx.mc, i, v);
             return Ok(Some(()));
         }
         Ok(match new_index(ctx, t, k, v)? {

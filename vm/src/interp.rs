@@ -27,6 +27,7 @@ use crate::state::Ctx;
 use crate::string::LuaString;
 use crate::table::Table;
 use crate::thread::{Frame, LuaFrame, NativeFrame, ReturnTo, Thread, ThreadState};
+use crate::value::LuaType;
 use crate::value::{Function, Value};
 
 /// PUC-Rio's LUAI_MAXSTACK: beyond this many slots a thread raises "stack overflow".
@@ -670,39 +671,12 @@ pub(crate) fn call_value<'gc>(
             Value::Function(Function::Native(nf)) => {
                 ts.stack.truncate(func + 1 + nargs);
                 let r = (nf.func())(ctx, nf, ts.window(func + 1, thread));
-                match r {
-                    Ok(Action::Return) => {
-                        let n = ts.stack.len() - (func + 1);
-                        post_call(ts, func, func + 1, n, ret);
-                        return Ok(CallStart::Done);
-                    }
-                    Ok(action) => {
-                        ts.frames.push(Frame::Native(NativeFrame {
-                            func,
-                            ret,
-                            seq: None,
-                            ready: false,
-                            resume_wrap: None,
-                            error_handled: false,
-                        }));
-                        return Ok(CallStart::Action(action));
-                    }
-                    Err(e) => {
-                        // The function's own frame goes in place, so "level 1" of the error is
-                        // its caller, whoever that is (Lua code or pcall), and a traceback shows
-                        // it ("[C]: in function 'error'"); unwinding removes it.
-                        ts.frames.push(Frame::Native(NativeFrame {
-                            func,
-                            ret,
-                            seq: None,
-                            ready: false,
-                            resume_wrap: None,
-                            error_handled: false,
-                        }));
-                        let v = crate::exec::materialize(ctx, ts, e);
-                        return Err(Error::Value(v));
-                    }
+                if let Ok(Action::Return) = r {
+                    let n = ts.stack.len() - (func + 1);
+                    post_call(ts, func, func + 1, n, ret);
+                    return Ok(CallStart::Done);
                 }
+                return native_outcome(ctx, ts, func, ret, r).map(CallStart::Action);
             }
             other => {
                 let tm = meta::metamethod(ctx, other, MetaEvent::Call);
@@ -716,6 +690,84 @@ pub(crate) fn call_value<'gc>(
                 ts.stack.insert(func, tm);
                 nargs += 1;
             }
+        }
+    }
+}
+
+/// Polls the continuation of the ready native frame on top of `ts` and carries out its action
+/// when it is a return or a call of a Lua function (`None`); any other action is returned for
+/// the executor. Mirrors `Executor::step` and `handle_action` for those two cases.
+fn resume_native<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+) -> Result<Option<Action<'gc>>, Error<'gc>> {
+    let Some(Frame::Native(nf)) = ts.frames.last_mut() else {
+        unreachable!("resume_native: no native frame on top")
+    };
+    nf.ready = false;
+    let bottom = nf.func + 1;
+    let mut seq = nf.seq.take().expect("resume_native: no continuation");
+    let r = seq.poll(ctx, ts.window(bottom, thread));
+    let Some(Frame::Native(nf)) = ts.frames.last_mut() else {
+        unreachable!("a continuation cannot pop its own frame")
+    };
+    nf.seq = Some(seq);
+    match r? {
+        Action::Return => {
+            let Some(Frame::Native(nf)) = ts.frames.pop() else {
+                unreachable!()
+            };
+            let n = ts.stack.len() - bottom;
+            post_call(ts, nf.func, bottom, n, nf.ret);
+            Ok(None)
+        }
+        Action::Call {
+            func: func @ Value::Function(Function::Lua(closure)),
+            then,
+        } => {
+            if let Some(t) = then {
+                nf.seq = Some(t);
+            }
+            let nargs = ts.stack.len() - bottom;
+            ts.stack.insert(bottom, func);
+            match push_lua_frame(ctx, ts, closure, bottom, nargs, ReturnTo::Results(-1)) {
+                Ok(()) => Ok(None),
+                // Raised where the native stands, as `handle_action` does.
+                Err(Error::Runtime(m)) => Err(Error::Value(ctx.str_value(&m))),
+                Err(e) => Err(e),
+            }
+        }
+        other => Ok(Some(other)),
+    }
+}
+
+/// What follows a native function's first run, when it did not simply return: its frame is
+/// pushed, for the executor to carry out its action, or to unwind its error.
+#[cold]
+fn native_outcome<'gc>(
+    ctx: Ctx<'gc>,
+    ts: &mut ThreadState<'gc>,
+    func: usize,
+    ret: ReturnTo,
+    r: Result<Action<'gc>, Error<'gc>>,
+) -> Result<Action<'gc>, Error<'gc>> {
+    // On error, the function's own frame goes in place too, so "level 1" of the error is its
+    // caller, whoever that is (Lua code or pcall), and a traceback shows it ("[C]: in function
+    // 'error'"); unwinding removes it.
+    ts.frames.push(Frame::Native(NativeFrame {
+        func,
+        ret,
+        seq: None,
+        ready: false,
+        resume_wrap: None,
+        error_handled: false,
+    }));
+    match r {
+        Ok(action) => Ok(action),
+        Err(e) => {
+            let v = crate::exec::materialize(ctx, ts, e);
+            Err(Error::Value(v))
         }
     }
 }
@@ -938,8 +990,20 @@ pub(crate) fn run<'gc>(
         total: fuel,
     };
     'newframe: loop {
-        let (closure, base, mut pc) = match ts.frames.last() {
+        let (closure, base, mut pc) = match ts.frames.last_mut() {
             Some(Frame::Lua(f)) => (f.closure, f.base, f.pc),
+            Some(Frame::Native(nf)) if nf.ready && nf.seq.is_some() && fuel.left >= 0 => {
+                // A Lua call made by a native's continuation (a sort comparator, a `gsub`
+                // function, the body of a `pcall`) returned: run the continuation here rather
+                // than through the executor, and go straight on with the Lua call or return it
+                // asks for. Any other action goes to the executor, as from `Executor::step`.
+                fuel.left -= 1;
+                match resume_native(ctx, thread, ts) {
+                    Ok(None) => continue 'newframe,
+                    Ok(Some(a)) => return Ok(RunExit::Action(a)),
+                    Err(e) => return Err(e),
+                }
+            }
             _ => return Ok(RunExit::FrameChange),
         };
         // Fuel is checked here, at every call, return and metamethod, and at loop back-edges:
@@ -1098,6 +1162,15 @@ pub(crate) fn run<'gc>(
                     let key = if isk { k[c as usize] } else { r!(c) };
                     if let (Value::Table(tab), Value::String(s)) = (t, key)
                         && let Some(v) = get_str_chain(ctx, tab, s)
+                    {
+                        r!(a as usize + 1) = t;
+                        r!(a) = v;
+                        continue;
+                    }
+                    // `s:method()`: the string metatable's `__index` table.
+                    if let (Value::String(_), Value::String(s)) = (t, key)
+                        && let Some(mt) = ctx.state.type_metatable(LuaType::String)
+                        && let Some(v) = get_str_meta(ctx, mt, s)
                     {
                         r!(a as usize + 1) = t;
                         r!(a) = v;
@@ -1322,6 +1395,36 @@ pub(crate) fn run<'gc>(
                             match push_lua_frame(ctx, ts, callee, func, nargs, ret) {
                                 Ok(()) => continue 'newframe,
                                 Err(e) => return Err(e),
+                            }
+                        }
+                        Value::Function(Function::Native(nf)) if c != 0 => {
+                            save_pc!();
+                            // The common native call, inline: a fixed number of results into
+                            // this frame's registers. What `post_call` does in general, with the
+                            // frame's size already at hand.
+                            ts.stack.truncate(func + 1 + nargs);
+                            match (nf.func())(ctx, nf, ts.window(func + 1, thread)) {
+                                Ok(Action::Return) => {
+                                    let want = c as usize - 1;
+                                    let from = func + 1;
+                                    let copy = (ts.stack.len() - from).min(want);
+                                    for i in 0..copy {
+                                        ts.stack[func + i] = ts.stack[from + i];
+                                    }
+                                    if ts.stack.len() < need {
+                                        grow_stack(ts, need);
+                                    }
+                                    for i in func + copy..func + want {
+                                        ts.stack[i] = Value::Nil;
+                                    }
+                                    ts.top = func + want;
+                                    // SAFETY: as at the frame's start (the stack may have moved).
+                                    regs = unsafe { ts.stack.as_mut_ptr().add(base) };
+                                }
+                                r => match native_outcome(ctx, ts, func, ret, r) {
+                                    Ok(a) => return Ok(RunExit::Action(a)),
+                                    Err(e) => return Err(e),
+                                },
                             }
                         }
                         Value::Function(Function::Native(_)) => {
@@ -2354,12 +2457,15 @@ fn return_fast<'gc>(ts: &mut ThreadState<'gc>, insn: Insn, base: usize) -> bool 
         return false;
     }
     let n = ts.frames.len();
-    let (Some(Frame::Lua(callee)), Some(Frame::Lua(_))) = (
+    let (Some(Frame::Lua(callee)), Some(caller)) = (
         ts.frames.get(n.wrapping_sub(1)),
         ts.frames.get(n.wrapping_sub(2)),
     ) else {
         return false;
     };
+    // A native caller is a continuation that called this function (`resume_native`): it
+    // takes all the results, the stack's top marking their end.
+    let to_native = matches!(caller, Frame::Native(_));
     // Open upvalues of the caller's frames (a recursive local function's own name) do not
     // matter; one of this frame's has to be closed by the general path.
     if let Some(u) = ts.open_upvalues.last()
@@ -2371,6 +2477,9 @@ fn return_fast<'gc>(ts: &mut ThreadState<'gc>, insn: Insn, base: usize) -> bool 
     let ReturnTo::Results(want) = callee.ret else {
         return false;
     };
+    if to_native && want >= 0 {
+        return false;
+    }
     let func = callee.func;
     let v = match insn {
         Insn::Return1 { a } => ts.stack[base + a as usize],
@@ -2384,7 +2493,14 @@ fn return_fast<'gc>(ts: &mut ThreadState<'gc>, insn: Insn, base: usize) -> bool 
     unsafe { ts.frames.set_len(n - 1) };
     // The results land in the caller's registers, which exist (the caller's frame check in
     // `run` restores them if a native call shrank the stack).
-    if want < 0 {
+    if to_native {
+        ts.stack[func] = v;
+        ts.stack.truncate(func + got);
+        ts.top = func + got;
+        if let Some(Frame::Native(nf)) = ts.frames.last_mut() {
+            nf.ready = true;
+        }
+    } else if want < 0 {
         ts.stack[func] = v;
         ts.top = func + got;
     } else {
