@@ -246,6 +246,9 @@ pub fn start<'gc, M: Machine<'gc>>(
 ) -> Result<Action<'gc>, Error<'gc>> {
     match m.resume(ctx, stack)? {
         Flow::Done => Ok(Action::Return),
+        Flow::Call(_) if m.io().paused => Ok(Action::Pause {
+            then: Some(Box::new(Driven(m))),
+        }),
         Flow::Call(func) => Ok(Action::Call {
             func,
             then: Some(Box::new(Driven(m))),
@@ -264,10 +267,17 @@ impl<'gc, M: Machine<'gc>> Sequence<'gc> for Driven<M> {
         ctx: Ctx<'gc>,
         mut stack: Stack<'gc, '_>,
     ) -> Result<Action<'gc>, Error<'gc>> {
-        self.0.io().got = Some(stack.get(0));
-        stack.clear();
+        let io = self.0.io();
+        if io.paused {
+            // Back from a pause: nothing was called, the stack is as the machine left it.
+            io.paused = false;
+        } else {
+            io.got = Some(stack.get(0));
+            stack.clear();
+        }
         match self.0.resume(ctx, &mut stack)? {
             Flow::Done => Ok(Action::Return),
+            Flow::Call(_) if self.0.io().paused => Ok(Action::Pause { then: None }),
             Flow::Call(func) => Ok(Action::Call { func, then: None }),
         }
     }
@@ -283,9 +293,32 @@ impl<'gc, M: Machine<'gc>> Sequence<'gc> for Driven<M> {
 pub struct Io<'gc> {
     pub got: Option<Value<'gc>>,
     pub call: Value<'gc>,
+    /// Operations since the last pause.
+    ops: u32,
+    /// The machine stopped for a pause (`Action::Pause`), not for a call.
+    paused: bool,
 }
 
+/// Operations a machine runs between two pauses: a function that never needs to call Lua
+/// (`table.move` over a range of a billion nils) still returns to the executor regularly, so
+/// the host's instruction and time limits can stop it.
+const OPS_PER_PAUSE: u32 = 1 << 14;
+
 impl<'gc> Io<'gc> {
+    /// Counts one operation; `true` when the machine must pause first (the operation then runs
+    /// when the machine is resumed).
+    #[inline]
+    fn tick(&mut self) -> bool {
+        self.ops += 1;
+        if self.ops >= OPS_PER_PAUSE {
+            self.ops = 0;
+            self.paused = true;
+            self.call = Value::Nil;
+            return true;
+        }
+        false
+    }
+
     fn setup<T>(
         &mut self,
         stack: &mut Stack<'gc, '_>,
@@ -313,6 +346,9 @@ impl<'gc> Io<'gc> {
         if let Some(v) = self.take() {
             return Ok(Some(v));
         }
+        if self.tick() {
+            return Ok(None);
+        }
         // The common case (an array slot of a table), without the general key lookup.
         if let (Value::Table(tab), Value::Integer(i)) = (t, k) {
             let v = tab.get_int(i);
@@ -337,6 +373,9 @@ impl<'gc> Io<'gc> {
         if self.take().is_some() {
             return Ok(Some(()));
         }
+        if self.tick() {
+            return Ok(None);
+        }
         if let (Value::Table(tab), Value::Integer(i)) = (t, k)
             && tab.metatable().is_none()
         {
@@ -359,6 +398,9 @@ impl<'gc> Io<'gc> {
         if let Some(v) = self.take() {
             return len_result(v).map(Some);
         }
+        if self.tick() {
+            return Ok(None);
+        }
         Ok(match len(ctx, t)? {
             Step::Ready(n) => Some(n),
             Step::Call(f, args) => self.setup(stack, f, &args),
@@ -376,6 +418,9 @@ impl<'gc> Io<'gc> {
     ) -> Result<Option<bool>, Error<'gc>> {
         if let Some(v) = self.take() {
             return Ok(Some(v.to_bool()));
+        }
+        if self.tick() {
+            return Ok(None);
         }
         if !cmp.is_nil() {
             return Ok(self.setup(stack, cmp, &[a, b]));
@@ -395,6 +440,9 @@ impl<'gc> Io<'gc> {
     ) -> Option<bool> {
         if let Some(v) = self.take() {
             return Some(v.to_bool());
+        }
+        if self.tick() {
+            return None;
         }
         match equals(ctx, a, b) {
             Step::Ready(r) => Some(r),

@@ -469,7 +469,10 @@ fn tmove<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>)
         t.metatable()
             .is_none_or(|mt| meta::lookup(ctx, mt, MetaEvent::Eq).is_nil())
     };
+    // Longer moves go through the machine, which pauses now and then: a range may hold
+    // billions of nils, and the host's limits must be able to stop the copy.
     if let (Some(src), Some(dst)) = (plain(ctx, &stack, 0), plain(ctx, &stack, tt))
+        && n <= 1 << 16
         && no_eq(src)
         && no_eq(dst)
     {

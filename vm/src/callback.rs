@@ -45,6 +45,12 @@ pub enum Action<'gc> {
     Await(AsyncOp),
     /// Run a full garbage collection cycle (with finalizers) before continuing.
     CollectGarbage,
+    /// End the current fuel slice here (charged as a whole slice), then poll `then` (or the
+    /// current continuation): how a library function doing long work without calling Lua
+    /// (`table.move` over a huge range) stays interruptible by the host's limits.
+    Pause {
+        then: Option<Box<dyn Sequence<'gc> + 'gc>>,
+    },
 }
 
 /// Writes an async function's results into its stack once the future is done.

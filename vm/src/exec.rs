@@ -200,6 +200,11 @@ impl<'gc> Executor<'gc> {
             };
             drop(ts);
             match r {
+                Ok(Some(StepResult::Fuel)) => {
+                    // A pause: the slice counts as used up.
+                    *fuel = (*fuel).min(-1);
+                    return StepResult::Fuel;
+                }
                 Ok(Some(res)) => return res,
                 Ok(None) => {}
                 Err(e) => {
@@ -357,6 +362,15 @@ impl<'gc> Executor<'gc> {
                 }
                 Action::Await(op) => {
                     return Ok(Some(StepResult::Await(op)));
+                }
+                Action::Pause { then } => {
+                    if let Some(Frame::Native(nf)) = ts.frames.last_mut() {
+                        if let Some(t) = then {
+                            nf.seq = Some(t);
+                        }
+                        nf.ready = true;
+                    }
+                    return Ok(Some(StepResult::Fuel));
                 }
                 Action::CollectGarbage => {
                     if let Some(Frame::Native(nf)) = ts.frames.last_mut() {

@@ -69,10 +69,11 @@ fn ten_thousand_tasks_sleep_concurrently() {
         }
         start.elapsed()
     });
-    // Three sequential 50 ms sleeps each; all tasks overlap.
+    // Three sequential 50 ms sleeps each; all tasks overlap. (One after the other they would
+    // take 25 minutes: the bound is loose so a loaded machine running a debug build passes.)
     assert!(elapsed >= Duration::from_millis(150), "{elapsed:?}");
     assert!(
-        elapsed < Duration::from_secs(3),
+        elapsed < Duration::from_secs(15),
         "tasks did not run concurrently: {elapsed:?}"
     );
 }
