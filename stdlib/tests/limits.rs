@@ -11,7 +11,7 @@ use halo_vm::{ErrorKind, Lua, LuaTask, StaticValue};
 
 fn new_lua() -> Rc<RefCell<Lua>> {
     let lua = Lua::new();
-    lua.enter(|ctx| halo_stdlib::open_all(ctx));
+    lua.enter(halo_stdlib::open_all);
     Rc::new(RefCell::new(lua))
 }
 
@@ -91,7 +91,7 @@ fn paused_machines_finish_with_the_right_result() {
             StaticValue::Integer(100000),
             StaticValue::Integer(2),
             StaticValue::Integer(200000),
-            StaticValue::String(b"x".to_vec().into()),
+            StaticValue::String(b"x".to_vec()),
         ]
     );
 }
