@@ -31,23 +31,36 @@ macro_rules! derived {
 }
 
 static ACL_KWS: &[AclKw] = derived! {
+    "base" => "base", Str; "base_beg" => "base", Beg; "base_dir" => "base", Dir;
+    "base_dom" => "base", Dom; "base_end" => "base", End; "base_len" => "base", Len;
+    "base_reg" => "base", Reg; "base_sub" => "base", Sub;
+    "cook" => "req.cook", Str; "cook_beg" => "req.cook", Beg; "cook_dir" => "req.cook", Dir;
+    "cook_dom" => "req.cook", Dom; "cook_end" => "req.cook", End; "cook_len" => "req.cook", Len;
+    "cook_reg" => "req.cook", Reg; "cook_sub" => "req.cook", Sub;
     "path" => "path", Str; "path_beg" => "path", Beg; "path_dir" => "path", Dir;
     "path_dom" => "path", Dom; "path_end" => "path", End; "path_len" => "path", Len;
     "path_reg" => "path", Reg; "path_sub" => "path", Sub;
     "url" => "url", Str; "url_beg" => "url", Beg; "url_dir" => "url", Dir;
     "url_dom" => "url", Dom; "url_end" => "url", End; "url_len" => "url", Len;
     "url_reg" => "url", Reg; "url_sub" => "url", Sub;
+    "urlp" => "urlp", Str; "urlp_beg" => "urlp", Beg; "urlp_dir" => "urlp", Dir;
+    "urlp_dom" => "urlp", Dom; "urlp_end" => "urlp", End; "urlp_len" => "urlp", Len;
+    "urlp_reg" => "urlp", Reg; "urlp_sub" => "urlp", Sub;
     "hdr" => "hdr", Str; "hdr_beg" => "hdr", Beg; "hdr_dir" => "hdr", Dir;
     "hdr_dom" => "hdr", Dom; "hdr_end" => "hdr", End; "hdr_len" => "hdr", Len;
-    "hdr_reg" => "hdr", Reg; "hdr_sub" => "hdr", Sub; "hdr_ip" => "hdr", Ip;
+    "hdr_reg" => "hdr", Reg; "hdr_sub" => "hdr", Sub;
     "hdr_cnt" => "hdr_cnt", Int; "hdr_val" => "hdr_val", Int;
     "req.hdr" => "req.hdr", Str; "res.hdr" => "res.hdr", Str;
     "shdr" => "res.hdr", Str; "shdr_beg" => "res.hdr", Beg; "shdr_end" => "res.hdr", End;
     "shdr_sub" => "res.hdr", Sub; "shdr_reg" => "res.hdr", Reg; "shdr_dom" => "res.hdr", Dom;
-    "shdr_dir" => "res.hdr", Dir; "shdr_len" => "res.hdr", Len; "shdr_ip" => "res.hdr", Ip;
+    "shdr_dir" => "res.hdr", Dir; "shdr_len" => "res.hdr", Len;
+    "scook" => "res.cook", Str; "scook_beg" => "res.cook", Beg; "scook_dir" => "res.cook", Dir;
+    "scook_dom" => "res.cook", Dom; "scook_end" => "res.cook", End;
+    "scook_len" => "res.cook", Len; "scook_reg" => "res.cook", Reg;
+    "scook_sub" => "res.cook", Sub;
     "query" => "query", Str;
     "method" => "method", Meth;
-    "req.ver" => "req.ver", Str; "req_ver" => "req.ver", Str;
+    "req.ver" => "req.ver", Str; "req_ver" => "req.ver", Str; "resp_ver" => "res.ver", Str;
     "src" => "src", Ip; "dst" => "dst", Ip;
 };
 
@@ -58,7 +71,6 @@ static PREDEFINED: &[(&str, &[&str])] = &[
     ("HTTP_1.0", &["req.ver", "1.0"]),
     ("HTTP_1.1", &["req.ver", "1.1"]),
     ("HTTP_2.0", &["req.ver", "2.0"]),
-    ("HTTP_3.0", &["req.ver", "3.0"]),
     ("HTTP_CONTENT", &["req.hdr_val(content-length)", "gt", "0"]),
     ("HTTP_URL_ABS", &["url_reg", "^[^/:]*://"]),
     ("HTTP_URL_SLASH", &["url_beg", "/"]),

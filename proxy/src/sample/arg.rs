@@ -42,7 +42,8 @@ impl ArgType {
     }
 }
 
-/// A parsed argument. Validation functions may turn a `Str` into a `Var` (`var()`, `add()`).
+/// A parsed argument. Validation functions may turn a `Str` into a `Var` (`var()`, `add()`)
+/// or a compiled regex (`regsub`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Arg {
     Sint(i64),
@@ -50,7 +51,20 @@ pub enum Arg {
     Ipv4(Ipv4Addr),
     Ipv6(Ipv6Addr),
     Var(VarName),
+    Reg(ArgRegex),
 }
+
+/// A regex compiled once when the argument is validated; equal when the sources are.
+#[derive(Clone, Debug)]
+pub struct ArgRegex(pub std::sync::Arc<regex::bytes::Regex>);
+
+impl PartialEq for ArgRegex {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
+}
+
+impl Eq for ArgRegex {}
 
 impl Arg {
     pub fn as_sint(&self) -> Option<i64> {

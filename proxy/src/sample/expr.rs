@@ -309,6 +309,7 @@ fn str_samples(args: &[Arg]) -> Vec<Sample> {
             Arg::Ipv4(ip) => Sample::Ipv4(*ip),
             Arg::Ipv6(ip) => Sample::Ipv6(*ip),
             Arg::Var(v) => Sample::str(v.to_string()),
+            Arg::Reg(r) => Sample::str(r.0.as_str().to_string()),
         })
         .collect()
 }

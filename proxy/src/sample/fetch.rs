@@ -8,6 +8,8 @@
 use bytes::Bytes;
 
 use super::arg::{Arg, ArgSpec, ArgType};
+use super::fetch_http as fh;
+use super::fetch_internal as fi;
 use super::source::{Dir, SampleSource};
 use super::value::{Sample, SampleType, read_int64};
 use super::vars::VarName;
@@ -43,6 +45,8 @@ use ArgType as A;
 
 const NAME_OCC: ArgSpec = ArgSpec::new(0, &[A::Str, A::Sint]);
 const NAME: ArgSpec = ArgSpec::new(0, &[A::Str]);
+const OPT_NAME: ArgSpec = ArgSpec::new(0, &[A::Str]);
+const NAME_DELIM: ArgSpec = ArgSpec::new(0, &[A::Str, A::Str]);
 
 macro_rules! fetch {
     ($name:expr, $args:expr, $out:ident, $run:expr) => {
@@ -260,6 +264,216 @@ pub static FETCHES: &[FetchDef] = &[
             .and_then(Arg::as_sint)
             .map(|i| Sample::Bool(i != 0)))
     ),
+    fetch!("fe_id", ArgSpec::NONE, Sint, |_, s, _| one(s
+        .frontend_id()
+        .map(Sample::Sint))),
+    fetch!("be_id", ArgSpec::NONE, Sint, |_, s, _| one(s
+        .backend_id()
+        .map(Sample::Sint))),
+    fetch!("base", ArgSpec::NONE, Str, |_, s, _| one(
+        fh::base(s).map(Sample::Str)
+    )),
+    fetch!("baseq", ArgSpec::NONE, Str, |_, s, _| one(
+        fh::baseq(s).map(Sample::Str)
+    )),
+    fetch!("base32", ArgSpec::NONE, Sint, |_, s, _| one(
+        fh::base32(s).map(|h| Sample::Sint(h.into()))
+    )),
+    fetch!("base32+src", ArgSpec::NONE, Bin, |_, s, _| one(fh::base32(
+        s
+    )
+    .and_then(|h| fh::hash_plus_src(h, s)))),
+    fetch!("url32", ArgSpec::NONE, Sint, |_, s, _| one(
+        fh::url32(s).map(|h| Sample::Sint(h.into()))
+    )),
+    fetch!("url32+src", ArgSpec::NONE, Bin, |_, s, _| one(
+        fh::url32(s).and_then(|h| fh::hash_plus_src(h, s))
+    )),
+    fetch!("url_ip", ArgSpec::NONE, Ipv4, |_, s, _| one(s
+        .uri()
+        .and_then(|u| fh::url_ipv4_port(&u))
+        .map(|(ip, _)| Sample::Ipv4(ip)))),
+    fetch!("url_port", ArgSpec::NONE, Sint, |_, s, _| one(s
+        .uri()
+        .and_then(|u| fh::url_ipv4_port(&u))
+        .map(|(_, p)| Sample::Sint(p.into())))),
+    fetch!("url_param", NAME_DELIM, Str, |a, s, m| url_param(
+        a, s, m, false
+    )),
+    fetch!("urlp", NAME_DELIM, Str, |a, s, m| url_param(a, s, m, false)),
+    fetch!("urlp_val", NAME_DELIM, Sint, |a, s, m| url_param(
+        a, s, m, true
+    )),
+    fetch!("req.hdrs", ArgSpec::NONE, Str, |_, s, _| one(
+        fh::header_block(s, Dir::Req).map(Sample::Str)
+    )),
+    fetch!("req.cook", OPT_NAME, Str, |a, s, m| cookie(
+        a,
+        s,
+        m,
+        Dir::Req,
+        Cook::Value
+    )),
+    fetch!("cook", OPT_NAME, Str, |a, s, m| cookie(
+        a,
+        s,
+        m,
+        Dir::Req,
+        Cook::Value
+    )),
+    fetch!("req.cook_cnt", OPT_NAME, Sint, |a, s, m| cookie(
+        a,
+        s,
+        m,
+        Dir::Req,
+        Cook::Count
+    )),
+    fetch!("cook_cnt", OPT_NAME, Sint, |a, s, m| cookie(
+        a,
+        s,
+        m,
+        Dir::Req,
+        Cook::Count
+    )),
+    fetch!("req.cook_val", OPT_NAME, Sint, |a, s, m| cookie(
+        a,
+        s,
+        m,
+        Dir::Req,
+        Cook::Int
+    )),
+    fetch!("cook_val", OPT_NAME, Sint, |a, s, m| cookie(
+        a,
+        s,
+        m,
+        Dir::Req,
+        Cook::Int
+    )),
+    fetch!("res.cook", OPT_NAME, Str, |a, s, m| cookie(
+        a,
+        s,
+        m,
+        Dir::Res,
+        Cook::Value
+    )),
+    fetch!("scook", OPT_NAME, Str, |a, s, m| cookie(
+        a,
+        s,
+        m,
+        Dir::Res,
+        Cook::Value
+    )),
+    fetch!("res.cook_cnt", OPT_NAME, Sint, |a, s, m| cookie(
+        a,
+        s,
+        m,
+        Dir::Res,
+        Cook::Count
+    )),
+    fetch!("scook_cnt", OPT_NAME, Sint, |a, s, m| cookie(
+        a,
+        s,
+        m,
+        Dir::Res,
+        Cook::Count
+    )),
+    fetch!("res.cook_val", OPT_NAME, Sint, |a, s, m| cookie(
+        a,
+        s,
+        m,
+        Dir::Res,
+        Cook::Int
+    )),
+    fetch!("scook_val", OPT_NAME, Sint, |a, s, m| cookie(
+        a,
+        s,
+        m,
+        Dir::Res,
+        Cook::Int
+    )),
+    fetch!("hdr_ip", NAME_OCC, Ipv4, |a, s, m| {
+        let dir = s.direction();
+        hdr_ip(a, s, m, dir)
+    }),
+    fetch!("req.hdr_ip", NAME_OCC, Ipv4, |a, s, m| hdr_ip(
+        a,
+        s,
+        m,
+        Dir::Req
+    )),
+    fetch!("res.hdr_ip", NAME_OCC, Ipv4, |a, s, m| hdr_ip(
+        a,
+        s,
+        m,
+        Dir::Res
+    )),
+    fetch!("shdr_ip", NAME_OCC, Ipv4, |a, s, m| hdr_ip(
+        a,
+        s,
+        m,
+        Dir::Res
+    )),
+    fetch!("res.ver", ArgSpec::NONE, Str, |_, s, _| one(s
+        .res_version()
+        .map(Sample::Str))),
+    fetch!("req.body_len", ArgSpec::NONE, Sint, |_, s, _| {
+        // Like HAProxy: the length of the body buffered so far, 0 when none is.
+        if s.method().is_none() {
+            return Vec::new();
+        }
+        vec![Sample::Sint(s.req_body().map_or(0, |b| b.len() as i64))]
+    }),
+    fetch!("txn.status", ArgSpec::NONE, Sint, |_, s, _| one(s
+        .status()
+        .map(|c| Sample::Sint(c as i64)))),
+    fetch!("env", ArgSpec::new(1, &[A::Str]), Str, |a, _, _| one(a
+        .first()
+        .and_then(|n| fi::env(n.as_bytes()))
+        .map(|v| Sample::Str(Bytes::from(v))))),
+    fetch!("hostname", ArgSpec::NONE, Str, |_, _, _| one(fi::hostname(
+    )
+    .map(Sample::str))),
+    fetch!(
+        "date",
+        ArgSpec::new(0, &[A::Sint, A::Str]),
+        fi::check_date_unit,
+        Sint,
+        |a, _, _| vec![Sample::Sint(fi::date(a))]
+    ),
+    fetch!("rand", ArgSpec::new(0, &[A::Sint]), Sint, |a, _, _| vec![
+        Sample::Sint(fi::rand(a))
+    ]),
+    fetch!(
+        "uuid",
+        ArgSpec::new(0, &[A::Sint]),
+        fi::check_uuid,
+        Str,
+        |_, _, _| vec![Sample::str(fi::uuid_v4())]
+    ),
+    fetch!("unique-id", ArgSpec::NONE, Str, |_, s, _| one(s
+        .unique_id()
+        .map(Sample::Str))),
+    fetch!("ipv4", ArgSpec::new(1, &[A::Ipv4]), Ipv4, |a, _, _| one(
+        match a.first() {
+            Some(Arg::Ipv4(ip)) => Some(Sample::Ipv4(*ip)),
+            _ => None,
+        }
+    )),
+    fetch!("ipv6", ArgSpec::new(1, &[A::Ipv6]), Ipv6, |a, _, _| one(
+        match a.first() {
+            Some(Arg::Ipv6(ip)) => Some(Sample::Ipv6(*ip)),
+            _ => None,
+        }
+    )),
+    fetch!("nbsrv", OPT_NAME, Sint, |a, s, _| one(s
+        .backend_nbsrv(named(a))
+        .map(Sample::Sint))),
+    fetch!("be_conn", OPT_NAME, Sint, |a, s, _| one(s
+        .backend_conns(named(a))
+        .map(Sample::Sint))),
+    fetch!("fe_conn", OPT_NAME, Sint, |a, s, _| one(s
+        .frontend_conns(named(a))
+        .map(Sample::Sint))),
 ];
 
 /// Looks a fetch up by its configuration name.
@@ -326,7 +540,7 @@ pub fn uri_pathq_len(uri: &[u8]) -> Option<usize> {
     Some(uri.len() - start)
 }
 
-fn uri_pathq(uri: &Bytes) -> Option<Bytes> {
+pub fn uri_pathq(uri: &Bytes) -> Option<Bytes> {
     let start = path_start(uri)?;
     (start < uri.len()).then(|| uri.slice(start..))
 }
@@ -442,6 +656,84 @@ fn hdr_val(a: &[Arg], s: &mut dyn SampleSource, m: FetchMode, dir: Dir) -> Vec<S
         .into_iter()
         .filter_map(|v| match v {
             Sample::Str(b) => Some(Sample::Sint(read_int64(&b).0)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// An optional proxy-name argument: `None` when absent or empty (the current proxy).
+fn named(a: &[Arg]) -> Option<&[u8]> {
+    a.first().map(Arg::as_bytes).filter(|n| !n.is_empty())
+}
+
+/// `url_param([name[,delim]])`: the first value in a sample expression, every value in an
+/// ACL; `as_int` for `urlp_val` (the value's leading integer).
+fn url_param(a: &[Arg], s: &mut dyn SampleSource, m: FetchMode, as_int: bool) -> Vec<Sample> {
+    let Some(uri) = s.uri() else {
+        return Vec::new();
+    };
+    let name = a.first().map(Arg::as_bytes).unwrap_or(b"");
+    let delim = a
+        .get(1)
+        .and_then(|d| d.as_bytes().first().copied())
+        .unwrap_or(b'?');
+    let mut vals = fh::url_params(&uri, name, delim);
+    if m == FetchMode::Single {
+        vals.truncate(1);
+    }
+    vals.into_iter()
+        .map(|v| {
+            if as_int {
+                Sample::Sint(read_int64(&v).0)
+            } else {
+                Sample::Str(v)
+            }
+        })
+        .collect()
+}
+
+/// What a cookie fetch returns.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cook {
+    Value,
+    Count,
+    Int,
+}
+
+/// `req.cook`, `res.cook` and their `_cnt`/`_val` forms. A sample expression takes the
+/// last occurrence of a named cookie and the first cookie when no name is given; ACLs try
+/// every one. Counting needs only the HTTP message.
+fn cookie(a: &[Arg], s: &mut dyn SampleSource, m: FetchMode, dir: Dir, what: Cook) -> Vec<Sample> {
+    let name = a.first().map(Arg::as_bytes).unwrap_or(b"");
+    let Some(mut vals) = fh::cookie_values(s, dir, name) else {
+        return Vec::new();
+    };
+    if what == Cook::Count {
+        return vec![Sample::Sint(vals.len() as i64)];
+    }
+    if m == FetchMode::Single {
+        let v = if name.is_empty() {
+            vals.into_iter().next()
+        } else {
+            vals.pop()
+        };
+        vals = v.into_iter().collect();
+    }
+    vals.into_iter()
+        .map(|v| match what {
+            Cook::Int => Sample::Sint(read_int64(&v).0),
+            _ => Sample::Str(v),
+        })
+        .collect()
+}
+
+/// `hdr_ip`: the header occurrence(s) read as an address (`a.b.c.d[:port]` or IPv6); a
+/// value that is not one is skipped (an ACL tries the next occurrence).
+fn hdr_ip(a: &[Arg], s: &mut dyn SampleSource, m: FetchMode, dir: Dir) -> Vec<Sample> {
+    hdr(a, s, m, dir, false)
+        .into_iter()
+        .filter_map(|v| match v {
+            Sample::Str(b) => fh::header_ip(&b),
             _ => None,
         })
         .collect()
