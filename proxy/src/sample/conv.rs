@@ -184,7 +184,7 @@ pub static CONVERTERS: &[ConvDef] = &[
         let in_form = a.first().and_then(Arg::as_sint).is_some_and(|i| i != 0);
         ct::url_dec(&bin_of(s)?, in_form).map(|v| Sample::Str(Bytes::from(v)))
     }),
-    conv!("url_enc", ArgSpec::new(0, &[A::Str]), Some(check_url_enc), Str => Str, |_, s, _| {
+    conv!("url_enc", ArgSpec::new(1, &[A::Str]), Some(check_url_enc), Str => Str, |_, s, _| {
         Some(Sample::str(ct::url_enc(&bin_of(s)?)))
     }),
     conv!("concat", ArgSpec::new(0, &[A::Str, A::Str, A::Str]), Some(check_concat), Str => Str, |a, s, src| {
@@ -514,7 +514,8 @@ fn check_regsub(args: &mut [Arg]) -> Result<(), String> {
 
 fn check_url_enc(args: &mut [Arg]) -> Result<(), String> {
     match args.first().map(Arg::as_bytes) {
-        None | Some(b"query") => Ok(()),
+        // The argument is mandatory, but an empty one (`url_enc` alone) means `query`.
+        None | Some(b"" | b"query") => Ok(()),
         Some(_) => Err("Unexpected encode type. Allowed value is 'query'".into()),
     }
 }

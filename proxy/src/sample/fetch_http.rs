@@ -10,7 +10,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use super::conv_hash::{full_hash, sdbm_from};
 use super::fetch::{header_values, uri_path, uri_pathq};
 use super::source::{Dir, SampleSource};
-use super::value::{Sample, parse_ipv4_loose};
+use super::value::{Sample, buf2ip};
 
 /// The first value of the first `Host` header (comma-split, trimmed), if not empty.
 fn first_host(src: &dyn SampleSource) -> Option<Bytes> {
@@ -248,18 +248,27 @@ pub fn url_ipv4_port(uri: &[u8]) -> Option<(Ipv4Addr, u16)> {
 /// `hdr_ip`'s reading of a header value: an IPv4 address, optionally followed by `:port`
 /// (1-65535), or an IPv6 address.
 pub fn header_ip(v: &[u8]) -> Option<Sample> {
-    let t = std::str::from_utf8(v).ok()?;
-    if let Ok(a) = t.parse::<Ipv4Addr>() {
-        return Some(Sample::Ipv4(a));
+    if let Some((a, n)) = buf2ip(v) {
+        if n == v.len() {
+            return Some(Sample::Ipv4(a));
+        }
+        let port = &v[n + 1..];
+        if v[n] == b':'
+            && !port.is_empty()
+            && port.iter().all(u8::is_ascii_digit)
+            && std::str::from_utf8(port)
+                .ok()
+                .and_then(|p| p.parse::<u32>().ok())
+                .is_some_and(|p| (1..65536).contains(&p))
+        {
+            return Some(Sample::Ipv4(a));
+        }
     }
-    if let Some((h, p)) = t.split_once(':')
-        && let Some(a) = parse_ipv4_loose(h.as_bytes())
-        && p.parse::<u16>().is_ok_and(|p| p > 0)
-        && p.bytes().all(|c| c.is_ascii_digit())
-    {
-        return Some(Sample::Ipv4(a));
-    }
-    t.parse::<Ipv6Addr>().ok().map(Sample::Ipv6)
+    std::str::from_utf8(v)
+        .ok()?
+        .parse::<Ipv6Addr>()
+        .ok()
+        .map(Sample::Ipv6)
 }
 
 /// `req.hdrs`: the request's header block as HTTP/1 text (lowercase names, `name: value`,
