@@ -444,3 +444,68 @@ fn properties_of_run_dependent_fetches() {
     // Before any response, txn.status has nothing.
     assert_eq!(get(6), "");
 }
+
+/// The first `-c` alert of a configuration with one bad line, pid and path normalized.
+fn first_alert(engine: support::Engine, line: &str) -> String {
+    let cfg = format!("{HEAD}frontend f\n  bind 127.0.0.1:@FE@\n  {line}\n");
+    let c = Setup::new(&cfg).check(engine);
+    let path = c.cfg_path.display().to_string();
+    let alert = c
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("[ALERT]"))
+        .unwrap_or_else(|| panic!("{}: no alert for {line}: {}", engine.name(), c.stderr));
+    let rest = &alert[alert.find(") :").map_or(0, |p| p + 3)..];
+    rest.replace(&path, "CFG")
+}
+
+#[test]
+fn argument_messages() {
+    if !support::haproxy_available("argument_messages") {
+        return;
+    }
+    for line in [
+        "http-request set-var(txn.a) date(0,h)",
+        "http-request set-var(txn.a) str(a),http_date(0,h)",
+        "http-request set-var(txn.a) str(a),sha2(100)",
+        "http-request set-var(txn.a) uuid(3)",
+        "http-request set-var(txn.a) str(a),regsub(a,b,x)",
+        "http-request set-var(txn.a) str(a),regsub(a)",
+        "http-request set-var(txn.a) str(a),bytes(a)",
+        "http-request set-var(txn.a) str(a),concat(a,b.c)",
+        "http-request set-var(txn.a) str(a),concat(a,txn.b,c,d)",
+        "http-request set-var(txn.a) str(a),url_enc(x)",
+        "http-request set-var(txn.a) ipv4(1.2.3)",
+        "http-request set-var(txn.a) ipv6(zz)",
+        "http-request set-var(txn.a) str(a),field(1,)",
+        "http-request set-var(txn.a) str(a),utime(%Y,x)",
+        "http-request set-var(txn.a) str(a),xxh32(a)",
+        "http-request set-var(txn.a) rand(x)",
+        "http-request set-var(txn.a) url_param(a,b,c)",
+        "http-request set-var(txn.a) str(a),ltrim(a,b)",
+        "http-request set-var(txn.a) int",
+        "http-request set-var(txn.a) str(a),ltrim(x",
+        "http-request set-var(txn.a) str(a),bytes(1",
+        "http-request set-var(txn.a) str(a),concat(a",
+        "http-request set-var(txn.a) str(a),bytes(1,2,3)",
+        "http-request set-var(txn.a) str(a),sha2(1,2)",
+        "http-request set-var(txn.a) str(a),lower(a)",
+        "http-request set-var(txn.a) str(a),set-var(txn.y,ifset,ifset,ifset,ifset,ifset)",
+        "acl a status foo",
+        "acl a status -m int foo",
+        "acl a status gt foo",
+        "acl a status gt 5 eq foo",
+        "acl a path -m len foo",
+        "acl a1 req.cook_beg(x) y",
+        "acl a1 res.hdr_beg(x) y",
+        "acl a1 urlp_val(n) -m int x",
+        "acl a1 url_ip 1.2.3.4/99",
+        "http-request deny if HTTP_3.0",
+    ] {
+        let (h, p) = (
+            first_alert(support::Engine::Halo, line),
+            first_alert(support::Engine::Haproxy, line),
+        );
+        assert_eq!(h, p, "{line}");
+    }
+}

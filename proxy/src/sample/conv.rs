@@ -52,20 +52,8 @@ const SEED: ArgSpec = ArgSpec::new(0, &[A::Sint]);
 const TIME_FMT: ArgSpec = ArgSpec::new(1, &[A::Str, A::Sint]);
 const INT_OR_VAR: ArgSpec = ArgSpec::new(1, &[A::Str]);
 const FIELD: ArgSpec = ArgSpec::new(2, &[A::Sint, A::Str, A::Sint]);
-const SETVAR: ArgSpec = ArgSpec::new(
-    1,
-    &[
-        A::Str,
-        A::Str,
-        A::Str,
-        A::Str,
-        A::Str,
-        A::Str,
-        A::Str,
-        A::Str,
-        A::Str,
-    ],
-);
+/// `set-var(name[,cond...])`: haproxy 2.6 takes up to four conditions.
+const SETVAR: ArgSpec = ArgSpec::new(1, &[A::Str, A::Str, A::Str, A::Str, A::Str]);
 
 /// Every built-in converter.
 pub static CONVERTERS: &[ConvDef] = &[

@@ -92,8 +92,9 @@ impl SampleExpr {
         let (fetch, spec, out) = match lookup_fetch(fkw, lua) {
             Some(x) => x,
             None if acl => {
+                // HAProxy quotes the whole criterion word (arguments and converters too).
                 return Err(format!(
-                    "unknown fetch method '{fkw}' in ACL expression '{fkw}'"
+                    "unknown fetch method '{fkw}' in ACL expression '{text}'"
                 ));
             }
             None => return Err(format!("unknown fetch method '{fkw}'")),

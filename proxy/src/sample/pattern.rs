@@ -136,9 +136,13 @@ impl PatternSet {
                 }
                 let (v, n) = read_int64(w.as_bytes());
                 if n != w.len() || w.is_empty() {
-                    return Err(format!(
-                        "'{w}' is neither a number nor a supported operator"
-                    ));
+                    // After `ge gt le lt` HAProxy checks the word itself; otherwise the
+                    // integer pattern parser complains.
+                    return Err(if op == IntOp::Eq {
+                        format!("'{w}' is not a number")
+                    } else {
+                        format!("'{w}' is neither a number nor a supported operator")
+                    });
                 }
                 self.patterns.push(match op {
                     IntOp::Eq => Pattern::Range(Some(v), Some(v)),
@@ -483,9 +487,17 @@ mod tests {
 
     #[test]
     fn messages() {
+        assert_eq!(err(MatchMethod::Int, "foo"), "'foo' is not a number");
+        let mut p = PatternSet::new(MatchMethod::Int, false);
         assert_eq!(
-            err(MatchMethod::Int, "foo"),
+            p.add_words(&["gt".into(), "foo".into()]).unwrap_err(),
             "'foo' is neither a number nor a supported operator"
+        );
+        let mut p = PatternSet::new(MatchMethod::Int, false);
+        assert_eq!(
+            p.add_words(&["gt".into(), "5".into(), "eq".into(), "foo".into()])
+                .unwrap_err(),
+            "'foo' is not a number"
         );
         assert_eq!(
             err(MatchMethod::Int, "1:2:3"),
