@@ -130,6 +130,10 @@ fn converters() {
             "%[str(5),set-var(txn.n)]|%[int(2),add(txn.n)]|%[int(2),mul(txn.nope)]",
             "%[str(v),set-var(txn.u),unset-var(txn.u)]|%[var(txn.u)]",
             "%[src,ipmask(24)]|%[ipv6(2001:db8::1),ipmask(24,32)]|%[str(10.9.8.7),ipmask(255.255.0.0)]",
+            "%[int(5),sdbm]|%[src,crc32]|%[int(3),base64]|%[bool(1),hex]|%[method,djb2]|%[src,hex]",
+            "%[str(ab),sha1,base64]|%[method,lower]|%[str(12),add(1),hex]|%[int(258),bytes(6)]",
+            "%[str(a%00b),url_dec,length]|%[str(é),json(utf8)]|%[str(é),json(utf8s)]|%[str(é),json]",
+            "%[str(5),ltime(%Y)]|%[str(x),utime(%Y)]|%[str(abc),hex2i]|%[int(-1),hex]",
         ],
     );
 }
@@ -149,7 +153,12 @@ fn check_acls(test: &str, conds: &[&str]) {
         ));
     }
     cfg.push_str("  http-request return status 200 content-type text/plain string no\n");
-    let Some(p) = Pair::same(test, &Setup::new(&cfg)) else {
+    let setup = Setup::new(&cfg)
+        .file("paths.lst", "# comment\n/x\n  /E1\n\n/e13/\n/e123/\n")
+        .file("hosts.lst", "other.org\nEXAMPLE.ORG:8080\n")
+        .file("nets.lst", "10.0.0.0/8\n127.0.0.0/8\n")
+        .file("ints.lst", "41:43\n");
+    let Some(p) = Pair::same(test, &setup) else {
         return;
     };
     for (i, _) in conds.iter().enumerate() {
@@ -259,6 +268,30 @@ fn acl_criteria() {
             "METH_PUT",
             "METH_TRACE",
             "REQ_CONTENT",
+            "{ urlp -m found }",
+            "{ urlp 2 }",
+            "{ urlp_sub 5?q }",
+            "{ cook b c }",
+            "{ cook 4 }",
+            "{ cook_beg last }",
+            "{ cook_len 0 }",
+            "{ hdr_ip(x-ip,1) 10.0.0.1 }",
+            "{ hdr(x-multi) -i -m reg ^T[HW] }",
+            "{ hdr(x-multi) -m sub -i HRE }",
+            "{ req.hdr(x-num) -m bin 3432616263 }",
+            "{ always_true -m bool }",
+            "{ int(0) -m bool }",
+            "{ str(x) -m found }",
+            "{ req.hdr(nope) -m found }",
+            "!{ req.hdr(nope) -m found }",
+            "{ src -n 127.0.0.1 }",
+            "{ path_beg -u 7 /e }",
+            "{ path_end -- -x }",
+            "{ path_beg -f @DIR@/paths.lst }",
+            "{ path_beg -i -f @DIR@/paths.lst }",
+            "{ hdr(host) -f @DIR@/hosts.lst -i }",
+            "{ src -f @DIR@/nets.lst }",
+            "{ url_param(n) -f @DIR@/ints.lst }",
         ],
     );
 }
@@ -496,6 +529,8 @@ fn argument_messages() {
         "acl a status gt foo",
         "acl a status gt 5 eq foo",
         "acl a path -m len foo",
+        "acl a path -f /dev/null -m beg",
+        "acl a path -f /nonexistent/x",
         "acl a1 req.cook_beg(x) y",
         "acl a1 res.hdr_beg(x) y",
         "acl a1 urlp_val(n) -m int x",

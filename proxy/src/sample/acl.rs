@@ -128,20 +128,49 @@ impl AclExpr {
             .filter(|k| k.name != k.fetch || expr.convs.is_empty())
             .map(|k| k.method);
         let mut ignore_case = false;
-        let mut files: Vec<String> = Vec::new();
+        // Created when the method is final: at the first `-f` (loaded right away, with the
+        // flags seen so far, as HAProxy does) or after the flags.
+        let mut patterns: Option<PatternSet> = None;
+        let default_method = |m: Option<MatchMethod>| -> Result<MatchMethod, String> {
+            Ok(match m {
+                Some(m) => m,
+                None => match expr.out_type() {
+                    SampleType::Bool => MatchMethod::Bool,
+                    SampleType::Sint => MatchMethod::Int,
+                    SampleType::Ipv4 | SampleType::Ipv6 | SampleType::Addr => MatchMethod::Ip,
+                    SampleType::Str => MatchMethod::Str,
+                    SampleType::Bin => MatchMethod::Bin,
+                    SampleType::Meth => MatchMethod::Meth,
+                    SampleType::Any => {
+                        return Err(format!(
+                            "matching method must be specified first (using '-m') when using a sample fetch of this type ('{}')",
+                            expr.fetch_name()
+                        ));
+                    }
+                },
+            })
+        };
         let mut i = 1;
         while let Some(w) = words.get(i) {
             if !w.starts_with('-') {
                 break;
             }
             match w.as_str() {
-                "-i" => ignore_case = true,
+                "-i" => {
+                    ignore_case = true;
+                    if let Some(p) = patterns.as_mut() {
+                        p.ignore_case = true;
+                    }
+                }
                 "-n" => {}
                 "--" => {
                     i += 1;
                     break;
                 }
                 "-m" => {
+                    if patterns.is_some() {
+                        return Err("'-m' must only be specified before patterns and files in parsing ACL expression".into());
+                    }
                     let name = words.get(i + 1).map(String::as_str).unwrap_or("");
                     method = Some(MatchMethod::from_name(name).ok_or_else(|| {
                         format!("unknown matching method '{name}' when parsing ACL expression")
@@ -150,7 +179,14 @@ impl AclExpr {
                 }
                 "-u" => i += 1,
                 "-f" => {
-                    files.push(words.get(i + 1).cloned().unwrap_or_default());
+                    let file = words.get(i + 1).map(String::as_str).unwrap_or_default();
+                    let set = match patterns.as_mut() {
+                        Some(p) => p,
+                        None => {
+                            patterns.insert(PatternSet::new(default_method(method)?, ignore_case))
+                        }
+                    };
+                    set.add_file(file)?;
                     i += 1;
                 }
                 "-M" => {
@@ -164,27 +200,10 @@ impl AclExpr {
             }
             i += 1;
         }
-        let method = match method {
-            Some(m) => m,
-            None => match expr.out_type() {
-                SampleType::Bool => MatchMethod::Bool,
-                SampleType::Sint => MatchMethod::Int,
-                SampleType::Ipv4 | SampleType::Ipv6 | SampleType::Addr => MatchMethod::Ip,
-                SampleType::Str => MatchMethod::Str,
-                SampleType::Bin => MatchMethod::Bin,
-                SampleType::Meth => MatchMethod::Meth,
-                SampleType::Any => {
-                    return Err(format!(
-                        "matching method must be specified first (using '-m') when using a sample fetch of this type ('{}')",
-                        expr.fetch_name()
-                    ));
-                }
-            },
+        let mut patterns = match patterns {
+            Some(p) => p,
+            None => PatternSet::new(default_method(method)?, ignore_case),
         };
-        let mut patterns = PatternSet::new(method, ignore_case);
-        for f in &files {
-            patterns.add_file(f)?;
-        }
         patterns.add_words(&words[i.min(words.len())..])?;
         Ok(AclExpr { expr, patterns })
     }

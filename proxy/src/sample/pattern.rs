@@ -81,12 +81,21 @@ pub enum Pattern {
     Meth(Method),
 }
 
-/// A parsed pattern list with its method and flags.
+/// A parsed pattern list with its method. `ignore_case` (`-i`) applies to the patterns
+/// added after it is set: HAProxy reads flags in order, so `-f file -i` loads the file
+/// case-sensitively.
 #[derive(Clone, Debug)]
 pub struct PatternSet {
     pub method: MatchMethod,
     pub ignore_case: bool,
-    pub patterns: Vec<Pattern>,
+    pub patterns: Vec<Entry>,
+}
+
+/// One pattern and whether it was added under `-i`.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub pat: Pattern,
+    pub icase: bool,
 }
 
 /// `eq ge gt le lt` before integer patterns.
@@ -131,7 +140,7 @@ impl PatternSet {
                     continue;
                 }
                 if w.contains(':') || w.contains('-') {
-                    self.patterns.push(parse_int_range(w)?);
+                    self.push(parse_int_range(w)?);
                     continue;
                 }
                 let (v, n) = read_int64(w.as_bytes());
@@ -144,7 +153,7 @@ impl PatternSet {
                         format!("'{w}' is neither a number nor a supported operator")
                     });
                 }
-                self.patterns.push(match op {
+                self.push(match op {
                     IntOp::Eq => Pattern::Range(Some(v), Some(v)),
                     IntOp::Ge => Pattern::Range(Some(v), None),
                     IntOp::Gt => Pattern::Range(Some(v.saturating_add(1)), None),
@@ -154,7 +163,7 @@ impl PatternSet {
                 continue;
             }
             let p = self.parse_one(w)?;
-            self.patterns.push(p);
+            self.push(p);
         }
         Ok(())
     }
@@ -183,7 +192,7 @@ impl PatternSet {
             let p = self
                 .parse_one(&text)
                 .map_err(|e| format!("{e} at line {} of file '{file}'", n + 1))?;
-            self.patterns.push(p);
+            self.push(p);
         }
         Ok(())
     }
@@ -224,11 +233,19 @@ impl PatternSet {
         if m == MatchMethod::Bool {
             return v.as_sint().is_some_and(|i| i != 0);
         }
-        self.patterns.iter().any(|p| self.match_one(&v, p))
+        self.patterns
+            .iter()
+            .any(|e| self.match_one(&v, &e.pat, e.icase))
     }
 
-    fn match_one(&self, v: &Sample, p: &Pattern) -> bool {
-        let ic = self.ignore_case;
+    fn push(&mut self, pat: Pattern) {
+        self.patterns.push(Entry {
+            pat,
+            icase: self.ignore_case,
+        });
+    }
+
+    fn match_one(&self, v: &Sample, p: &Pattern, ic: bool) -> bool {
         let eq = |a: &[u8], b: &[u8]| {
             if ic {
                 a.eq_ignore_ascii_case(b)
