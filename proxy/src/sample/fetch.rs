@@ -742,6 +742,109 @@ fn hdr_ip(a: &[Arg], s: &mut dyn SampleSource, m: FetchMode, dir: Dir) -> Vec<Sa
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lua_names::LuaNames;
+    use crate::sample::expr::{ExprCtx, SampleExpr};
+    use crate::sample::testsrc::{TestSource, block_on};
+
+    /// Evaluates `text` (single value, as `%[...]`) and every value (as an ACL).
+    fn ev(src: &mut TestSource, text: &str) -> (Option<String>, Vec<String>) {
+        let (e, _) = SampleExpr::parse(text, &LuaNames::default(), ExprCtx::Word).unwrap();
+        let show = |v: Sample| String::from_utf8_lossy(&v.to_str_form().unwrap()).into_owned();
+        let one = e.eval_sync(src).map(show);
+        let all = block_on(e.eval_all(src)).into_iter().map(show).collect();
+        (one, all)
+    }
+
+    fn rich() -> TestSource {
+        let mut s = TestSource::http(
+            "/p/a?q&x=1&y=&x=2;n=42",
+            &[
+                ("Host", "example.org"),
+                ("Cookie", "a=1; b = two ; a=3, c=4"),
+                ("cookie", "n=12x; a=last"),
+                ("X-IP", "10.0.0.1:80"),
+                ("X-IP", "junk"),
+            ],
+        );
+        s.res_headers = Some(vec![
+            ("Set-Cookie".into(), "sid=abc; Path=/".into()),
+            ("Set-Cookie".into(), "n=7".into()),
+        ]);
+        s
+    }
+
+    #[test]
+    fn catalogue_fetches() {
+        let mut s = rich();
+        let one = |s: &mut TestSource, t: &str| ev(s, t).0;
+        let all = |s: &mut TestSource, t: &str| ev(s, t).1;
+        assert_eq!(one(&mut s, "base").unwrap(), "example.org/p/a");
+        assert_eq!(
+            one(&mut s, "baseq").unwrap(),
+            "example.org/p/a?q&x=1&y=&x=2;n=42"
+        );
+        assert_eq!(one(&mut s, "url_param(x)").unwrap(), "1");
+        assert_eq!(all(&mut s, "url_param(x)"), ["1", "2"]);
+        assert_eq!(all(&mut s, "urlp"), ["1", "", "2", "42"]);
+        assert_eq!(one(&mut s, "urlp_val(n)").unwrap(), "42");
+        assert_eq!(one(&mut s, "url_param(nope)"), None);
+        // Named cookies: the last in an expression; unnamed: the first; ACLs see each.
+        assert_eq!(one(&mut s, "req.cook(a)").unwrap(), "last");
+        assert_eq!(one(&mut s, "cook").unwrap(), "1");
+        assert_eq!(all(&mut s, "cook(a)"), ["1", "3", "last"]);
+        assert_eq!(one(&mut s, "req.cook_cnt").unwrap(), "6");
+        assert_eq!(one(&mut s, "cook_val(n)").unwrap(), "12");
+        assert_eq!(one(&mut s, "res.cook(sid)").unwrap(), "abc");
+        assert_eq!(one(&mut s, "scook_cnt").unwrap(), "2");
+        assert_eq!(one(&mut s, "res.cook_val(n)").unwrap(), "7");
+        // hdr_ip: the last occurrence in an expression, the valid ones in an ACL.
+        assert_eq!(one(&mut s, "hdr_ip(x-ip)"), None);
+        assert_eq!(all(&mut s, "hdr_ip(x-ip)"), ["10.0.0.1"]);
+        assert_eq!(one(&mut s, "hdr_ip(x-ip,1)").unwrap(), "10.0.0.1");
+        assert_eq!(one(&mut s, "url_ip"), None);
+        assert_eq!(one(&mut s, "req.body_len").unwrap(), "0");
+        assert!(
+            one(&mut s, "req.hdrs")
+                .unwrap()
+                .starts_with("host: example.org\r\n")
+        );
+        assert_eq!(one(&mut s, "ipv4(1.2.3.4)").unwrap(), "1.2.3.4");
+        assert_eq!(one(&mut s, "ipv6(::1)").unwrap(), "::1");
+        assert_eq!(one(&mut s, "env(PATH)").is_some(), true);
+        assert_eq!(one(&mut s, "uuid").map(|u| u.len()), Some(36));
+        assert_eq!(one(&mut s, "rand(1)").unwrap(), "0");
+        assert!(one(&mut s, "hostname").is_some());
+        assert_eq!(one(&mut s, "txn.status"), None);
+        s.status = Some(404);
+        assert_eq!(one(&mut s, "txn.status").unwrap(), "404");
+        // Engine-only data: absent from a source that does not provide it.
+        for f in [
+            "fe_id",
+            "be_id",
+            "nbsrv",
+            "be_conn",
+            "fe_conn",
+            "unique-id",
+            "res.ver",
+        ] {
+            assert_eq!(one(&mut s, f), None, "{f}");
+        }
+        let mut absolute = TestSource::http("http://10.1.2.3:81/x", &[]);
+        assert_eq!(one(&mut absolute, "url_ip").unwrap(), "10.1.2.3");
+        assert_eq!(one(&mut absolute, "url_port").unwrap(), "81");
+        // Outside HTTP, HTTP fetches fail.
+        let mut tcp = TestSource::default();
+        for f in [
+            "base",
+            "url_param",
+            "req.cook",
+            "req.cook_cnt",
+            "req.body_len",
+            "req.hdrs",
+        ] {
+            assert_eq!(one(&mut tcp, f), None, "{f}");
+        }
+    }
 
     #[test]
     fn uri_parts() {
