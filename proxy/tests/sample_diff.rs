@@ -544,3 +544,64 @@ fn argument_messages() {
         assert_eq!(h, p, "{line}");
     }
 }
+
+/// Layer-4 payload fetches in a TCP frontend: `req.rdp_cookie`, `RDP_COOKIE`, `req.len`.
+const TCP_CFG: &str = "
+global
+  nbthread 1
+defaults
+  mode tcp
+  timeout client 5s
+  timeout server 5s
+  timeout connect 2s
+frontend fe
+  bind 127.0.0.1:@FE@
+  tcp-request inspect-delay 2s
+  tcp-request content reject if { req.rdp_cookie(mstshash) -m str bob }
+  tcp-request content reject if RDP_COOKIE { req.len gt 60 }
+  tcp-request content accept
+  default_backend be
+backend be
+  server s1 127.0.0.1:@BE@
+";
+
+#[test]
+fn tcp_payload_fetches() {
+    if !support::haproxy_available("tcp_payload_fetches") {
+        return;
+    }
+    let setup = Setup::new(TCP_CFG).var("BE", support::backend::tcp_echo());
+    let Some(p) = Pair::same("tcp_payload_fetches", &setup) else {
+        return;
+    };
+    let rdp = |cookie: &str| {
+        let mut v = b"\x03\x00\x00\x2c\x27\xe0\x00\x00\x00\x00\x00".to_vec();
+        v.extend_from_slice(format!("Cookie: mstshash={cookie}\r\n").as_bytes());
+        v
+    };
+    let exchange = |port: u16, data: &[u8]| -> Vec<u8> {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(3)))
+            .unwrap();
+        s.write_all(data).unwrap();
+        let mut out = vec![0u8; 256];
+        let n = s.read(&mut out).unwrap_or(0);
+        out.truncate(n);
+        out
+    };
+    let long = [rdp("someone"), vec![b'x'; 40]].concat();
+    for (data, echoed) in [
+        (rdp("bob"), false),
+        (rdp("alice"), true),
+        (long, false),
+        (b"hello".to_vec(), true),
+    ] {
+        let (a, b) = (
+            exchange(p.halo.port(), &data),
+            exchange(p.haproxy.port(), &data),
+        );
+        assert_eq!(a, b, "{data:?}");
+        assert_eq!(a == data, echoed, "{data:?}");
+    }
+}

@@ -84,12 +84,13 @@ static PREDEFINED: &[(&str, &[&str])] = &[
     ("METH_POST", &["method", "POST"]),
     ("METH_PUT", &["method", "PUT"]),
     ("METH_TRACE", &["method", "TRACE"]),
+    ("RDP_COOKIE", &["req.rdp_cookie_cnt", "gt", "0"]),
     ("REQ_CONTENT", &["req.len", "gt", "0"]),
     ("TRUE", &["always_true"]),
 ];
 
 /// Predefined ACLs HAProxy has and Halo cannot evaluate yet.
-static PREDEFINED_MISSING: &[&str] = &["RDP_COOKIE", "WAIT_END"];
+static PREDEFINED_MISSING: &[&str] = &["WAIT_END"];
 
 /// One criterion with its patterns: an `acl` line's body.
 #[derive(Clone, Debug)]

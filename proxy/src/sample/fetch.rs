@@ -465,6 +465,19 @@ pub static FETCHES: &[FetchDef] = &[
             _ => None,
         }
     )),
+    fetch!("req.rdp_cookie", OPT_NAME, Str, |a, s, _| one(rdp_cookie(
+        a, s
+    )
+    .map(Sample::Str))),
+    fetch!("rdp_cookie", OPT_NAME, Str, |a, s, _| one(
+        rdp_cookie(a, s).map(Sample::Str)
+    )),
+    fetch!("req.rdp_cookie_cnt", OPT_NAME, Sint, |a, s, _| {
+        rdp_cookie_cnt(a, s)
+    }),
+    fetch!("rdp_cookie_cnt", OPT_NAME, Sint, |a, s, _| rdp_cookie_cnt(
+        a, s
+    )),
     fetch!("nbsrv", OPT_NAME, Sint, |a, s, _| one(s
         .backend_nbsrv(named(a))
         .map(Sample::Sint))),
@@ -661,6 +674,52 @@ fn hdr_val(a: &[Arg], s: &mut dyn SampleSource, m: FetchMode, dir: Dir) -> Vec<S
         .collect()
 }
 
+/// `req.rdp_cookie([name])`: the `Cookie: name=value\r\n` line of an RDP connection request
+/// (after its 11-byte TPKT and X.224 headers) in a TCP stream's buffered data; the cookie
+/// name is matched case-insensitively; without a name any `name=`. HAProxy waits for more
+/// data when the buffer is too short; Halo's single evaluation sees no cookie.
+fn rdp_cookie(a: &[Arg], s: &mut dyn SampleSource) -> Option<Bytes> {
+    if s.method().is_some() {
+        return None;
+    }
+    let buf = s.req_body()?;
+    let mut d = buf.get(11..)?;
+    if d.len() <= 7 || !d[..7].eq_ignore_ascii_case(b"Cookie:") {
+        return None;
+    }
+    d = &d[7..];
+    while d.first() == Some(&b' ') {
+        d = &d[1..];
+    }
+    match a.first().map(Arg::as_bytes).filter(|n| !n.is_empty()) {
+        Some(name) => {
+            if d.len() <= name.len()
+                || d[name.len()] != b'='
+                || !d[..name.len()].eq_ignore_ascii_case(name)
+            {
+                return None;
+            }
+            d = &d[name.len() + 1..];
+        }
+        None => {
+            let eq = d.iter().position(|&c| matches!(c, b'=' | b'\r' | b'\n'))?;
+            if d[eq] != b'=' {
+                return None;
+            }
+            d = &d[eq + 1..];
+        }
+    }
+    let end = d.iter().position(|&c| c == b'\r')?;
+    (d.get(end + 1) == Some(&b'\n')).then(|| Bytes::copy_from_slice(&d[..end]))
+}
+
+fn rdp_cookie_cnt(a: &[Arg], s: &mut dyn SampleSource) -> Vec<Sample> {
+    if s.method().is_some() || s.req_body().is_none() {
+        return Vec::new();
+    }
+    vec![Sample::Sint(rdp_cookie(a, s).is_some() as i64)]
+}
+
 /// An optional proxy-name argument: `None` when absent or empty (the current proxy).
 fn named(a: &[Arg]) -> Option<&[u8]> {
     a.first().map(Arg::as_bytes).filter(|n| !n.is_empty())
@@ -771,6 +830,23 @@ mod tests {
             ("Set-Cookie".into(), "n=7".into()),
         ]);
         s
+    }
+
+    #[test]
+    fn rdp_cookies() {
+        let mut s = TestSource {
+            body: Some(Bytes::from_static(
+                b"\x03\x00\x00\x2c\x27\xe0\x00\x00\x00\x00\x00Cookie: mstshash=bob\r\nrest",
+            )),
+            ..TestSource::default()
+        };
+        assert_eq!(ev(&mut s, "req.rdp_cookie").0.unwrap(), "bob");
+        assert_eq!(ev(&mut s, "rdp_cookie(MSTSHASH)").0.unwrap(), "bob");
+        assert_eq!(ev(&mut s, "req.rdp_cookie(other)").0, None);
+        assert_eq!(ev(&mut s, "req.rdp_cookie_cnt").0.unwrap(), "1");
+        assert_eq!(ev(&mut s, "rdp_cookie_cnt(other)").0.unwrap(), "0");
+        s.body = Some(Bytes::from_static(b"short"));
+        assert_eq!(ev(&mut s, "req.rdp_cookie_cnt").0.unwrap(), "0");
     }
 
     #[test]
