@@ -91,6 +91,8 @@ fn request_fetches() {
             "%[str(abc)]|%[int(-12)]|%[bool(true)]|%[bool(0)]|%[ipv4(10.1.2.3)]|%[ipv6(2001:db8::1)]",
             "%[always_true]|%[always_false]|%[var(txn.nope)]|%[var(txn.nope,dflt)]",
             "%[env(PATH)]|%[env(HALO_SURELY_UNSET_VARIABLE)]|%[unique-id]",
+            "%[req.hdr_names]|%[req.hdr_names(|)]|%[nbproc]|%[proc]|%[stopping]",
+            "%[capture.req.method]|%[capture.req.uri]|%[capture.req.ver]",
         ],
     );
 }
@@ -320,6 +322,7 @@ backend be
   http-response set-header X-2 %[status]|%[res.ver]|%[srv_name]|%[be_name]|%[be_id]
   http-response set-header X-3 %[res.cook(sid)]|%[res.cook]|%[res.cook_cnt(sid)]|%[scook(other)]|%[res.cook_val(n)]
   http-response set-header X-4 %[res.hdr_ip(x-ip)]|%[shdr(x-a)]|%[res.hdr_val(x-n)]|%[var(txn.fe)]
+  http-response set-header X-7 %[res.hdr_names]|%[capture.res.ver]
   http-response set-header X-5 yes if { res.hdr(x-a) -m sub b } { status 200:299 } { scook(sid) abc }
   http-response set-header X-6 yes if { shdr_beg(x-a) a } || { scook_len(sid) 99 }
   server s1 127.0.0.1:@BE@

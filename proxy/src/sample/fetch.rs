@@ -478,6 +478,44 @@ pub static FETCHES: &[FetchDef] = &[
     fetch!("rdp_cookie_cnt", OPT_NAME, Sint, |a, s, _| rdp_cookie_cnt(
         a, s
     )),
+    fetch!("req.hdr_names", OPT_NAME, Str, |a, s, _| one(hdr_names(
+        a,
+        s,
+        Dir::Req
+    ))),
+    fetch!("res.hdr_names", OPT_NAME, Str, |a, s, _| one(hdr_names(
+        a,
+        s,
+        Dir::Res
+    ))),
+    fetch!("capture.req.method", ArgSpec::NONE, Str, |_, s, _| one(s
+        .method()
+        .map(|m| Sample::Str(Bytes::copy_from_slice(m.as_bytes()))))),
+    fetch!("capture.req.uri", ArgSpec::NONE, Str, |_, s, _| one(s
+        .uri()
+        .and_then(|u| {
+            // The path and query; empty for an absolute URI without a path (as haproxy).
+            let start = u.len() - uri_pathq_len(&u)?;
+            Some(Sample::Str(u.slice(start..)))
+        }))),
+    fetch!("capture.req.ver", ArgSpec::NONE, Str, |_, s, _| one(s
+        .req_version()
+        .map(|v| Sample::Str(Bytes::from(
+            [&b"HTTP/"[..], &v].concat()
+        ))))),
+    fetch!("capture.res.ver", ArgSpec::NONE, Str, |_, s, _| one(s
+        .res_version()
+        .map(|v| Sample::Str(Bytes::from(
+            [&b"HTTP/"[..], &v].concat()
+        ))))),
+    // One process, never stopping while rules run (Halo's workers are threads).
+    fetch!("nbproc", ArgSpec::NONE, Sint, |_, _, _| vec![Sample::Sint(
+        1
+    )]),
+    fetch!("proc", ArgSpec::NONE, Sint, |_, _, _| vec![Sample::Sint(1)]),
+    fetch!("stopping", ArgSpec::NONE, Bool, |_, _, _| vec![
+        Sample::Bool(false)
+    ]),
     fetch!("nbsrv", OPT_NAME, Sint, |a, s, _| one(s
         .backend_nbsrv(named(a))
         .map(Sample::Sint))),
@@ -720,6 +758,23 @@ fn rdp_cookie_cnt(a: &[Arg], s: &mut dyn SampleSource) -> Vec<Sample> {
     vec![Sample::Sint(rdp_cookie(a, s).is_some() as i64)]
 }
 
+/// `req.hdr_names([delim])`: the header names in order (lowercase, as haproxy stores
+/// them), joined by the delimiter's first character (`,` by default).
+fn hdr_names(a: &[Arg], s: &mut dyn SampleSource, dir: Dir) -> Option<Sample> {
+    let delim = a
+        .first()
+        .and_then(|d| d.as_bytes().first().copied())
+        .unwrap_or(b',');
+    let mut out = Vec::new();
+    let exists = s.for_each_header(dir, &mut |n, _| {
+        if !out.is_empty() {
+            out.push(delim);
+        }
+        out.extend(n.iter().map(u8::to_ascii_lowercase));
+    });
+    exists.then(|| Sample::Str(Bytes::from(out)))
+}
+
 /// An optional proxy-name argument: `None` when absent or empty (the current proxy).
 fn named(a: &[Arg]) -> Option<&[u8]> {
     a.first().map(Arg::as_bytes).filter(|n| !n.is_empty())
@@ -890,6 +945,16 @@ mod tests {
         assert_eq!(one(&mut s, "uuid").map(|u| u.len()), Some(36));
         assert_eq!(one(&mut s, "rand(1)").unwrap(), "0");
         assert!(one(&mut s, "hostname").is_some());
+        assert_eq!(
+            one(&mut s, "req.hdr_names(|)").unwrap(),
+            "host|cookie|cookie|x-ip|x-ip"
+        );
+        assert_eq!(
+            one(&mut s, "capture.req.uri").unwrap(),
+            "/p/a?q&x=1&y=&x=2;n=42"
+        );
+        assert_eq!(one(&mut s, "capture.req.ver").unwrap(), "HTTP/1.1");
+        assert_eq!(one(&mut s, "capture.req.method").unwrap(), "GET");
         assert_eq!(one(&mut s, "txn.status"), None);
         s.status = Some(404);
         assert_eq!(one(&mut s, "txn.status").unwrap(), "404");
