@@ -123,7 +123,7 @@ struct ServerConn {
 }
 
 pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, a: Accepted) {
-    let sess = Rc::new(Session {
+    let sess = Session::open(Session {
         worker: worker.clone(),
         frontend: fe_idx,
         peer: a.peer,
@@ -450,7 +450,7 @@ async fn transaction(
     if matches!(verdict, Verdict::Continue) {
         backend = choose_backend(sess, txn, fe_rules).await;
         if let Some(be) = backend {
-            txn.borrow_mut().backend = Some(be);
+            txn.borrow_mut().set_backend(be);
             let be_cfg = plan.backends[be].config_index;
             if be_cfg != fe.config_index {
                 verdict = run_rules(sess, txn, &rules[be_cfg].http_request, Dir::Req).await;

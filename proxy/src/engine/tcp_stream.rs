@@ -111,7 +111,7 @@ fn take_back(ch: &SharedChannel) -> (Option<Conn>, Bytes) {
 
 pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, a: Accepted) {
     let fe = &worker.plan.frontends[fe_idx];
-    let sess = Rc::new(Session {
+    let sess = Session::open(Session {
         worker: worker.clone(),
         frontend: fe_idx,
         peer: a.peer,
@@ -201,7 +201,7 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, a: Accepted) {
         // No backend: HAProxy closes the connection.
         return;
     };
-    txn.borrow_mut().backend = Some(be_idx);
+    txn.borrow_mut().set_backend(be_idx);
     let be = &worker.plan.backends[be_idx];
     let st = &worker.backends[be_idx];
     let Ok((slot, mut server)) = backend::connect(be, st, a.peer, a.local).await else {

@@ -31,9 +31,60 @@ pub struct Session {
 }
 
 impl Session {
+    /// Shares a new session, counted in its frontend's connections (`fe_conn`) until dropped.
+    pub fn open(s: Session) -> Rc<Session> {
+        CONN_COUNTS.with(|c| c.borrow_mut().add(Side::Fe, s.frontend, 1));
+        Rc::new(s)
+    }
+
     pub fn frontend_name(&self) -> &str {
         &self.worker.plan.frontends[self.frontend].name
     }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        CONN_COUNTS.with(|c| c.borrow_mut().add(Side::Fe, self.frontend, -1));
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Side {
+    Fe,
+    Be,
+}
+
+/// Live sessions per frontend (`fe_conn`) and streams assigned per backend (`be_conn`), per
+/// worker (HAProxy's counters are process-wide; the same with one thread).
+#[derive(Default)]
+struct ConnCounts {
+    fe: Vec<i64>,
+    be: Vec<i64>,
+}
+
+impl ConnCounts {
+    fn add(&mut self, side: Side, idx: usize, n: i64) {
+        let v = match side {
+            Side::Fe => &mut self.fe,
+            Side::Be => &mut self.be,
+        };
+        if v.len() <= idx {
+            v.resize(idx + 1, 0);
+        }
+        v[idx] += n;
+    }
+
+    fn get(&self, side: Side, idx: usize) -> i64 {
+        let v = match side {
+            Side::Fe => &self.fe,
+            Side::Be => &self.be,
+        };
+        v.get(idx).copied().unwrap_or(0).max(0)
+    }
+}
+
+thread_local! {
+    static CONN_COUNTS: RefCell<ConnCounts> = RefCell::new(ConnCounts::default());
 }
 
 /// One request/response exchange (for TCP mode, the whole connection).
@@ -57,6 +108,25 @@ pub struct TxnData {
     pub log: crate::sample::logformat::StreamLog,
 }
 
+impl TxnData {
+    /// Assigns the stream to a backend, counted in that backend's `be_conn` until the
+    /// transaction ends.
+    pub fn set_backend(&mut self, be: usize) {
+        if let Some(old) = self.backend.replace(be) {
+            CONN_COUNTS.with(|c| c.borrow_mut().add(Side::Be, old, -1));
+        }
+        CONN_COUNTS.with(|c| c.borrow_mut().add(Side::Be, be, 1));
+    }
+}
+
+impl Drop for TxnData {
+    fn drop(&mut self) {
+        if let Some(be) = self.backend {
+            CONN_COUNTS.with(|c| c.borrow_mut().add(Side::Be, be, -1));
+        }
+    }
+}
+
 pub type SharedTxn = Rc<RefCell<TxnData>>;
 
 // Process-wide `proc.*` variables: per worker (HAProxy shares them across threads; Halo keeps
@@ -77,6 +147,21 @@ pub struct StreamSource {
 impl StreamSource {
     pub fn new(sess: Rc<Session>, txn: SharedTxn, dir: Dir) -> Self {
         StreamSource { sess, txn, dir }
+    }
+
+    /// A backend by name, else the stream's: the chosen one, or the frontend's own backend
+    /// side (a `listen`) before switching. `None` when there is none.
+    fn backend_index(&self, name: Option<&[u8]>) -> Option<usize> {
+        let plan = &self.sess.worker.plan;
+        match name {
+            Some(n) => plan.backends.iter().position(|b| b.name.as_bytes() == n),
+            None => self.txn.borrow().backend.or_else(|| {
+                let fe = &plan.frontends[self.sess.frontend];
+                plan.backends
+                    .iter()
+                    .position(|b| b.config_index == fe.config_index)
+            }),
+        }
     }
 
     fn lua_for_fetch(&self, name: &str) -> Option<Rc<LuaRuntime>> {
@@ -126,8 +211,11 @@ impl SampleSource for StreamSource {
         Some(self.sess.frontend_name().to_string())
     }
     fn backend_name(&self) -> Option<String> {
-        let be = self.txn.borrow().backend?;
-        Some(self.sess.worker.plan.backends[be].name.to_string())
+        // Before a backend is chosen, the stream's backend is its frontend (HAProxy).
+        match self.txn.borrow().backend {
+            Some(be) => Some(self.sess.worker.plan.backends[be].name.to_string()),
+            None => Some(self.sess.frontend_name().to_string()),
+        }
     }
     fn server_name(&self) -> Option<String> {
         self.txn.borrow().server.as_ref().map(|s| s.to_string())
@@ -166,10 +254,83 @@ impl SampleSource for StreamSource {
         self.txn.borrow().req_body.clone()
     }
     fn req_len(&self) -> Option<i64> {
-        Some(self.txn.borrow().req_len)
+        let t = self.txn.borrow();
+        let Some(req) = t.req.as_ref() else {
+            return Some(t.req_len);
+        };
+        // HTTP: what haproxy 2.6's HTX buffer holds (measured): 21 bytes of start-line
+        // structure, the method, URI and version, each header's name and value, and the
+        // body buffered so far.
+        let heads: usize = req
+            .headers
+            .iter()
+            .map(|h| h.name.len() + h.value.len())
+            .sum();
+        let body = t.req_body.as_ref().map_or(0, |b| b.len());
+        Some((21 + req.method.len() + req.uri.len() + 8 + heads + body) as i64)
     }
     fn status(&self) -> Option<u16> {
         Some(self.txn.borrow().res.as_ref()?.status)
+    }
+    fn res_version(&self) -> Option<Bytes> {
+        Some(Bytes::from_static(
+            match self.txn.borrow().res.as_ref()?.version {
+                Version::Http10 => b"1.0",
+                Version::Http11 => b"1.1",
+            },
+        ))
+    }
+    fn frontend_id(&self) -> Option<i64> {
+        let plan = &self.sess.worker.plan;
+        Some(plan.frontends[self.sess.frontend].config_index as i64 + 1)
+    }
+    fn backend_id(&self) -> Option<i64> {
+        let plan = &self.sess.worker.plan;
+        Some(match self.txn.borrow().backend {
+            Some(be) => plan.backends[be].config_index as i64 + 1,
+            None => plan.frontends[self.sess.frontend].config_index as i64 + 1,
+        })
+    }
+    fn backend_nbsrv(&self, backend: Option<&[u8]>) -> Option<i64> {
+        let plan = &self.sess.worker.plan;
+        let be = &plan.backends[self.backend_index(backend)?];
+        // HAProxy's `be_usable_srv`: the usable active servers, else 1 if a backup is usable
+        // (only the first backup is used without `option allbackups`).
+        let usable = |s: &&crate::engine::proxy::Server| !s.disabled && s.weight > 0;
+        let active = be
+            .servers
+            .iter()
+            .filter(|s| !s.backup)
+            .filter(usable)
+            .count();
+        if active > 0 {
+            return Some(active as i64);
+        }
+        Some(
+            be.servers
+                .iter()
+                .filter(|s| s.backup)
+                .filter(usable)
+                .take(1)
+                .count() as i64,
+        )
+    }
+    fn backend_conns(&self, backend: Option<&[u8]>) -> Option<i64> {
+        let be = self.backend_index(backend)?;
+        Some(CONN_COUNTS.with(|c| c.borrow().get(Side::Be, be)))
+    }
+    fn frontend_conns(&self, frontend: Option<&[u8]>) -> Option<i64> {
+        let fe = match frontend {
+            None => self.sess.frontend,
+            Some(name) => self
+                .sess
+                .worker
+                .plan
+                .frontends
+                .iter()
+                .position(|f| f.name.as_bytes() == name)?,
+        };
+        Some(CONN_COUNTS.with(|c| c.borrow().get(Side::Fe, fe)))
     }
     fn get_var(&self, name: &VarName) -> Option<Sample> {
         get_var(&self.sess, &self.txn.borrow(), name)

@@ -31,23 +31,36 @@ macro_rules! derived {
 }
 
 static ACL_KWS: &[AclKw] = derived! {
+    "base" => "base", Str; "base_beg" => "base", Beg; "base_dir" => "base", Dir;
+    "base_dom" => "base", Dom; "base_end" => "base", End; "base_len" => "base", Len;
+    "base_reg" => "base", Reg; "base_sub" => "base", Sub;
+    "cook" => "req.cook", Str; "cook_beg" => "req.cook", Beg; "cook_dir" => "req.cook", Dir;
+    "cook_dom" => "req.cook", Dom; "cook_end" => "req.cook", End; "cook_len" => "req.cook", Len;
+    "cook_reg" => "req.cook", Reg; "cook_sub" => "req.cook", Sub;
     "path" => "path", Str; "path_beg" => "path", Beg; "path_dir" => "path", Dir;
     "path_dom" => "path", Dom; "path_end" => "path", End; "path_len" => "path", Len;
     "path_reg" => "path", Reg; "path_sub" => "path", Sub;
     "url" => "url", Str; "url_beg" => "url", Beg; "url_dir" => "url", Dir;
     "url_dom" => "url", Dom; "url_end" => "url", End; "url_len" => "url", Len;
     "url_reg" => "url", Reg; "url_sub" => "url", Sub;
+    "urlp" => "urlp", Str; "urlp_beg" => "urlp", Beg; "urlp_dir" => "urlp", Dir;
+    "urlp_dom" => "urlp", Dom; "urlp_end" => "urlp", End; "urlp_len" => "urlp", Len;
+    "urlp_reg" => "urlp", Reg; "urlp_sub" => "urlp", Sub;
     "hdr" => "hdr", Str; "hdr_beg" => "hdr", Beg; "hdr_dir" => "hdr", Dir;
     "hdr_dom" => "hdr", Dom; "hdr_end" => "hdr", End; "hdr_len" => "hdr", Len;
-    "hdr_reg" => "hdr", Reg; "hdr_sub" => "hdr", Sub; "hdr_ip" => "hdr", Ip;
+    "hdr_reg" => "hdr", Reg; "hdr_sub" => "hdr", Sub;
     "hdr_cnt" => "hdr_cnt", Int; "hdr_val" => "hdr_val", Int;
     "req.hdr" => "req.hdr", Str; "res.hdr" => "res.hdr", Str;
     "shdr" => "res.hdr", Str; "shdr_beg" => "res.hdr", Beg; "shdr_end" => "res.hdr", End;
     "shdr_sub" => "res.hdr", Sub; "shdr_reg" => "res.hdr", Reg; "shdr_dom" => "res.hdr", Dom;
-    "shdr_dir" => "res.hdr", Dir; "shdr_len" => "res.hdr", Len; "shdr_ip" => "res.hdr", Ip;
+    "shdr_dir" => "res.hdr", Dir; "shdr_len" => "res.hdr", Len;
+    "scook" => "res.cook", Str; "scook_beg" => "res.cook", Beg; "scook_dir" => "res.cook", Dir;
+    "scook_dom" => "res.cook", Dom; "scook_end" => "res.cook", End;
+    "scook_len" => "res.cook", Len; "scook_reg" => "res.cook", Reg;
+    "scook_sub" => "res.cook", Sub;
     "query" => "query", Str;
     "method" => "method", Meth;
-    "req.ver" => "req.ver", Str; "req_ver" => "req.ver", Str;
+    "req.ver" => "req.ver", Str; "req_ver" => "req.ver", Str; "resp_ver" => "res.ver", Str;
     "src" => "src", Ip; "dst" => "dst", Ip;
 };
 
@@ -58,7 +71,6 @@ static PREDEFINED: &[(&str, &[&str])] = &[
     ("HTTP_1.0", &["req.ver", "1.0"]),
     ("HTTP_1.1", &["req.ver", "1.1"]),
     ("HTTP_2.0", &["req.ver", "2.0"]),
-    ("HTTP_3.0", &["req.ver", "3.0"]),
     ("HTTP_CONTENT", &["req.hdr_val(content-length)", "gt", "0"]),
     ("HTTP_URL_ABS", &["url_reg", "^[^/:]*://"]),
     ("HTTP_URL_SLASH", &["url_beg", "/"]),
@@ -72,12 +84,13 @@ static PREDEFINED: &[(&str, &[&str])] = &[
     ("METH_POST", &["method", "POST"]),
     ("METH_PUT", &["method", "PUT"]),
     ("METH_TRACE", &["method", "TRACE"]),
+    ("RDP_COOKIE", &["req.rdp_cookie_cnt", "gt", "0"]),
     ("REQ_CONTENT", &["req.len", "gt", "0"]),
     ("TRUE", &["always_true"]),
 ];
 
 /// Predefined ACLs HAProxy has and Halo cannot evaluate yet.
-static PREDEFINED_MISSING: &[&str] = &["RDP_COOKIE", "WAIT_END"];
+static PREDEFINED_MISSING: &[&str] = &["WAIT_END"];
 
 /// One criterion with its patterns: an `acl` line's body.
 #[derive(Clone, Debug)]
@@ -116,20 +129,49 @@ impl AclExpr {
             .filter(|k| k.name != k.fetch || expr.convs.is_empty())
             .map(|k| k.method);
         let mut ignore_case = false;
-        let mut files: Vec<String> = Vec::new();
+        // Created when the method is final: at the first `-f` (loaded right away, with the
+        // flags seen so far, as HAProxy does) or after the flags.
+        let mut patterns: Option<PatternSet> = None;
+        let default_method = |m: Option<MatchMethod>| -> Result<MatchMethod, String> {
+            Ok(match m {
+                Some(m) => m,
+                None => match expr.out_type() {
+                    SampleType::Bool => MatchMethod::Bool,
+                    SampleType::Sint => MatchMethod::Int,
+                    SampleType::Ipv4 | SampleType::Ipv6 | SampleType::Addr => MatchMethod::Ip,
+                    SampleType::Str => MatchMethod::Str,
+                    SampleType::Bin => MatchMethod::Bin,
+                    SampleType::Meth => MatchMethod::Meth,
+                    SampleType::Any => {
+                        return Err(format!(
+                            "matching method must be specified first (using '-m') when using a sample fetch of this type ('{}')",
+                            expr.fetch_name()
+                        ));
+                    }
+                },
+            })
+        };
         let mut i = 1;
         while let Some(w) = words.get(i) {
             if !w.starts_with('-') {
                 break;
             }
             match w.as_str() {
-                "-i" => ignore_case = true,
+                "-i" => {
+                    ignore_case = true;
+                    if let Some(p) = patterns.as_mut() {
+                        p.ignore_case = true;
+                    }
+                }
                 "-n" => {}
                 "--" => {
                     i += 1;
                     break;
                 }
                 "-m" => {
+                    if patterns.is_some() {
+                        return Err("'-m' must only be specified before patterns and files in parsing ACL expression".into());
+                    }
                     let name = words.get(i + 1).map(String::as_str).unwrap_or("");
                     method = Some(MatchMethod::from_name(name).ok_or_else(|| {
                         format!("unknown matching method '{name}' when parsing ACL expression")
@@ -138,7 +180,14 @@ impl AclExpr {
                 }
                 "-u" => i += 1,
                 "-f" => {
-                    files.push(words.get(i + 1).cloned().unwrap_or_default());
+                    let file = words.get(i + 1).map(String::as_str).unwrap_or_default();
+                    let set = match patterns.as_mut() {
+                        Some(p) => p,
+                        None => {
+                            patterns.insert(PatternSet::new(default_method(method)?, ignore_case))
+                        }
+                    };
+                    set.add_file(file)?;
                     i += 1;
                 }
                 "-M" => {
@@ -152,27 +201,10 @@ impl AclExpr {
             }
             i += 1;
         }
-        let method = match method {
-            Some(m) => m,
-            None => match expr.out_type() {
-                SampleType::Bool => MatchMethod::Bool,
-                SampleType::Sint => MatchMethod::Int,
-                SampleType::Ipv4 | SampleType::Ipv6 | SampleType::Addr => MatchMethod::Ip,
-                SampleType::Str => MatchMethod::Str,
-                SampleType::Bin => MatchMethod::Bin,
-                SampleType::Meth => MatchMethod::Meth,
-                SampleType::Any => {
-                    return Err(format!(
-                        "matching method must be specified first (using '-m') when using a sample fetch of this type ('{}')",
-                        expr.fetch_name()
-                    ));
-                }
-            },
+        let mut patterns = match patterns {
+            Some(p) => p,
+            None => PatternSet::new(default_method(method)?, ignore_case),
         };
-        let mut patterns = PatternSet::new(method, ignore_case);
-        for f in &files {
-            patterns.add_file(f)?;
-        }
         patterns.add_words(&words[i.min(words.len())..])?;
         Ok(AclExpr { expr, patterns })
     }

@@ -42,7 +42,8 @@ impl ArgType {
     }
 }
 
-/// A parsed argument. Validation functions may turn a `Str` into a `Var` (`var()`, `add()`).
+/// A parsed argument. Validation functions may turn a `Str` into a `Var` (`var()`, `add()`)
+/// or a compiled regex (`regsub`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Arg {
     Sint(i64),
@@ -50,7 +51,20 @@ pub enum Arg {
     Ipv4(Ipv4Addr),
     Ipv6(Ipv6Addr),
     Var(VarName),
+    Reg(ArgRegex),
 }
+
+/// A regex compiled once when the argument is validated; equal when the sources are.
+#[derive(Clone, Debug)]
+pub struct ArgRegex(pub std::sync::Arc<regex::bytes::Regex>);
+
+impl PartialEq for ArgRegex {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
+}
+
+impl Eq for ArgRegex {}
 
 impl Arg {
     pub fn as_sint(&self) -> Option<i64> {
@@ -181,10 +195,14 @@ pub fn make_arg_list(input: &str, spec: &ArgSpec) -> Result<ParsedArgs, ArgError
             } else {
                 format!("expected ')' before '{rest}'")
             };
-            return Err(ArgError {
-                pos: pos.saturating_sub(1),
-                msg,
-            });
+            // The argument haproxy 2.6 blames (measured): the next one when the text ends
+            // early; on extra arguments, the last declared one, but never the first.
+            let blamed = if rest.is_empty() || pos == 0 {
+                pos
+            } else {
+                (pos - 1).max(1)
+            };
+            return Err(ArgError { pos: blamed, msg });
         }
     }
     Ok(ParsedArgs {
@@ -396,7 +414,7 @@ mod tests {
         );
         assert_eq!(
             err("(a,b)]", &STR),
-            (0, "expected ')' before ',b)]'".into())
+            (1, "expected ')' before ',b)]'".into())
         );
         assert_eq!(
             err("(x)]", &INT),
@@ -423,8 +441,8 @@ mod tests {
             err("(1,:,2,3)]", &FIELD),
             (2, "expected ')' before ',3)]'".into())
         );
-        assert_eq!(err("(", &STR), (0, "expected ')'".into()));
-        assert_eq!(err("(\"a)", &STR), (0, "expected ')'".into()));
+        assert_eq!(err("(", &STR), (1, "expected ')'".into()));
+        assert_eq!(err("(\"a)", &STR), (1, "expected ')'".into()));
         assert_eq!(
             err("(40)", &ArgSpec::new(1, &[Msk4])),
             (

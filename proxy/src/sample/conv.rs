@@ -4,8 +4,12 @@
 
 use bytes::Bytes;
 
-use super::arg::{Arg, ArgSpec, ArgType};
+use super::arg::{Arg, ArgRegex, ArgSpec, ArgType};
+use super::conv_hash as ch;
+use super::conv_text as ct;
+use super::conv_time::{self as cti, TimeUnit};
 use super::fetch::ValidateFn;
+use super::fetch_internal as fi;
 use super::source::SampleSource;
 use super::value::{Sample, SampleType};
 use super::vars::VarName;
@@ -43,22 +47,13 @@ macro_rules! conv {
     };
 }
 
+const AVALANCHE: ArgSpec = ArgSpec::new(0, &[A::Sint]);
+const SEED: ArgSpec = ArgSpec::new(0, &[A::Sint]);
+const TIME_FMT: ArgSpec = ArgSpec::new(1, &[A::Str, A::Sint]);
 const INT_OR_VAR: ArgSpec = ArgSpec::new(1, &[A::Str]);
 const FIELD: ArgSpec = ArgSpec::new(2, &[A::Sint, A::Str, A::Sint]);
-const SETVAR: ArgSpec = ArgSpec::new(
-    1,
-    &[
-        A::Str,
-        A::Str,
-        A::Str,
-        A::Str,
-        A::Str,
-        A::Str,
-        A::Str,
-        A::Str,
-        A::Str,
-    ],
-);
+/// `set-var(name[,cond...])`: haproxy 2.6 takes up to four conditions.
+const SETVAR: ArgSpec = ArgSpec::new(1, &[A::Str, A::Str, A::Str, A::Str, A::Str]);
 
 /// Every built-in converter.
 pub static CONVERTERS: &[ConvDef] = &[
@@ -82,8 +77,8 @@ pub static CONVERTERS: &[ConvDef] = &[
         Some(Sample::str(out))
     }),
     conv!("json", ArgSpec::new(0, &[A::Str]), Some(check_json), Str => Str, conv_json),
-    conv!("field", FIELD, None, Str => Str, |a, s, _| split_conv(a, s, false)),
-    conv!("word", FIELD, None, Str => Str, |a, s, _| split_conv(a, s, true)),
+    conv!("field", FIELD, Some(check_field), Str => Str, |a, s, _| split_conv(a, s, false)),
+    conv!("word", FIELD, Some(check_field), Str => Str, |a, s, _| split_conv(a, s, true)),
     conv!("add", INT_OR_VAR, Some(check_int_or_var), Sint => Sint, |a, s, src| arith(a, s, src, i64::saturating_add)),
     conv!("sub", INT_OR_VAR, Some(check_int_or_var), Sint => Sint, |a, s, src| arith(a, s, src, i64::saturating_sub)),
     conv!("mul", INT_OR_VAR, Some(check_int_or_var), Sint => Sint, |a, s, src| arith(a, s, src, i64::saturating_mul)),
@@ -127,6 +122,108 @@ pub static CONVERTERS: &[ConvDef] = &[
         },
         _ => None,
     }),
+    conv!("b64dec", ArgSpec::NONE, None, Str => Bin, |_, s, _| {
+        ct::b64dec(&bin_of(s)?).map(|v| Sample::Bin(Bytes::from(v)))
+    }),
+    conv!("ub64enc", ArgSpec::NONE, None, Bin => Str, |_, s, _| {
+        use base64::Engine;
+        let b = bin_of(s)?;
+        Some(Sample::str(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&b)))
+    }),
+    conv!("ub64dec", ArgSpec::NONE, None, Str => Bin, |_, s, _| {
+        ct::ub64dec(&bin_of(s)?).map(|v| Sample::Bin(Bytes::from(v)))
+    }),
+    conv!("hex2i", ArgSpec::NONE, None, Str => Sint, |_, s, _| {
+        ct::hex2i(&bin_of(s)?).map(Sample::Sint)
+    }),
+    conv!("sdbm", AVALANCHE, None, Bin => Sint, |a, s, _| hash32(a, s, ch::sdbm)),
+    conv!("djb2", AVALANCHE, None, Bin => Sint, |a, s, _| hash32(a, s, ch::djb2)),
+    conv!("wt6", AVALANCHE, None, Bin => Sint, |a, s, _| hash32(a, s, ch::wt6)),
+    conv!("crc32", AVALANCHE, None, Bin => Sint, |a, s, _| hash32(a, s, ch::crc32)),
+    conv!("crc32c", AVALANCHE, None, Bin => Sint, |a, s, _| hash32(a, s, ch::crc32c)),
+    conv!("xxh32", SEED, None, Bin => Sint, |a, s, _| {
+        let seed = a.first().and_then(Arg::as_sint).unwrap_or(0);
+        Some(Sample::Sint(ch::xxh32(&bin_of(s)?, seed as u32).into()))
+    }),
+    conv!("xxh64", SEED, None, Bin => Sint, |a, s, _| {
+        let seed = a.first().and_then(Arg::as_sint).unwrap_or(0);
+        Some(Sample::Sint(ch::xxh64(&bin_of(s)?, seed as u64) as i64))
+    }),
+    conv!("xxh3", SEED, None, Bin => Sint, |a, s, _| {
+        let seed = a.first().and_then(Arg::as_sint).unwrap_or(0);
+        Some(Sample::Sint(ch::xxh3(&bin_of(s)?, seed as u64) as i64))
+    }),
+    conv!("sha1", ArgSpec::NONE, None, Bin => Bin, |_, s, _| {
+        Some(Sample::Bin(Bytes::from(ch::sha1(&bin_of(s)?))))
+    }),
+    conv!("sha2", ArgSpec::new(0, &[A::Sint]), Some(check_sha2), Bin => Bin, |a, s, _| {
+        let bits = a.first().and_then(Arg::as_sint).unwrap_or(256);
+        ch::sha2(&bin_of(s)?, bits).map(|v| Sample::Bin(Bytes::from(v)))
+    }),
+    conv!("regsub", ArgSpec::new(2, &[A::Str, A::Str, A::Str]), Some(check_regsub), Str => Str, |a, s, _| {
+        let (Some(Arg::Reg(re)), Some(subst)) = (a.first(), a.get(1)) else {
+            return None;
+        };
+        let global = a.get(2).and_then(Arg::as_sint) == Some(1);
+        let out = ct::regsub(&re.0, &bin_of(s)?, subst.as_bytes(), global)?;
+        Some(Sample::Str(Bytes::from(out)))
+    }),
+    conv!("url_dec", ArgSpec::new(0, &[A::Sint]), None, Str => Str, |a, s, _| {
+        let in_form = a.first().and_then(Arg::as_sint).is_some_and(|i| i != 0);
+        ct::url_dec(&bin_of(s)?, in_form).map(|v| Sample::Str(Bytes::from(v)))
+    }),
+    conv!("url_enc", ArgSpec::new(1, &[A::Str]), Some(check_url_enc), Str => Str, |_, s, _| {
+        Some(Sample::str(ct::url_enc(&bin_of(s)?)))
+    }),
+    conv!("concat", ArgSpec::new(0, &[A::Str, A::Str, A::Str]), Some(check_concat), Str => Str, |a, s, src| {
+        let mut out = bin_of(s)?.to_vec();
+        if let Some(Arg::Str(b)) = a.first() {
+            out.extend_from_slice(b);
+        }
+        if let Some(Arg::Var(v)) = a.get(1)
+            && let Some(val) = src.get_var(v).and_then(Sample::to_str_form)
+        {
+            out.extend_from_slice(&val);
+        }
+        if let Some(Arg::Str(b)) = a.get(2) {
+            out.extend_from_slice(b);
+        }
+        Some(Sample::Str(Bytes::from(out)))
+    }),
+    conv!("bytes", ArgSpec::new(1, &[A::Sint, A::Sint]), None, Bin => Bin, |a, s, _| {
+        let b = bin_of(s)?;
+        // HAProxy compares the (unsigned) length with the arguments as unsigned: a
+        // negative offset is past the end, a negative length is no limit.
+        let off = a.first().and_then(Arg::as_sint)? as u64;
+        if b.len() as u64 <= off {
+            return Some(Sample::Bin(Bytes::new()));
+        }
+        let rest = b.slice(off as usize..);
+        let len = match a.get(1).and_then(Arg::as_sint) {
+            Some(l) if (l as u64) < rest.len() as u64 => l as usize,
+            _ => rest.len(),
+        };
+        Some(Sample::Bin(rest.slice(..len)))
+    }),
+    conv!("ltrim", ArgSpec::new(1, &[A::Str]), None, Str => Str, |a, s, _| {
+        let b = bin_of(s)?;
+        let set = a.first().map(Arg::as_bytes).unwrap_or(b"");
+        let start = b.iter().position(|c| !set.contains(c)).unwrap_or(b.len());
+        Some(Sample::Str(b.slice(start..)))
+    }),
+    conv!("rtrim", ArgSpec::new(1, &[A::Str]), None, Str => Str, |a, s, _| {
+        let b = bin_of(s)?;
+        let set = a.first().map(Arg::as_bytes).unwrap_or(b"");
+        let end = b.iter().rposition(|c| !set.contains(c)).map_or(0, |p| p + 1);
+        Some(Sample::Str(b.slice(..end)))
+    }),
+    conv!("http_date", ArgSpec::new(0, &[A::Sint, A::Str]), Some(fi::check_date_unit), Sint => Str, |a, s, _| {
+        let off = a.first().and_then(Arg::as_sint).unwrap_or(0);
+        let unit = a.get(1).and_then(Arg::as_sint).map(TimeUnit::from_i64);
+        cti::http_date(s.as_sint()?, off, unit).map(Sample::str)
+    }),
+    conv!("utime", TIME_FMT, None, Sint => Str, |a, s, _| time_conv(a, s, false)),
+    conv!("ltime", TIME_FMT, None, Sint => Str, |a, s, _| time_conv(a, s, true)),
 ];
 
 /// Looks a converter up by its configuration name.
@@ -359,9 +456,136 @@ fn split_conv(a: &[Arg], s: Sample, words: bool) -> Option<Sample> {
     ))
 }
 
+/// The 32-bit hash converters: the hash as a non-negative integer, through `full_hash` when
+/// the `avalanche` argument is non-zero.
+fn hash32(a: &[Arg], s: Sample, f: fn(&[u8]) -> u32) -> Option<Sample> {
+    let h = f(&bin_of(s)?);
+    let h = if a.first().and_then(Arg::as_sint).is_some_and(|x| x != 0) {
+        ch::full_hash(h)
+    } else {
+        h
+    };
+    Some(Sample::Sint(h.into()))
+}
+
+fn time_conv(a: &[Arg], s: Sample, local: bool) -> Option<Sample> {
+    let fmt = a.first().map(Arg::as_bytes).unwrap_or(b"");
+    let off = a.get(1).and_then(Arg::as_sint).unwrap_or(0);
+    cti::format_time(s.as_sint()?, fmt, off, local).map(|v| Sample::Str(Bytes::from(v)))
+}
+
+fn check_sha2(args: &mut [Arg]) -> Result<(), String> {
+    match args.first() {
+        Some(Arg::Sint(b)) if ![224, 256, 384, 512].contains(b) => {
+            Err(format!("Unsupported number of bits: '{b}'"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `regsub`: the regex compiled with the `i` flag, the flags turned into "global or not".
+fn check_regsub(args: &mut [Arg]) -> Result<(), String> {
+    let flags = args
+        .get(2)
+        .map(|a| a.as_bytes().to_vec())
+        .unwrap_or_default();
+    let (icase, global) = ct::regsub_flags(&flags)?;
+    if let Some(Arg::Str(p)) = args.first() {
+        let re = ct::compile(&String::from_utf8_lossy(p), icase)?;
+        args[0] = Arg::Reg(ArgRegex(std::sync::Arc::new(re)));
+    }
+    if args.len() > 2 {
+        args[2] = Arg::Sint(global as i64);
+    }
+    Ok(())
+}
+
+fn check_url_enc(args: &mut [Arg]) -> Result<(), String> {
+    match args.first().map(Arg::as_bytes) {
+        // The argument is mandatory, but an empty one (`url_enc` alone) means `query`.
+        None | Some(b"" | b"query") => Ok(()),
+        Some(_) => Err("Unexpected encode type. Allowed value is 'query'".into()),
+    }
+}
+
+/// `concat([start],[var],[end])`: the middle argument, when not empty, names a variable.
+fn check_concat(args: &mut [Arg]) -> Result<(), String> {
+    if let Some(Arg::Str(v)) = args.get(1) {
+        if v.is_empty() {
+            return Ok(());
+        }
+        let text = String::from_utf8_lossy(v).into_owned();
+        let name = VarName::parse(&text)
+            .map_err(|_| format!("failed to register variable name '{text}'"))?;
+        args[1] = Arg::Var(name);
+    }
+    Ok(())
+}
+
+fn check_field(args: &mut [Arg]) -> Result<(), String> {
+    match args.get(1) {
+        Some(Arg::Str(d)) if d.is_empty() => Err("Empty separators list".into()),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lua_names::LuaNames;
+    use crate::sample::expr::{ExprCtx, SampleExpr};
+    use crate::sample::testsrc::TestSource;
+
+    /// `text`'s value as `%[...]` prints it, `None` when the expression fails.
+    fn ev(text: &str) -> Option<String> {
+        let (e, _) = SampleExpr::parse(text, &LuaNames::default(), ExprCtx::Word).unwrap();
+        let mut src = TestSource::http("/", &[]);
+        e.eval_sync(&mut src)
+            .map(|v| String::from_utf8_lossy(&v.to_str_form().unwrap()).into_owned())
+    }
+
+    #[test]
+    fn catalogue_converters() {
+        // Outputs of haproxy 2.6 for the same expressions.
+        for (expr, want) in [
+            ("str(hello),sdbm", Some("684824882")),
+            ("str(hello),djb2(1)", Some("1119739105")),
+            ("str(hello),wt6", Some("3538347703")),
+            ("str(hello),crc32", Some("907060870")),
+            ("str(hello),xxh64(-5)", Some("-3341626973624974851")),
+            ("str(hello),xxh3", Some("-7685981735718036227")),
+            (
+                "str(hello),sha1,hex",
+                Some("AAF4C61DDCC5E8A2DABEDE0F3B482CD9AEA9434D"),
+            ),
+            ("str(aGVsbG8=),b64dec", Some("hello")),
+            ("str(aGVsbG8),b64dec", None),
+            ("str(hel?>),ub64enc", Some("aGVsPz4")),
+            ("str(aGVsbA),ub64dec", Some("hell")),
+            ("str(1f),hex2i", Some("31")),
+            ("str(1g),hex2i", None),
+            ("str(a%20b+c),url_dec(1)", Some("a b c")),
+            ("str(a%2),url_dec", None),
+            ("str(a=b),url_enc", Some("a%3Db")),
+            ("str(x),concat(<,txn.nope,>)", Some("x<>")),
+            ("str(hello),bytes(1,2)", Some("el")),
+            ("str(hello),bytes(9)", Some("")),
+            ("str(hello),bytes(-1)", Some("")),
+            ("str(hello),bytes(2,-1)", Some("llo")),
+            ("str(xxhixx),ltrim(x)", Some("hixx")),
+            ("str(xxhixx),rtrim(x)", Some("xxhi")),
+            (
+                "int(1500),http_date(0,ms)",
+                Some("Thu, 01 Jan 1970 00:00:01.500 GMT"),
+            ),
+            ("int(86400),utime(%Y-%m-%d)", Some("1970-01-02")),
+            ("str(abcabc),regsub(B,X,gi)", Some("aXcaXc")),
+            ("int(258),bytes(6),hex", Some("0102")),
+            ("int(5),sdbm", Some("5")),
+        ] {
+            assert_eq!(ev(expr).as_deref(), want, "{expr}");
+        }
+    }
 
     fn field(s: &str, idx: i64, d: &str, cnt: Option<i64>, words: bool) -> String {
         let mut a = vec![Arg::Sint(idx), Arg::Str(Bytes::from(d.to_string()))];

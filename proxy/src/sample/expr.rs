@@ -92,8 +92,9 @@ impl SampleExpr {
         let (fetch, spec, out) = match lookup_fetch(fkw, lua) {
             Some(x) => x,
             None if acl => {
+                // HAProxy quotes the whole criterion word (arguments and converters too).
                 return Err(format!(
-                    "unknown fetch method '{fkw}' in ACL expression '{fkw}'"
+                    "unknown fetch method '{fkw}' in ACL expression '{text}'"
                 ));
             }
             None => return Err(format!("unknown fetch method '{fkw}'")),
@@ -309,6 +310,7 @@ fn str_samples(args: &[Arg]) -> Vec<Sample> {
             Arg::Ipv4(ip) => Sample::Ipv4(*ip),
             Arg::Ipv6(ip) => Sample::Ipv6(*ip),
             Arg::Var(v) => Sample::str(v.to_string()),
+            Arg::Reg(r) => Sample::str(r.0.as_str().to_string()),
         })
         .collect()
 }

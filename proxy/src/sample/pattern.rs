@@ -81,12 +81,21 @@ pub enum Pattern {
     Meth(Method),
 }
 
-/// A parsed pattern list with its method and flags.
+/// A parsed pattern list with its method. `ignore_case` (`-i`) applies to the patterns
+/// added after it is set: HAProxy reads flags in order, so `-f file -i` loads the file
+/// case-sensitively.
 #[derive(Clone, Debug)]
 pub struct PatternSet {
     pub method: MatchMethod,
     pub ignore_case: bool,
-    pub patterns: Vec<Pattern>,
+    pub patterns: Vec<Entry>,
+}
+
+/// One pattern and whether it was added under `-i`.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub pat: Pattern,
+    pub icase: bool,
 }
 
 /// `eq ge gt le lt` before integer patterns.
@@ -131,16 +140,20 @@ impl PatternSet {
                     continue;
                 }
                 if w.contains(':') || w.contains('-') {
-                    self.patterns.push(parse_int_range(w)?);
+                    self.push(parse_int_range(w)?);
                     continue;
                 }
                 let (v, n) = read_int64(w.as_bytes());
                 if n != w.len() || w.is_empty() {
-                    return Err(format!(
-                        "'{w}' is neither a number nor a supported operator"
-                    ));
+                    // After `ge gt le lt` HAProxy checks the word itself; otherwise the
+                    // integer pattern parser complains.
+                    return Err(if op == IntOp::Eq {
+                        format!("'{w}' is not a number")
+                    } else {
+                        format!("'{w}' is neither a number nor a supported operator")
+                    });
                 }
-                self.patterns.push(match op {
+                self.push(match op {
                     IntOp::Eq => Pattern::Range(Some(v), Some(v)),
                     IntOp::Ge => Pattern::Range(Some(v), None),
                     IntOp::Gt => Pattern::Range(Some(v.saturating_add(1)), None),
@@ -150,7 +163,7 @@ impl PatternSet {
                 continue;
             }
             let p = self.parse_one(w)?;
-            self.patterns.push(p);
+            self.push(p);
         }
         Ok(())
     }
@@ -179,7 +192,7 @@ impl PatternSet {
             let p = self
                 .parse_one(&text)
                 .map_err(|e| format!("{e} at line {} of file '{file}'", n + 1))?;
-            self.patterns.push(p);
+            self.push(p);
         }
         Ok(())
     }
@@ -220,11 +233,19 @@ impl PatternSet {
         if m == MatchMethod::Bool {
             return v.as_sint().is_some_and(|i| i != 0);
         }
-        self.patterns.iter().any(|p| self.match_one(&v, p))
+        self.patterns
+            .iter()
+            .any(|e| self.match_one(&v, &e.pat, e.icase))
     }
 
-    fn match_one(&self, v: &Sample, p: &Pattern) -> bool {
-        let ic = self.ignore_case;
+    fn push(&mut self, pat: Pattern) {
+        self.patterns.push(Entry {
+            pat,
+            icase: self.ignore_case,
+        });
+    }
+
+    fn match_one(&self, v: &Sample, p: &Pattern, ic: bool) -> bool {
         let eq = |a: &[u8], b: &[u8]| {
             if ic {
                 a.eq_ignore_ascii_case(b)
@@ -483,9 +504,17 @@ mod tests {
 
     #[test]
     fn messages() {
+        assert_eq!(err(MatchMethod::Int, "foo"), "'foo' is not a number");
+        let mut p = PatternSet::new(MatchMethod::Int, false);
         assert_eq!(
-            err(MatchMethod::Int, "foo"),
+            p.add_words(&["gt".into(), "foo".into()]).unwrap_err(),
             "'foo' is neither a number nor a supported operator"
+        );
+        let mut p = PatternSet::new(MatchMethod::Int, false);
+        assert_eq!(
+            p.add_words(&["gt".into(), "5".into(), "eq".into(), "foo".into()])
+                .unwrap_err(),
+            "'foo' is not a number"
         );
         assert_eq!(
             err(MatchMethod::Int, "1:2:3"),

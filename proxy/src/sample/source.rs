@@ -51,6 +51,36 @@ pub trait SampleSource {
     /// The response status, `None` before a response exists.
     fn status(&self) -> Option<u16>;
 
+    /// The response's version as `major.minor` (`res.ver`).
+    fn res_version(&self) -> Option<Bytes> {
+        None
+    }
+    /// The numeric ids of the frontend and of the current backend (`fe_id`, `be_id`):
+    /// HAProxy numbers proxies from 1 in configuration order.
+    fn frontend_id(&self) -> Option<i64> {
+        None
+    }
+    fn backend_id(&self) -> Option<i64> {
+        None
+    }
+    /// Usable servers of the named backend, or of the current one (`nbsrv`); `None` when
+    /// there is no such backend.
+    fn backend_nbsrv(&self, _backend: Option<&[u8]>) -> Option<i64> {
+        None
+    }
+    /// Connections established on the named backend or the current one (`be_conn`).
+    fn backend_conns(&self, _backend: Option<&[u8]>) -> Option<i64> {
+        None
+    }
+    /// Connections established on the named frontend or the current one (`fe_conn`).
+    fn frontend_conns(&self, _frontend: Option<&[u8]>) -> Option<i64> {
+        None
+    }
+    /// The request's unique id (`unique-id`), `None` without `unique-id-format`.
+    fn unique_id(&self) -> Option<Bytes> {
+        None
+    }
+
     /// Variables of every scope (`proc sess txn req res`); see `vars::Vars` for a store.
     fn get_var(&self, name: &VarName) -> Option<Sample>;
     fn set_var(&mut self, name: &VarName, value: Sample);

@@ -180,10 +180,10 @@ impl Sample {
                 })
             }
             (Sample::Str(s), T::Addr) => {
-                let t = std::str::from_utf8(&s).ok()?;
-                if let Ok(a) = t.parse::<Ipv4Addr>() {
+                if let Some(a) = parse_ipv4_loose(&s) {
                     Some(Sample::Ipv4(a))
                 } else {
+                    let t = std::str::from_utf8(&s).ok()?;
                     t.parse::<Ipv6Addr>().ok().map(Sample::Ipv6)
                 }
             }
@@ -266,43 +266,48 @@ fn v6tov4(a: &Ipv6Addr) -> Option<Ipv4Addr> {
     }
 }
 
-/// `buf2ip`: inet_aton's forms are accepted (HAProxy parses with `inet_pton` first, then
-/// `inet_aton`-style for things like `10.1`); here dotted quads only, plus `a.b.c` / `a.b` /
-/// a single number like inet_aton.
-pub fn parse_ipv4_loose(s: &[u8]) -> Option<Ipv4Addr> {
-    let t = std::str::from_utf8(s).ok()?;
-    if let Ok(a) = t.parse::<Ipv4Addr>() {
-        return Some(a);
-    }
-    let parts: Vec<&str> = t.split('.').collect();
-    if parts.is_empty() || parts.len() > 4 || parts.iter().any(|p| p.is_empty()) {
-        return None;
-    }
-    let mut nums = Vec::with_capacity(parts.len());
-    for p in &parts {
-        let v = if let Some(h) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
-            u32::from_str_radix(h, 16).ok()?
-        } else if p.len() > 1 && p.starts_with('0') {
-            u32::from_str_radix(&p[1..], 8).ok()?
+/// `buf2ip`: a dotted quad of decimal octets (leading zeros allowed), read up to the first
+/// byte that is neither a digit nor a dot; trailing bytes are ignored (`1.2.3.4:80` and
+/// `1.2.3.4abc` give 1.2.3.4) but fewer or more than four octets fail. Returns the address
+/// and the bytes consumed.
+pub fn buf2ip(s: &[u8]) -> Option<(Ipv4Addr, usize)> {
+    let mut oct = [0u32; 4];
+    let (mut n, mut saw_digit) = (0usize, false);
+    let mut i = 0;
+    while i < s.len() {
+        let c = s[i];
+        if c.is_ascii_digit() {
+            if !saw_digit {
+                n += 1;
+                if n > 4 {
+                    return None;
+                }
+                saw_digit = true;
+            }
+            let v = oct[n - 1] * 10 + u32::from(c - b'0');
+            if v > 255 {
+                return None;
+            }
+            oct[n - 1] = v;
+        } else if c == b'.' {
+            if !saw_digit || n == 4 {
+                return None;
+            }
+            saw_digit = false;
         } else {
-            p.parse::<u32>().ok()?
-        };
-        nums.push(v);
+            break;
+        }
+        i += 1;
     }
-    let last = *nums.last()?;
-    let head = &nums[..nums.len() - 1];
-    if head.iter().any(|&v| v > 255) {
-        return None;
-    }
-    let shift = 8 * (4 - head.len() as u32);
-    if shift < 32 && last >> shift != 0 {
-        return None;
-    }
-    let mut v: u32 = 0;
-    for (i, &h) in head.iter().enumerate() {
-        v |= h << (24 - 8 * i as u32);
-    }
-    Some(Ipv4Addr::from(v | last))
+    (n == 4).then(|| {
+        let o = oct.map(|v| v as u8);
+        (Ipv4Addr::new(o[0], o[1], o[2], o[3]), i)
+    })
+}
+
+/// The string-to-IPv4 cast (`c_str2ip`).
+pub fn parse_ipv4_loose(s: &[u8]) -> Option<Ipv4Addr> {
+    buf2ip(s).map(|(a, _)| a)
 }
 
 /// HAProxy's `read_int64`: an optional sign then decimal digits, stopping at the first other
@@ -373,10 +378,24 @@ mod tests {
             s("1.2.3.4").cast(SampleType::Ipv4),
             Some(Sample::Ipv4(Ipv4Addr::new(1, 2, 3, 4)))
         );
-        assert_eq!(
-            s("10.1").cast(SampleType::Ipv4),
-            Some(Sample::Ipv4(Ipv4Addr::new(10, 0, 0, 1)))
-        );
+        // haproxy 2.6's buf2ip: four decimal octets, trailing bytes ignored.
+        assert_eq!(s("10.1").cast(SampleType::Ipv4), None);
+        for ok in ["1.2.3.4abc", "1.2.3.4:80", "01.2.3.4"] {
+            assert_eq!(
+                s(ok).cast(SampleType::Addr),
+                Some(Sample::Ipv4(Ipv4Addr::new(1, 2, 3, 4)))
+            );
+        }
+        for bad in [
+            "0x1.2.3.4",
+            "1.2.3.256",
+            "1.2.3.4.5",
+            "1.2.3",
+            "12",
+            ".1.2.3",
+        ] {
+            assert_eq!(s(bad).cast(SampleType::Ipv4), None, "{bad}");
+        }
         assert_eq!(s("x").cast(SampleType::Ipv4), None);
         assert_eq!(
             s("::1").cast(SampleType::Addr),
