@@ -8,6 +8,7 @@ pub mod conv;
 pub mod expr;
 pub mod fetch;
 pub mod logformat;
+pub mod patfile;
 pub mod pattern;
 pub mod source;
 #[cfg(test)]
