@@ -50,6 +50,8 @@ pub enum Arg {
     Ipv4(Ipv4Addr),
     Ipv6(Ipv6Addr),
     Var(VarName),
+    /// A `map*` converter's file, loaded by its validation (`conv_map.rs`).
+    Map(super::conv_map::MapArg),
 }
 
 impl Arg {

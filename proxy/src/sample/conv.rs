@@ -129,9 +129,16 @@ pub static CONVERTERS: &[ConvDef] = &[
     }),
 ];
 
+/// Every converter: this table, then the `map*` family (`conv_map.rs`).
+pub fn all_converters() -> impl Iterator<Item = &'static ConvDef> {
+    CONVERTERS
+        .iter()
+        .chain(super::conv_map::MAP_CONVERTERS.iter())
+}
+
 /// Looks a converter up by its configuration name.
 pub fn find_converter(name: &str) -> Option<&'static ConvDef> {
-    CONVERTERS.iter().find(|c| c.name == name)
+    all_converters().find(|c| c.name == name)
 }
 
 fn map_str(s: Sample, f: impl Fn(&[u8]) -> Vec<u8>) -> Option<Sample> {

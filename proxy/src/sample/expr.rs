@@ -309,6 +309,7 @@ fn str_samples(args: &[Arg]) -> Vec<Sample> {
             Arg::Ipv4(ip) => Sample::Ipv4(*ip),
             Arg::Ipv6(ip) => Sample::Ipv6(*ip),
             Arg::Var(v) => Sample::str(v.to_string()),
+            Arg::Map(m) => Sample::str(m.name.clone()),
         })
         .collect()
 }

@@ -5,6 +5,7 @@ pub mod acl;
 pub mod arg;
 pub mod catalogue;
 pub mod conv;
+pub mod conv_map;
 pub mod expr;
 pub mod fetch;
 pub mod logformat;
