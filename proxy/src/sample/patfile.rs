@@ -85,6 +85,10 @@ struct RefState {
     entries: Vec<Entry>,
     next_id: u64,
     exprs: Vec<Weak<PatExpr>>,
+    /// Expressions whose compilation failed. HAProxy leaves them attached to their file
+    /// forever, so every later addition must parse for them too (a failed `Map.new(f,
+    /// Map._int)` makes `set_map(f, "word", v)` a no-op): kept alive here for that.
+    failed: Vec<Arc<PatExpr>>,
 }
 
 impl std::fmt::Debug for PatRef {
@@ -414,23 +418,32 @@ impl PatRef {
         {
             return Ok(e);
         }
-        let expr = PatExpr::new(kind);
+        let expr = Arc::new(PatExpr::new(kind));
+        st.exprs.push(Arc::downgrade(&expr));
+        let mut failure = None;
         {
             let mut index = expr.write();
             for e in &st.entries {
-                let (key, slot) = expr.prepare(e).map_err(|msg| {
-                    if e.line > 0 {
-                        format!("{msg} at line {} of file '{}'", e.line, self.name)
-                    } else {
-                        msg
+                match expr.prepare(e) {
+                    Ok((key, slot)) => index.insert(key, slot),
+                    Err(msg) if e.line > 0 => {
+                        failure = Some(format!("{msg} at line {} of file '{}'", e.line, self.name));
+                        break;
                     }
-                })?;
-                index.insert(key, slot);
+                    Err(msg) => {
+                        failure = Some(msg);
+                        break;
+                    }
+                }
             }
         }
-        let expr = Arc::new(expr);
-        st.exprs.push(Arc::downgrade(&expr));
-        Ok(expr)
+        match failure {
+            Some(msg) => {
+                st.failed.push(expr);
+                Err(msg)
+            }
+            None => Ok(expr),
+        }
     }
 
     fn live_exprs(st: &RefState) -> Vec<Arc<PatExpr>> {
@@ -474,8 +487,8 @@ impl PatRef {
     }
 
     /// `core.set_map`: every entry with this key gets the value, or a new entry is added.
-    /// An expression that cannot parse the value keeps the entry without a value (as
-    /// `pat_ref_set_elt`); a key it cannot parse is ignored.
+    /// A value some expression cannot parse changes nothing (`pat_ref_set_elt`); neither does
+    /// a new key some expression cannot parse.
     pub fn set_map(&self, key: &[u8], value: &[u8]) {
         let mut st = self.lock();
         if !st.entries.iter().any(|e| e.key == key) {
@@ -484,15 +497,21 @@ impl PatRef {
         }
         let exprs = Self::live_exprs(&st);
         let value = Bytes::copy_from_slice(value);
+        let mut parsed = Vec::with_capacity(exprs.len());
+        for e in &exprs {
+            match e.parse_value(Some(&value)) {
+                Ok(v) => parsed.push(v),
+                Err(_) => return,
+            }
+        }
         for entry in st.entries.iter_mut().filter(|e| e.key == key) {
             entry.value = Some(value.clone());
-            for e in &exprs {
+            for (e, v) in exprs.iter().zip(&parsed) {
                 let Ok(k) = e.parse_key(&entry.key) else {
                     continue;
                 };
-                let v = e.parse_value(Some(&value)).ok().flatten();
                 if let Some(slot) = e.write().slot_mut(&k, entry.id) {
-                    slot.value = v;
+                    slot.value = v.clone();
                 }
             }
         }
@@ -645,6 +664,7 @@ impl PatStore {
                 next_id: entries.len() as u64,
                 entries,
                 exprs: Vec::new(),
+                failed: Vec::new(),
             }),
         });
         refs.insert(name.to_string(), r.clone());
@@ -810,9 +830,16 @@ mod tests {
         assert!(!r.delete(b"a"));
         r.add_acl(b"q");
         assert_eq!(look(&str_, s("q")).as_deref(), Some("<none>"));
-        // A new expression sees the changes; an int map refuses a key that is not a number.
-        let int = store.expr(&f, map(MatchMethod::Sub, MapOut::Str)).unwrap();
-        assert_eq!(look(&int, s("-zz-")).as_deref(), Some("new"));
+        // A new expression sees the changes.
+        let sub = store.expr(&f, map(MatchMethod::Sub, MapOut::Str)).unwrap();
+        assert_eq!(look(&sub, s("-zz-")).as_deref(), Some("new"));
+        // An expression that failed to compile stays attached (as in HAProxy): a key it
+        // cannot parse is refused from then on.
+        assert!(store.expr(&f, map(MatchMethod::Int, MapOut::Str)).is_err());
+        r.set_map(b"yy", b"refused");
+        assert_eq!(look(&str_, s("yy")), None);
+        r.set_map(b"42", b"int");
+        assert_eq!(look(&str_, s("42")).as_deref(), Some("int"));
         let ip = file(&d, "ip.map", "10.0.0.0/8 ten\n");
         let e = store.expr(&ip, map(MatchMethod::Ip, MapOut::Str)).unwrap();
         let r = store.get(&ip).unwrap();
