@@ -512,8 +512,9 @@ fn live_acl_changes_as_haproxy() {
     p.check(&req("/listed", &[]), SAME);
 }
 
-// haproxy 2.6 answers "error in arguments" for a `map*` converter called from Lua (its
-// `txn.c`/`applet.c` path cannot load a map); Halo runs them, on the same shared maps.
+// haproxy 2.6 answers "error in arguments" for a `map*` converter called from Lua (it loads
+// maps only while starting, and this path always loads); Halo serves the files already loaded
+// (here by `Map.new` in the body) and refuses to read a new one at run time.
 #[test]
 fn map_converters_from_lua() {
     let setup = Setup::new(
@@ -533,6 +534,7 @@ frontend fe
     .file(
         "conv.lua",
         r#"
+for _, f in ipairs({"m.map", "int.map", "ip.map", "ipip.map"}) do Map.new("@DIR@/" .. f) end
 core.register_service("conv", "http", function(applet)
   local k = applet.qs
   if k == "set" then core.set_map("@DIR@/m.map", "abq", "live") end
@@ -543,7 +545,8 @@ core.register_service("conv", "http", function(applet)
     tostring(applet.c:map_ip("10.1.0.9", "@DIR@/ip.map")),
     tostring(applet.c:map_ip_ip("10.1.0.9", "@DIR@/ipip.map")),
     tostring(applet.sc:map("nokey", "@DIR@/m.map")),
-    tostring(pcall(function() return applet.c:map("a", "@DIR@/none.map") end)),
+    select(2, pcall(function() return applet.c:map("a", "@DIR@/other.map") end)),
+    select(2, pcall(function() return Map.new("@DIR@/m.map") end)),
   }
   local body = table.concat(out, "|")
   applet:add_header("content-length", #body)
@@ -555,11 +558,19 @@ end)
     .file("m.map", M_MAP)
     .file("ip.map", IP_MAP)
     .file("ipip.map", "10.0.0.0/8 ::1\n")
-    .file("int.map", "5 500\n");
+    .file("int.map", "5 500\n")
+    .file("other.map", "a b\n");
     let p = setup.start(Engine::Halo);
     let body = |path: &str| String::from_utf8(p.get(path).body).unwrap();
-    assert_eq!(body("/"), "4|dflt|500|ten-one|::1||false");
-    assert_eq!(body("/?set"), "live|dflt|500|ten-one|::1||false");
+    let refused = "|@DIR@/conv.lua:13: 'map': map: cannot load map at runtime\
+                   |@DIR@/conv.lua:14: 'new': map: cannot load map at runtime.";
+    let dir = p.dir_path().display().to_string();
+    let refused = refused.replace("@DIR@", &dir);
+    assert_eq!(body("/"), format!("4|dflt|500|ten-one|::1|{refused}"));
+    assert_eq!(
+        body("/?set"),
+        format!("live|dflt|500|ten-one|::1|{refused}")
+    );
 }
 
 // With `lua-load-per-thread` every worker has its own Lua state, but maps are one per process:

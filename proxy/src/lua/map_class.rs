@@ -3,7 +3,7 @@
 //! `m:lookup(key)` / `m:slookup(key)` return the value of the matching entry, else nil / "".
 //! The method constants are `Map._str`... (HAProxy's `PAT_MATCH_*` numbers, with the
 //! unprefixed aliases); `new` accepts `_str _beg _sub _dir _dom _end _reg _int _ip`.
-//! Allowed in every context; loading a file is a blocking read, best done in the body.
+//! `Map.new` works in the body and init contexts only, as in HAProxy (it reads a file).
 
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use halo_vm::args::{check_integer, check_string};
 use halo_vm::{Action, Ctx, Error, NativeFunction, Stack, Table, Value};
 
 use super::class;
+use super::invocation::{ExecContext, current_context};
 use crate::sample::Sample;
 use crate::sample::patfile::{ExprKind, MapOut, PatExpr, PatStore};
 use crate::sample::pattern::MatchMethod;
@@ -75,6 +76,10 @@ fn new<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -
         }
         _ => return Err(Error::runtime("'new' doesn't support this match mode.")),
     };
+    // HAProxy loads maps only while starting (a file read would block a worker).
+    if !matches!(current_context(), ExecContext::Body | ExecContext::Init) {
+        return Err(Error::runtime("'new': map: cannot load map at runtime."));
+    }
     let name = String::from_utf8_lossy(c_str(file.as_bytes())).into_owned();
     let kind = ExprKind {
         method,

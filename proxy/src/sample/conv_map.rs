@@ -2,9 +2,9 @@
 //! up in a map file with the method's matching (`str beg sub dir dom end reg int ip`; `map`
 //! is `map_str`) and returns the value as a string, an integer (`_int`) or an address (`_ip`).
 //!
-//! The file is loaded when the converter is parsed (configuration) or first called (Lua's
-//! `txn.c`), through the process-wide `patfile` store, so `core.set_map`/`del_map` change what
-//! every converter on that file sees. An entry without a value (added by `core.add_acl`)
+//! The file is loaded when the converter is parsed (configuration; from Lua's `txn.c` only
+//! files already loaded are served), through the process-wide `patfile` store, so
+//! `core.set_map`/`del_map` change what every converter on that file sees. An entry without a value (added by `core.add_acl`)
 //! yields the integer 1, as in HAProxy.
 
 use std::sync::Arc;
@@ -83,7 +83,14 @@ fn validate<const M: u8, const O: u8>(args: &mut [Arg]) -> Result<(), String> {
         ignore_case: false,
         out: Some(out),
     };
-    let expr = PatStore::global().expr(&name, kind)?;
+    // From Lua at run time (`txn.c:map(...)`) a file is never read: that would block the
+    // worker. HAProxy refuses every map there; Halo serves the maps already loaded.
+    use crate::lua::invocation::{ExecContext, current_context};
+    let expr = if !matches!(current_context(), ExecContext::Body | ExecContext::Init) {
+        PatStore::global().expr_loaded(&name, kind)?
+    } else {
+        PatStore::global().expr(&name, kind)?
+    };
     if out == MapOut::Ip
         && let Some(def) = args.get_mut(1)
     {

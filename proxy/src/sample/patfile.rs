@@ -682,6 +682,15 @@ impl PatStore {
     pub fn expr(&self, name: &str, kind: ExprKind) -> Result<Arc<PatExpr>, String> {
         self.load(name, kind.out.is_some())?.expr(kind)
     }
+
+    /// `expr` without reading any file (at run time, where a read would block a worker): a
+    /// file not loaded yet is HAProxy's "cannot load map at runtime".
+    pub fn expr_loaded(&self, name: &str, kind: ExprKind) -> Result<Arc<PatExpr>, String> {
+        if self.get(name).is_none() {
+            return Err("map: cannot load map at runtime".into());
+        }
+        self.expr(name, kind)
+    }
 }
 
 #[cfg(test)]
