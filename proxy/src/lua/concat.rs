@@ -36,7 +36,10 @@ fn buffer<'gc>(stack: &Stack<'gc, '_>) -> Result<&'gc Buffer, Error<'gc>> {
 fn add<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
     let b = buffer(&stack)?;
     let s = check_string(ctx, &stack, 1)?;
-    b.0.borrow_mut().extend_from_slice(s.as_bytes());
+    let mut buf = b.0.borrow_mut();
+    // The buffer lives outside the arena: growing it must still respect `tune.lua.maxmem`.
+    ctx.reserve_memory(buf.len().saturating_add(s.len()))?;
+    buf.extend_from_slice(s.as_bytes());
     stack.clear();
     Ok(Action::Return)
 }
