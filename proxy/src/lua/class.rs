@@ -15,7 +15,7 @@ use halo_vm::{
 pub const REGISTRY_SLOT: i64 = 2_000_000;
 
 /// Every class, in registry slot order.
-const CLASSES: [&str; 7] = [
+const CLASSES: [&str; 10] = [
     "AppletTCP",
     "AppletHTTP",
     "TXN",
@@ -23,6 +23,9 @@ const CLASSES: [&str; 7] = [
     "Fetches",
     "Converters",
     "Channel",
+    "Regex",
+    "Map",
+    "Concat",
 ];
 
 fn registry_slot(name: &str) -> i64 {

@@ -9,4 +9,7 @@ pub fn open(ctx: Ctx<'_>) {
     super::http_class::define(ctx);
     super::fetches::define(ctx);
     super::channel::define(ctx);
+    super::regex_class::open(ctx);
+    super::map_class::open(ctx);
+    super::concat::define(ctx);
 }

@@ -43,6 +43,18 @@ pub fn open(ctx: Ctx<'_>, thread: i64) {
             ("register_service", register_service),
             ("register_init", register_init),
             ("register_task", register_task),
+            ("concat", super::concat::new),
+            ("http_date", super::core_date::http_date),
+            ("imf_date", super::core_date::imf_date),
+            ("rfc850_date", super::core_date::rfc850_date),
+            ("asctime_date", super::core_date::asctime_date),
+            ("parse_addr", super::core_addr::parse_addr),
+            ("match_addr", super::core_addr::match_addr),
+            ("tokenize", super::core_tokenize::core_tokenize),
+            ("add_acl", super::core_maps::add_acl),
+            ("del_acl", super::core_maps::del_acl),
+            ("set_map", super::core_maps::set_map),
+            ("del_map", super::core_maps::del_map),
         ],
     );
     core.set_str(ctx.mc, ctx.str("thread"), Value::Integer(thread));

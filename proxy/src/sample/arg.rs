@@ -52,6 +52,8 @@ pub enum Arg {
     Ipv6(Ipv6Addr),
     Var(VarName),
     Reg(ArgRegex),
+    /// A `map*` converter's file, loaded by its validation (`conv_map.rs`).
+    Map(super::conv_map::MapArg),
 }
 
 /// A regex compiled once when the argument is validated; equal when the sources are.

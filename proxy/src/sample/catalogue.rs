@@ -4,7 +4,7 @@
 //! declared types.
 
 use super::arg::{Arg, args_from_samples};
-use super::conv::{CONVERTERS, ConvDef};
+use super::conv::{ConvDef, all_converters};
 use super::fetch::{FETCHES, FetchDef, FetchMode};
 use super::source::SampleSource;
 use super::value::Sample;
@@ -23,7 +23,7 @@ pub fn fetch_for_lua(lname: &str) -> Option<&'static FetchDef> {
 }
 
 pub fn converter_for_lua(lname: &str) -> Option<&'static ConvDef> {
-    CONVERTERS.iter().find(|c| lua_name(c.name) == lname)
+    all_converters().find(|c| lua_name(c.name) == lname)
 }
 
 /// Every `(lua name, fetch)` pair, for building the `Fetches` class's methods once.
@@ -32,7 +32,7 @@ pub fn lua_fetches() -> impl Iterator<Item = (String, &'static FetchDef)> {
 }
 
 pub fn lua_converters() -> impl Iterator<Item = (String, &'static ConvDef)> {
-    CONVERTERS.iter().map(|c| (lua_name(c.name), c))
+    all_converters().map(|c| (lua_name(c.name), c))
 }
 
 impl FetchDef {

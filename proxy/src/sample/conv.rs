@@ -226,9 +226,16 @@ pub static CONVERTERS: &[ConvDef] = &[
     conv!("ltime", TIME_FMT, None, Sint => Str, |a, s, _| time_conv(a, s, true)),
 ];
 
+/// Every converter: this table, then the `map*` family (`conv_map.rs`).
+pub fn all_converters() -> impl Iterator<Item = &'static ConvDef> {
+    CONVERTERS
+        .iter()
+        .chain(super::conv_map::MAP_CONVERTERS.iter())
+}
+
 /// Looks a converter up by its configuration name.
 pub fn find_converter(name: &str) -> Option<&'static ConvDef> {
-    CONVERTERS.iter().find(|c| c.name == name)
+    all_converters().find(|c| c.name == name)
 }
 
 fn map_str(s: Sample, f: impl Fn(&[u8]) -> Vec<u8>) -> Option<Sample> {

@@ -311,6 +311,7 @@ fn str_samples(args: &[Arg]) -> Vec<Sample> {
             Arg::Ipv6(ip) => Sample::Ipv6(*ip),
             Arg::Var(v) => Sample::str(v.to_string()),
             Arg::Reg(r) => Sample::str(r.0.as_str().to_string()),
+            Arg::Map(m) => Sample::str(m.name.clone()),
         })
         .collect()
 }

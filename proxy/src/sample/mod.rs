@@ -8,11 +8,13 @@ pub mod conv;
 pub mod conv_hash;
 pub mod conv_text;
 pub mod conv_time;
+pub mod conv_map;
 pub mod expr;
 pub mod fetch;
 pub mod fetch_http;
 pub mod fetch_internal;
 pub mod logformat;
+pub mod patfile;
 pub mod pattern;
 pub mod source;
 #[cfg(test)]

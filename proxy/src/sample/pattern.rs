@@ -3,12 +3,14 @@
 //! messages (pattern.c `pat_parse_*`), and matching a sample against a pattern list.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::arg::parse_mask4;
+use super::patfile::{ExprKind, PatExpr, PatStore};
 use super::value::{Method, Sample, SampleType, read_int64};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,6 +91,9 @@ pub struct PatternSet {
     pub method: MatchMethod,
     pub ignore_case: bool,
     pub patterns: Vec<Entry>,
+    /// `-f` files: shared with every user of the same file (`patfile`), live-updated by
+    /// `core.add_acl`/`del_acl`.
+    pub files: Vec<Arc<PatExpr>>,
 }
 
 /// One pattern and whether it was added under `-i`.
@@ -127,6 +132,7 @@ impl PatternSet {
             method,
             ignore_case,
             patterns: Vec::new(),
+            files: Vec::new(),
         }
     }
 
@@ -168,36 +174,19 @@ impl PatternSet {
         Ok(())
     }
 
-    /// `-f <file>`: one pattern per line (`pat_ref_read_from_file`): lines starting with `#`
-    /// and empty lines are skipped, leading blanks removed, trailing ones kept; no operators.
+    /// `-f <file>`: one pattern per line (`pat_ref_read_from_file`), loaded once per file name
+    /// for the whole process (see `patfile`).
     pub fn add_file(&mut self, file: &str) -> Result<(), String> {
-        let data =
-            std::fs::read(file).map_err(|_| format!("failed to open pattern file <{file}>"))?;
-        for (n, raw) in data.split(|&c| c == b'\n').enumerate() {
-            if raw.first() == Some(&b'#') {
-                continue;
-            }
-            let start = raw
-                .iter()
-                .position(|c| !matches!(c, b' ' | b'\t'))
-                .unwrap_or(raw.len());
-            let end = raw[start..]
-                .iter()
-                .position(|&c| c == b'\r')
-                .map_or(raw.len(), |p| start + p);
-            if end == start {
-                continue;
-            }
-            let text = String::from_utf8_lossy(&raw[start..end]);
-            let p = self
-                .parse_one(&text)
-                .map_err(|e| format!("{e} at line {} of file '{file}'", n + 1))?;
-            self.push(p);
-        }
+        let kind = ExprKind {
+            method: self.method,
+            ignore_case: self.ignore_case,
+            out: None,
+        };
+        self.files.push(PatStore::global().expr(file, kind)?);
         Ok(())
     }
 
-    fn parse_one(&self, w: &str) -> Result<Pattern, String> {
+    pub(crate) fn parse_one(&self, w: &str) -> Result<Pattern, String> {
         Ok(match self.method {
             MatchMethod::Found | MatchMethod::Bool => Pattern::Str(Bytes::from(w.to_string())),
             MatchMethod::Int | MatchMethod::Len => parse_int_range(w)?,
@@ -235,7 +224,8 @@ impl PatternSet {
         }
         self.patterns
             .iter()
-            .any(|e| self.match_one(&v, &e.pat, e.icase))
+            .any(|e| self.match_with(&v, &e.pat, e.icase))
+            || self.files.iter().any(|f| f.matches_cast(&v))
     }
 
     fn push(&mut self, pat: Pattern) {
@@ -245,7 +235,12 @@ impl PatternSet {
         });
     }
 
-    fn match_one(&self, v: &Sample, p: &Pattern, ic: bool) -> bool {
+    /// `p` against `v` with the set's current `-i` (the shared files' matcher).
+    pub(crate) fn match_one(&self, v: &Sample, p: &Pattern) -> bool {
+        self.match_with(v, p, self.ignore_case)
+    }
+
+    fn match_with(&self, v: &Sample, p: &Pattern, ic: bool) -> bool {
         let eq = |a: &[u8], b: &[u8]| {
             if ic {
                 a.eq_ignore_ascii_case(b)
