@@ -559,3 +559,51 @@ end
         started.elapsed()
     );
 }
+
+#[test]
+fn connect_timeout() {
+    let (port, _fillers, _listener) = sockets::unanswering_listener();
+    let started = Instant::now();
+    let body = run(&format!(
+        r#"
+function test(add)
+  local s = core.tcp()
+  s:settimeout(0.3)
+  add("connect", s:connect("127.0.0.1", {port}))
+  add("peer", s:getpeername())
+end
+"#
+    ));
+    assert_eq!(body, "connect => nil \"timeout\"\npeer => nil\n");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+}
+
+#[test]
+fn megabytes_both_ways() {
+    let port = sockets::bulk();
+    let body = run(&format!(
+        r#"
+function test(add)
+  local s = core.tcp()
+  s:settimeout(5)
+  s:connect("127.0.0.1", {port})
+  s:send("send 3000000\n")
+  local d = s:receive(3000000)
+  add("received", #d, d:byte(1), d:byte(252), d:byte(3000000))
+  add("then", s:receive(1))
+  local t = {{}}
+  for i = 0, 250 do t[#t + 1] = string.char(i) end
+  local big = table.concat(t):rep(12000)
+  local k = core.tcp()
+  k:settimeout(5)
+  k:connect("127.0.0.1", {port})
+  add("sent", k:send(#big .. "\n" .. big))
+  add("sink", k:receive())
+end
+"#
+    ));
+    assert_eq!(
+        body,
+        "received => 3000000 0 0 47\nthen => nil \"closed\" \"\"\nsent => 3012008\nsink => \"got 3012000 sum 376500000\"\n"
+    );
+}

@@ -568,6 +568,36 @@ mod tests {
         assert_eq!(run(Pattern::All, b"", &[], true), (vec![], Some(false)));
     }
 
+    /// A receive whose future is dropped (its Lua execution was cancelled) closes the socket.
+    #[test]
+    fn abandoned_operation_closes_the_socket() {
+        use std::io::Read;
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let conn = Conn::new(true);
+        let target = Target::Inet {
+            host: "127.0.0.1".into(),
+            port,
+            family: Family::Any,
+        };
+        rt.block_on(connect(conn.clone(), target, false)).unwrap();
+        let (mut peer, _) = l.accept().unwrap();
+        assert!(conn.borrow().is_connected());
+        let mut rx = Receive::new(Pattern::Line, b"");
+        let waited = rt.block_on(async {
+            tokio::time::timeout(Duration::from_millis(50), receive(conn.clone(), &mut rx)).await
+        });
+        assert!(waited.is_err());
+        assert!(!conn.borrow().is_connected());
+        peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut b = [0u8; 1];
+        assert_eq!(peer.read(&mut b).unwrap(), 0);
+    }
+
     #[test]
     fn messages_read_like_luasocket() {
         let e = io::Error::from_raw_os_error(libc::ECONNREFUSED);

@@ -251,3 +251,60 @@ pub fn fixture(name: &str) -> PathBuf {
         .join("tests/fixtures")
         .join(name)
 }
+
+/// A listener whose accept queue is full and never drained: a new connection to it hangs in
+/// the handshake (loopback drops the SYN), which is how a connect timeout is tested without
+/// leaving the machine. Returns the port and what keeps the queue full.
+pub fn unanswering_listener() -> (u16, Vec<TcpStream>, socket2::Socket) {
+    use socket2::{Domain, Socket, Type};
+    let s = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+    let l = ports::listener();
+    let addr = l.local_addr().expect("bound");
+    drop(l);
+    s.bind(&addr.into()).expect("bind the unanswering listener");
+    s.listen(0).expect("listen");
+    let mut fillers = Vec::new();
+    for _ in 0..4 {
+        match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            Ok(c) => fillers.push(c),
+            Err(_) => break,
+        }
+    }
+    (addr.port(), fillers, s)
+}
+
+/// Sends `len` bytes (`i % 251`) then closes; a connection that first sends `N\n` and then
+/// `N` bytes gets `got N\n` back instead (a sink that counts).
+pub fn bulk() -> u16 {
+    serve(|mut c| {
+        let mut first = [0u8; 1];
+        let mut head = Vec::new();
+        while c.read(&mut first).map(|n| n == 1).unwrap_or(false) {
+            if first[0] == b'\n' {
+                break;
+            }
+            head.push(first[0]);
+        }
+        let head = String::from_utf8_lossy(&head).to_string();
+        if let Some(n) = head.strip_prefix("send ") {
+            let n: usize = n.parse().unwrap_or(0);
+            let data: Vec<u8> = (0..n).map(|i| (i % 251) as u8).collect();
+            let _ = c.write_all(&data);
+            let _ = c.shutdown(Shutdown::Both);
+        } else if let Ok(n) = head.parse::<usize>() {
+            let mut got = 0;
+            let mut sum: u64 = 0;
+            let mut buf = [0u8; 65536];
+            while got < n {
+                match c.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(k) => {
+                        got += k;
+                        sum += buf[..k].iter().map(|&b| u64::from(b)).sum::<u64>();
+                    }
+                }
+            }
+            let _ = c.write_all(format!("got {got} sum {sum}\n").as_bytes());
+        }
+    })
+}
