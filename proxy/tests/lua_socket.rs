@@ -329,6 +329,11 @@ function test(add, try)
   add("send", s:send("abc\r\ndef\n"))
   add("line", s:receive("*l"))
   add("line", s:receive())
+  add("peer", s:getpeername())
+  add("send more", s:send("0123456789"))
+  add("count", s:receive(4))
+  add("count", s:receive("3"))
+  add("prefix", s:receive(5, "ab"))
   try("bad pattern", s.receive, s, "*x")
   try("negative size", s.receive, s, -1)
   try("number prefix", s.receive, s, 1, 5)
@@ -345,11 +350,17 @@ end
     let body = run(&code);
     assert_eq!(
         body,
-        r#"connect => 1
+        format!(
+            r#"connect => 1
 settimeout => 1
 send => 9
 line => "abc"
 line => "def"
+peer => "127.0.0.1:{port}"
+send more => 10
+count => "0123"
+count => "456"
+prefix => "ab789"
 bad pattern => false "Unsupported pattern."
 negative size => false "Unsupported size."
 number prefix => false "Expect a 'string' for the prefix"
@@ -361,6 +372,7 @@ no port => false "connect: port missing"
 unparsable => false "connect: cannot parse destination address 'a b:'"
 unconnected peer => nil
 "#
+        )
     );
     // The same calls under haproxy 2.6: the deterministic part of the API agrees.
     let s = setup(&code, "");
@@ -500,6 +512,31 @@ by name => 1
 receive => "x"
 "#
     );
+}
+
+/// `connect_ssl` without verification, the same under haproxy (which never verifies).
+#[test]
+fn tls_like_haproxy() {
+    let port = sockets::tls_echo();
+    let code = format!(
+        r#"
+function test(add)
+  local s = core.tcp()
+  s:settimeout(3)
+  add("connect_ssl", s:connect_ssl("127.0.0.1", {port}))
+  add("send", s:send("one\ntwo\n"))
+  add("receive", s:receive())
+  add("receive", s:receive(3))
+end
+"#
+    );
+    let s = setup(&code, "ssl-server-verify none");
+    let expected = "connect_ssl => 1\nsend => 8\nreceive => \"one\"\nreceive => \"two\"\n";
+    if let Some(pair) = Pair::same("tls_like_haproxy", &s) {
+        let (a, b) = pair.request(&support::client::get("/"));
+        assert_eq!(a.text(), expected);
+        assert_eq!(b.text(), expected);
+    }
 }
 
 #[test]
