@@ -644,3 +644,72 @@ end
         "received => 3000000 0 0 47\nthen => nil \"closed\" \"\"\nsent => 3012008\nsink => \"got 3012000 sum 376500000\"\n"
     );
 }
+
+/// Hundreds of Lua tasks each waiting on its own socket at the same time, on one worker: they
+/// all overlap (serialized, 300 waits of 0.5 s would take 150 s).
+#[test]
+fn hundreds_of_tasks_wait_on_sockets_at_once() {
+    let port = sockets::delayed_echo(Duration::from_millis(500));
+    let script = format!(
+        r#"
+local n, done = 300, 0
+core.register_task(function()
+  for i = 1, n do
+    core.register_task(function()
+      local s = core.tcp()
+      s:settimeout(20)
+      assert(s:connect("127.0.0.1", {port}))
+      s:send("x" .. i .. "\n")
+      assert(s:receive() == "x" .. i)
+      s:close()
+      done = done + 1
+      if done == n then core.Info("all " .. n .. " sockets answered") end
+    end)
+  end
+end)
+function test(add) end
+"#
+    );
+    let started = Instant::now();
+    let p = setup(&script, "").start(Engine::Halo);
+    assert!(
+        p.wait_stderr("all 300 sockets answered", Duration::from_secs(30)),
+        "{}",
+        p.stderr()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// Awaiting works at any depth: inside coroutines, `pcall` and metamethods.
+#[test]
+fn awaits_inside_coroutines_pcall_and_metamethods() {
+    let port = sockets::serve(sockets::echo);
+    let body = run(&format!(
+        r#"
+function test(add)
+  local s = core.tcp()
+  s:settimeout(2)
+  s:connect("127.0.0.1", {port})
+  local co = coroutine.wrap(function(msg)
+    s:send(msg .. "\n")
+    coroutine.yield(s:receive())
+    s:send("again\n")
+    return s:receive()
+  end)
+  add("coroutine", co("hi"))
+  add("resumed", co())
+  add("pcall", pcall(function() s:send("p\n") return s:receive() end))
+  local t = setmetatable({{}}, {{ __index = function(_, k) s:send(k .. "\n") return s:receive() end }})
+  add("__index", t.key)
+end
+"#
+    ));
+    assert_eq!(
+        body,
+        "coroutine => \"hi\"\nresumed => \"again\"\npcall => true \"p\"\n__index => \"key\"\n"
+    );
+}

@@ -295,7 +295,12 @@ impl Drop for Lease {
             // Put back unless `close()` was called meanwhile.
             Some(s) if self.done && c.phase == Phase::Connected => {
                 c.stream = Some(s);
-                c.rbuf = std::mem::take(&mut self.rbuf);
+                // An idle socket keeps no empty read buffer.
+                c.rbuf = if self.rbuf.is_empty() {
+                    BytesMut::new()
+                } else {
+                    std::mem::take(&mut self.rbuf)
+                };
                 c.eof = self.eof;
             }
             _ => c.close(),

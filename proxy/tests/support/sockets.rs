@@ -257,12 +257,16 @@ pub fn fixture(name: &str) -> PathBuf {
 /// leaving the machine. Returns the port and what keeps the queue full.
 pub fn unanswering_listener() -> (u16, Vec<TcpStream>, socket2::Socket) {
     use socket2::{Domain, Socket, Type};
-    let s = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
-    let l = ports::listener();
-    let addr = l.local_addr().expect("bound");
-    drop(l);
-    s.bind(&addr.into()).expect("bind the unanswering listener");
-    s.listen(0).expect("listen");
+    let mut bound = None;
+    for _ in 0..50 {
+        let s = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+        let addr: std::net::SocketAddr = ([127, 0, 0, 1], ports::free_port()).into();
+        if s.bind(&addr.into()).is_ok() && s.listen(0).is_ok() {
+            bound = Some((s, addr));
+            break;
+        }
+    }
+    let (s, addr) = bound.expect("a port for the unanswering listener");
     let mut fillers = Vec::new();
     for _ in 0..4 {
         match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
