@@ -9,7 +9,7 @@
 //! the stream). The class metatable travels as an upvalue of `core.tcp`, so it needs no
 //! registry slot.
 
-use halo_vm::args::{check_number, check_string, opt_integer};
+use halo_vm::args::{check_integer, check_number, check_string, opt_integer};
 use halo_vm::callback::AsyncResolve;
 use halo_vm::number::Number;
 use halo_vm::{Action, Ctx, Error, Function, NativeFunction, Stack, Table, Value};
@@ -91,7 +91,7 @@ fn socket<'gc>(stack: &Stack<'gc, '_>) -> Result<Shared, Error<'gc>> {
     Ok(class::check::<Socket>(stack, 0, CLASS)?.conn.clone())
 }
 
-/// An awaited operation's results: `Ok` values or `nil, message[, extra]`.
+/// The `AsyncResolve` of an awaited operation: `f` writes its results on the stack.
 fn resolve_with(f: impl for<'gc> FnOnce(Ctx<'gc>, &mut Stack<'gc, '_>) + 'static) -> AsyncResolve {
     Box::new(move |ctx, mut stack| {
         f(ctx, &mut stack);
@@ -118,7 +118,7 @@ fn connect_impl<'gc>(ctx: Ctx<'gc>, mut stack: Stack<'gc, '_>, tls: bool) -> NRe
     let port = if stack.get(2).is_nil() {
         None
     } else {
-        Some(halo_vm::args::check_integer(ctx, &stack, 2)?)
+        Some(check_integer(ctx, &stack, 2)?)
     };
     let target = socket_addr::parse(&addr.to_str_lossy(), port).map_err(Error::runtime)?;
     stack.clear();
