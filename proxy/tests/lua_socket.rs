@@ -424,7 +424,7 @@ end
 }
 
 #[test]
-fn works_in_tasks_actions_fetches_and_converters() {
+fn works_in_init_tasks_actions_fetches_and_converters() {
     let port = sockets::serve(sockets::echo);
     let script = format!(
         r#"
@@ -438,6 +438,7 @@ local function echo(msg)
   return r
 end
 core.register_task(function() core.Info("task: " .. echo("from-task")) end)
+core.register_init(function() core.Info("init: " .. echo("from-init")) end)
 core.register_action("act", {{ "http-req" }}, function(txn)
   txn:set_var("txn.act", echo("from-action"))
 end)
@@ -466,6 +467,7 @@ frontend fe
     assert_eq!(r.status, 200, "{}", p.stderr());
     assert_eq!(r.text(), "from-action from-fetch x-conv\n");
     assert!(p.wait_stderr("task: from-task", Duration::from_secs(5)));
+    assert!(p.wait_stderr("init: from-init", Duration::from_secs(5)));
 }
 
 #[test]
