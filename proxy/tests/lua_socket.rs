@@ -715,3 +715,34 @@ end
         "coroutine => \"hi\"\nresumed => \"again\"\npcall => true \"p\"\n__index => \"key\"\n"
     );
 }
+
+#[test]
+fn ipv6_loopback() {
+    // Skipped where the machine has no IPv6 loopback.
+    let Ok(l) = std::net::TcpListener::bind("[::1]:0") else {
+        eprintln!("note: ipv6_loopback: skipped, no ::1 here");
+        return;
+    };
+    let port = sockets::serve_on(l, sockets::echo);
+    let body = run(&format!(
+        r#"
+function test(add)
+  local s = core.tcp()
+  s:settimeout(2)
+  add("ipv6@", s:connect("ipv6@[::1]:{port}"))
+  add("peer", s:getpeername())
+  add("local", (s:getsockname():gsub(":%d+$", ":P")))
+  s:send("six\n")
+  add("echo", s:receive())
+  add("bare", core.tcp():connect("::1", {port}))
+  add("bracketed", core.tcp():connect("[::1]:{port}"))
+end
+"#
+    ));
+    assert_eq!(
+        body,
+        format!(
+            "ipv6@ => 1\npeer => \"[::1]:{port}\"\nlocal => \"[::1]:P\"\necho => \"six\"\nbare => 1\nbracketed => 1\n"
+        )
+    );
+}
