@@ -64,6 +64,7 @@ pub fn lua_settings(cfg: &Config, thread: i64) -> LuaSettings {
             .map(|p| (p.path.clone(), p.kind == LuaPathKind::Cpath))
             .collect(),
         thread,
+        ssl_server_verify: !cfg.global.ssl_server_verify_none,
     }
 }
 

@@ -205,6 +205,26 @@ pub(crate) fn parse(p: &mut Parser, line: &Line) {
             });
         }
         k if k.starts_with("tune.lua.") => tune_lua(p, line),
+        "ssl-server-verify" => {
+            if too_many(p, 1) {
+                return;
+            }
+            match arg(1) {
+                "none" => p.config.global.ssl_server_verify_none = true,
+                "required" => p.config.global.ssl_server_verify_none = false,
+                // HAProxy's own (odd) wording for a missing argument.
+                "" => p.alert(
+                    loc,
+                    Form::Parsing,
+                    "'ssl-server-verify' expects an integer argument.",
+                ),
+                _ => p.alert(
+                    loc,
+                    Form::Parsing,
+                    "'ssl-server-verify' expects 'none' or 'required' as argument.",
+                ),
+            }
+        }
         "no" | "default" if words.len() > 1 && keywords::GLOBAL.contains(&arg(1)) => {
             p.alert(
                 loc,

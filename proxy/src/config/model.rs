@@ -51,6 +51,9 @@ pub struct Global {
     /// later lines; the binary applies them to its process environment (HAProxy changes its
     /// own environment, which Lua's `os.getenv` then sees).
     pub env_ops: Vec<EnvOp>,
+    /// `ssl-server-verify none` (the default is `required`): Lua's `Socket:connect_ssl`
+    /// accepts any certificate.
+    pub ssl_server_verify_none: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -23,4 +23,8 @@ pub mod priv_data;
 pub mod regex_class;
 pub mod runtime;
 pub mod sample_conv;
+pub mod socket;
+pub mod socket_addr;
+pub mod socket_conn;
+pub mod socket_tls;
 pub mod txn;

@@ -34,6 +34,8 @@ pub struct LuaSettings {
     pub prepend_paths: Vec<(String, bool)>,
     /// `core.thread`: 0 for the shared state, the worker's number (from 1) otherwise.
     pub thread: i64,
+    /// `ssl-server-verify` (`required` unless `none`): `Socket:connect_ssl` checks certificates.
+    pub ssl_server_verify: bool,
 }
 
 impl Default for LuaSettings {
@@ -46,6 +48,7 @@ impl Default for LuaSettings {
             task_timeout: None,
             prepend_paths: Vec::new(),
             thread: 0,
+            ssl_server_verify: true,
         }
     }
 }
@@ -71,6 +74,7 @@ impl LuaRuntime {
         lua.enter(|ctx| {
             halo_stdlib::open_all(ctx);
             corelib::open(ctx, settings.thread);
+            super::socket::open(ctx, settings.ssl_server_verify);
             super::classes::open(ctx);
             prepend_paths(ctx, &settings.prepend_paths);
         });

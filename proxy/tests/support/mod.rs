@@ -11,6 +11,7 @@ pub mod client;
 pub mod diff;
 pub mod ports;
 pub mod proxy;
+pub mod sockets;
 
 pub use backend::{Backend, Received, Reply};
 pub use client::{Client, Response};
