@@ -262,21 +262,34 @@ fn locate_head(
         if data.len() > limits.max_raw_head() {
             return Err(ParseErrorKind::TooLarge);
         }
-        if let Some(nl) = memchr::memchr(b'\n', &data[pos..]) {
-            let line = &data[pos..pos + nl];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if memchr::memchr(b'\r', line).is_some() {
-                return Err(ParseErrorKind::BareCr);
-            }
-            check_start(line)?;
-        }
+        first_line(&data[pos..], check_start)?;
         return Ok(None);
     };
     if end > limits.max_raw_head() {
         return Err(ParseErrorKind::TooLarge);
     }
+    // The start line's errors come before the header lines' (haproxy parses in order), as
+    // they do while the head is incomplete: how the bytes were cut into reads never changes
+    // the error.
+    first_line(&data[pos..end], check_start)?;
     let lines = split_lines(data, pos, end)?;
     Ok(Some(RawHead { lines, end }))
+}
+
+/// Checks the start line at the front of `data`, once its LF is there.
+fn first_line(
+    data: &[u8],
+    check_start: fn(&[u8]) -> Result<(), ParseErrorKind>,
+) -> Result<(), ParseErrorKind> {
+    if let Some(nl) = memchr::memchr(b'\n', data) {
+        let line = &data[..nl];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if memchr::memchr(b'\r', line).is_some() {
+            return Err(ParseErrorKind::BareCr);
+        }
+        check_start(line)?;
+    }
+    Ok(())
 }
 
 fn htx_size(start_strings: usize, headers: &[HeaderRanges]) -> usize {
@@ -952,5 +965,39 @@ mod tests {
             let _ = req(&v);
             let _ = parse_response(&mut BytesMut::from(&v[..]), &Limits::default());
         }
+    }
+
+    /// The error of a head fed a few bytes at a time, as reads bring it.
+    fn bad_in_pieces(bytes: &[u8], piece: usize) -> ParseErrorKind {
+        let mut buf = BytesMut::new();
+        for read in bytes.chunks(piece) {
+            buf.extend_from_slice(read);
+            match parse_request(&mut buf, &Limits::default()) {
+                Ok(Parsed::Incomplete) => {}
+                Err(e) => return e.kind,
+                other => panic!("{other:?}"),
+            }
+        }
+        panic!("no error")
+    }
+
+    /// Found by the http_request fuzz target: an invalid start line and a bare CR in a later
+    /// line gave "bare CR" when the head came in one read and "version" when the start line
+    /// came first. The start line's error wins either way, as in haproxy's in-order parse.
+    #[test]
+    fn error_does_not_depend_on_reads() {
+        let head = b"GET /a\"b<>{}\x7f HTTP:81/x HTTP/1.1\r\nHost: a:8P/1.1\rGET /a\r\n\r\n";
+        assert_eq!(bad(head), ParseErrorKind::Version);
+        for piece in 1..head.len() {
+            assert_eq!(
+                bad_in_pieces(head, piece),
+                ParseErrorKind::Version,
+                "{piece}"
+            );
+        }
+        let resp = b"HTTP/1.1 2x0 OK\r\nA: b\rc\r\n\r\n";
+        let mut buf = BytesMut::from(&resp[..]);
+        let e = parse_response(&mut buf, &Limits::default()).unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::Status);
     }
 }
