@@ -14,7 +14,6 @@ use halo_vm::args::check_string;
 use halo_vm::{Action, Ctx, Error, NativeFunction, Stack, UserData, Value};
 
 use super::map_class::c_str;
-use crate::sample::value::parse_ipv4_loose;
 
 type NResult<'gc> = Result<Action<'gc>, Error<'gc>>;
 
@@ -64,7 +63,42 @@ fn addr4(a: &str) -> Option<u32> {
     if !numeric {
         return None;
     }
-    parse_ipv4_loose(b).map(u32::from)
+    inet_aton(a)
+}
+
+/// glibc's `inet_aton` forms: one to four parts, each decimal, octal (`0` prefix) or hex
+/// (`0x`), the last filling the remaining bytes (`10.1` is 10.0.0.1, `999` is 0.0.3.231).
+/// (The sample casts read addresses with `buf2ip`, which is stricter.)
+fn inet_aton(t: &str) -> Option<u32> {
+    let parts: Vec<&str> = t.split('.').collect();
+    if parts.is_empty() || parts.len() > 4 || parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    let mut nums = Vec::with_capacity(parts.len());
+    for p in &parts {
+        let v = if let Some(h) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
+            u32::from_str_radix(h, 16).ok()?
+        } else if p.len() > 1 && p.starts_with('0') {
+            u32::from_str_radix(&p[1..], 8).ok()?
+        } else {
+            p.parse::<u32>().ok()?
+        };
+        nums.push(v);
+    }
+    let last = *nums.last()?;
+    let head = &nums[..nums.len() - 1];
+    if head.iter().any(|&v| v > 255) {
+        return None;
+    }
+    let shift = 8 * (4 - head.len() as u32);
+    if shift < 32 && last >> shift != 0 {
+        return None;
+    }
+    let mut v: u32 = 0;
+    for (i, &h) in head.iter().enumerate() {
+        v |= h << (24 - 8 * i as u32);
+    }
+    Some(v | last)
 }
 
 /// `str2net` (IPv4) then `str62net` (IPv6).
