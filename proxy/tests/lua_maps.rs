@@ -348,7 +348,7 @@ frontend fe
   http-request lua.setmap if { path_beg /set }
   http-request lua.acl if { path_beg /acl }
   http-request use-service lua.look if { path_beg /look }
-  http-request return status 200 content-type text/plain lf-string \"str=%[req.hdr(x-k),map(@DIR@/m.map)] beg=%[req.hdr(x-k),map_beg(@DIR@/m.map,none)] int=%[req.hdr(x-k),map_str_int(@DIR@/int.map,-1)] i=%[req.hdr(x-k),map_int(@DIR@/int.map)] ii=%[req.hdr(x-k),map_int_int(@DIR@/int.map,0)] ip=%[req.hdr(x-k),map_ip(@DIR@/ip.map,noip)] ipi=%[req.hdr(x-k),map_ip_int(@DIR@/ipint.map,0)] ipip=%[req.hdr(x-k),map_str_ip(@DIR@/ipip.map,::2)] sub=%[req.hdr(x-k),map_sub(@DIR@/m.map)] end=%[req.hdr(x-k),map_end(@DIR@/m_end.map)] dom=%[req.hdr(x-k),map_dom(@DIR@/m_dom.map)] dir=%[req.hdr(x-k),map_dir(@DIR@/m_dir.map)] reg=%[req.hdr(x-k),map_reg_int(@DIR@/reg.map,7)]\\n\" if { path_beg /q }
+  http-request return status 200 content-type text/plain lf-string \"str=%[req.hdr(x-k),map(@DIR@/m.map)] beg=%[req.hdr(x-k),map_beg(@DIR@/m.map,none)] int=%[req.hdr(x-k),map_str_int(@DIR@/int.map,-1)] i=%[req.hdr(x-k),map_int(@DIR@/int.map)] ii=%[req.hdr(x-k),map_int_int(@DIR@/int.map,0)] ip=%[req.hdr(x-k),map_ip(@DIR@/ip.map,noip)] ipi=%[req.hdr(x-k),map_ip_int(@DIR@/ipint.map,0)] ipip=%[req.hdr(x-k),map_str_ip(@DIR@/ipip.map,::2)] sub=%[req.hdr(x-k),map_sub(@DIR@/m.map)] end=%[req.hdr(x-k),map_end(@DIR@/m_end.map)] dom=%[req.hdr(x-k),map_dom(@DIR@/m_dom.map)] dir=%[req.hdr(x-k),map_dir(@DIR@/m_dir.map)] reg=%[req.hdr(x-k),map_reg_int(@DIR@/reg.map,7)] regm=%[req.hdr(x-k),map_regm(@DIR@/regm.map,def)]\\n\" if { path_beg /q }
   http-request return status 200 content-type text/plain string listed if listed
   http-request return status 200 content-type text/plain string listed_i if listed_i
   http-request return status 404
@@ -398,6 +398,10 @@ fn live_pair(test: &str) -> Option<Pair> {
             .file("ipint.map", "10.0.0.0/8 10\n127.0.0.1 7\n")
             .file("ipip.map", "a 1.2.3.4\nb ::1\n")
             .file("reg.map", "^a 1\nb$ 2\n")
+            .file(
+                "regm.map",
+                "^/a/(.*)/(x+)$ A:\\2:\\1\n^/b(.*) B\\x41\\\\\\9\\1\n^/c(.*) tail\\\n",
+            )
             .file("paths.acl", "/listed\n# comment\n  /Spaced\n/Mixed\n"),
     )
 }

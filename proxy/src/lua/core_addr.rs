@@ -13,7 +13,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use halo_vm::args::check_string;
 use halo_vm::{Action, Ctx, Error, NativeFunction, Stack, UserData, Value};
 
-use super::map_class::c_str;
+use super::cstr::c_str;
 
 type NResult<'gc> = Result<Action<'gc>, Error<'gc>>;
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use halo_vm::args::check_string;
 use halo_vm::{Action, Ctx, Error, LuaString, NativeFunction, Stack};
 
-use super::map_class::c_str;
+use super::cstr::c_str;
 use crate::sample::patfile::{PatRef, PatStore};
 
 type NResult<'gc> = Result<Action<'gc>, Error<'gc>>;

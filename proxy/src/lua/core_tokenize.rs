@@ -7,7 +7,7 @@
 use halo_vm::args::check_string;
 use halo_vm::{Action, Ctx, Error, NativeFunction, Stack, Table, Value};
 
-use super::map_class::c_str;
+use super::cstr::c_str;
 
 type NResult<'gc> = Result<Action<'gc>, Error<'gc>>;
 

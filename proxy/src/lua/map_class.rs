@@ -11,6 +11,7 @@ use halo_vm::args::{check_integer, check_string};
 use halo_vm::{Action, Ctx, Error, NativeFunction, Stack, Table, Value};
 
 use super::class;
+use super::cstr::c_str;
 use super::invocation::{ExecContext, current_context};
 use crate::sample::Sample;
 use crate::sample::patfile::{ExprKind, MapOut, PatExpr, PatStore};
@@ -48,11 +49,6 @@ pub fn open(ctx: Ctx<'_>) {
         );
     }
     ctx.set_global(CLASS, Value::Table(global));
-}
-
-/// The bytes of a C string (HAProxy reads these arguments with `luaL_checkstring`).
-pub fn c_str(b: &[u8]) -> &[u8] {
-    &b[..b.iter().position(|&c| c == 0).unwrap_or(b.len())]
 }
 
 /// `hlua_map_new`.

@@ -14,6 +14,7 @@ pub mod core_date;
 pub mod core_maps;
 pub mod core_tokenize;
 pub mod corelib;
+pub mod cstr;
 pub mod fetches;
 pub mod http_class;
 pub mod invocation;

@@ -11,6 +11,7 @@ use halo_vm::{Action, Ctx, Error, NativeFunction, Stack, Table, Value};
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::class;
+use super::cstr::c_str;
 
 type NResult<'gc> = Result<Action<'gc>, Error<'gc>>;
 
@@ -39,7 +40,7 @@ pub fn open(ctx: Ctx<'_>) {
 /// A C string's bytes as a `regex` pattern: up to the first NUL (HAProxy passes a C string),
 /// bytes that are not UTF-8 written as `\xNN` so they match themselves.
 fn pattern_text(b: &[u8]) -> String {
-    let b = &b[..b.iter().position(|&c| c == 0).unwrap_or(b.len())];
+    let b = c_str(b);
     let mut out = String::with_capacity(b.len());
     for chunk in b.utf8_chunks() {
         out.push_str(chunk.valid());

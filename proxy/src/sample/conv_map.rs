@@ -1,6 +1,7 @@
 //! The `map*` converters (map.c): `map_<method>[_<output>](file[,default])` looks the input
 //! up in a map file with the method's matching (`str beg sub dir dom end reg int ip`; `map`
-//! is `map_str`) and returns the value as a string, an integer (`_int`) or an address (`_ip`).
+//! is `map_str`) and returns the value as a string, an integer (`_int`) or an address (`_ip`);
+//! `map_regm` is `map_reg` with the value's `\1`... replaced by the groups of the match.
 //!
 //! The file is loaded when the converter is parsed (configuration; from Lua's `txn.c` only
 //! files already loaded are served), through the process-wide `patfile` store, so
@@ -130,6 +131,25 @@ fn run(args: &[Arg], smp: Sample, _src: &mut dyn SampleSource) -> Option<Sample>
     }
 }
 
+/// `map_regm`: like `map_reg`, the value's `\1`... replaced by the matched groups.
+fn run_regm(args: &[Arg], smp: Sample, _src: &mut dyn SampleSource) -> Option<Sample> {
+    let Some(Arg::Map(map)) = args.first() else {
+        return None;
+    };
+    let Sample::Str(s) = smp else {
+        return None;
+    };
+    match map.expr.lookup_regm(&s) {
+        Some(Some(Some(v))) => Some(Sample::Str(v)),
+        Some(Some(None)) => None,
+        Some(None) => Some(Sample::Sint(1)),
+        None => match args.get(1)? {
+            Arg::Str(d) => Some(Sample::Str(d.clone())),
+            _ => None,
+        },
+    }
+}
+
 const STR_ARGS: ArgSpec = ArgSpec::new(0, &[ArgType::Str, ArgType::Str]);
 const INT_ARGS: ArgSpec = ArgSpec::new(0, &[ArgType::Str, ArgType::Sint]);
 
@@ -154,8 +174,8 @@ macro_rules! map_conv {
     };
 }
 
-/// Every map converter, as HAProxy 2.6 names them (`conv.rs` lists them in its table).
-pub static MAP_CONVERTERS: [ConvDef; 28] = [
+/// Every map converter, as HAProxy 2.6 names them (`map_regm` has no `_int`/`_ip` forms) (`conv.rs` lists them in its table).
+pub static MAP_CONVERTERS: [ConvDef; 29] = [
     map_conv!("map", STR, O_STR),
     map_conv!("map_str", STR, O_STR),
     map_conv!("map_beg", BEG, O_STR),
@@ -164,6 +184,10 @@ pub static MAP_CONVERTERS: [ConvDef; 28] = [
     map_conv!("map_dom", DOM, O_STR),
     map_conv!("map_end", END, O_STR),
     map_conv!("map_reg", REG, O_STR),
+    ConvDef {
+        run: run_regm,
+        ..map_conv!("map_regm", REG, O_STR)
+    },
     map_conv!("map_int", INT, O_STR),
     map_conv!("map_ip", IP, O_STR),
     map_conv!("map_str_int", STR, O_INT),

@@ -370,10 +370,78 @@ impl PatExpr {
         slot.map(|s| s.value.clone())
     }
 
+    /// `map_regm`: the first regex entry matching `s`, with its value's `\N` references
+    /// replaced by the groups (`exp_replace`); `Some(None)` for an entry without a value, and
+    /// `Some(Some(None))` when the replacement fails (a trailing backslash, or a result that
+    /// would not fit HAProxy's 16384-byte buffer).
+    pub fn lookup_regm(&self, s: &[u8]) -> Option<Option<Option<Bytes>>> {
+        let index = self.index.read().unwrap_or_else(|e| e.into_inner());
+        let Index::List(list) = &*index else {
+            return None;
+        };
+        list.iter().find_map(|(p, slot)| {
+            let Pattern::Reg(re) = p else {
+                return None;
+            };
+            let caps = re.captures(s)?;
+            Some(slot.value.as_ref().map(|v| {
+                let template = match v {
+                    Sample::Str(t) => t.clone(),
+                    _ => Bytes::new(),
+                };
+                exp_replace(s, &template, &caps).map(Bytes::from)
+            }))
+        })
+    }
+
     /// Whether the sample (already of the method's type) matches an entry.
     pub fn matches_cast(&self, v: &Sample) -> bool {
         self.lookup_cast(v).is_some()
     }
+}
+
+/// HAProxy's `exp_replace`: `\0`..`\9` insert a group (nothing if it did not match), `\xHH`
+/// a byte, `\` before anything else that character; `None` for a trailing backslash or a
+/// result of 16384 bytes or more (its trash buffer).
+fn exp_replace(src: &[u8], template: &[u8], caps: &regex::bytes::Captures<'_>) -> Option<Vec<u8>> {
+    const TRASH_SIZE: usize = 16384;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < template.len() {
+        let c = template[i];
+        i += 1;
+        if c != b'\\' {
+            out.push(c);
+        } else {
+            let &e = template.get(i)?;
+            i += 1;
+            if e.is_ascii_digit() {
+                if let Some(m) = caps.get(usize::from(e - b'0')) {
+                    out.extend_from_slice(&src[m.range()]);
+                }
+            } else if e == b'x' {
+                // Two characters read as hex digits the C way (no validation).
+                let h1 = *template.get(i)?;
+                let h2 = *template.get(i + 1)?;
+                i += 2;
+                let nib = |h: u8| {
+                    let v = h.to_ascii_uppercase().wrapping_sub(b'0');
+                    if v > 9 {
+                        v.wrapping_sub(b'A' - b'9' - 1)
+                    } else {
+                        v
+                    }
+                };
+                out.push((nib(h1) << 4).wrapping_add(nib(h2)));
+            } else {
+                out.push(e);
+            }
+        }
+        if out.len() >= TRASH_SIZE {
+            return None;
+        }
+    }
+    Some(out)
 }
 
 fn longest4(b: &Buckets<(u32, u8)>, a: u32) -> Option<&Slot> {
