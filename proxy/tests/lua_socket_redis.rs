@@ -127,3 +127,32 @@ quit=true
     assert!(again.text().contains("incr=43\n"), "{}", again.text());
     assert!(again.text().contains("p.setnx=false\n"), "{}", again.text());
 }
+
+/// The same client session under haproxy 2.6 gives the same answers (without `quit`, which
+/// calls LuaSocket's `shutdown`, a method HAProxy's sockets lack, and with a 10 kB value:
+/// haproxy 2.6.12 never completes the `receive` of the 100 kB reply).
+#[test]
+fn redis_lua_same_as_haproxy() {
+    let Some(redis) = Redis::start("redis_lua_same_as_haproxy") else {
+        return;
+    };
+    let lib = sockets::fixture("redis-lua");
+    let svc = SVC.replace("  add(\"quit\", c:quit())\n", "").replace(
+        "string.rep(\"0123456789\", 10000)",
+        "string.rep(\"0123456789\", 1000)",
+    );
+    assert_ne!(svc, SVC);
+    let setup = Setup::new(CFG).var("LIB", lib.display()).file(
+        "redis_svc.lua",
+        &format!("REDIS_PORT = {}\n{svc}", redis.port),
+    );
+    let Some(pair) = support::diff::Pair::same("redis_lua_same_as_haproxy", &setup) else {
+        return;
+    };
+    let halo = pair.halo.get("/");
+    assert_eq!(redis.command("FLUSHALL"), "+OK");
+    let haproxy = pair.haproxy.get("/");
+    assert_eq!(halo.status, 200, "{}", pair.halo.stderr());
+    assert_eq!(halo.text(), haproxy.text());
+    assert!(halo.text().contains("p.hset=true\n"), "{}", halo.text());
+}
