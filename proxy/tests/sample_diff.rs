@@ -624,3 +624,41 @@ fn tcp_payload_fetches() {
         assert_eq!(a == data, echoed, "{data:?}");
     }
 }
+
+/// URL fetches on absolute and `*` request targets (the rules select by a header here, since
+/// `path_beg` cannot see a prefix in those).
+#[test]
+fn url_fetches_on_other_targets() {
+    let exprs = [
+        "%[path]|%[pathq]|%[query]|%[url]|%[base]|%[baseq]",
+        "%[base32]|%[url32]|%[url_param(a)]|%[capture.req.uri]",
+        "%[url_ip]|%[url_port]|%[req.hdr(x-a,-4)]|%[req.fhdr(x-a,-2)]|%[hdr(,1)]",
+    ];
+    let mut cfg = format!("{HEAD}frontend fe\n  bind 127.0.0.1:@FE@\n");
+    for (i, e) in exprs.iter().enumerate() {
+        cfg.push_str(&format!(
+            "  http-request return status 200 content-type text/plain lf-string \"{e}\" if {{ req.hdr(x-n) {i} }}\n"
+        ));
+    }
+    let Some(p) = Pair::same("url_fetches_on_other_targets", &Setup::new(&cfg)) else {
+        return;
+    };
+    for (target, host) in [
+        ("http://1.2.3.4:81/p?a=2", "1.2.3.4:81"),
+        ("HTTPS://5.6.7.8/p", "5.6.7.8"),
+        ("http://h", "h"),
+        ("http://name:82/x", "name:82"),
+        ("*", "x"),
+        ("/p?a=1", "x"),
+    ] {
+        for i in 0..exprs.len() {
+            p.check(
+                &format!(
+                    "OPTIONS {target} HTTP/1.1\r\nHost: {host}\r\nx-n: {i}\r\n\
+                     X-A: 1, \"2,3\", 4\r\nx-a: 5\r\n\r\n"
+                ),
+                ORDERED,
+            );
+        }
+    }
+}
