@@ -146,7 +146,7 @@ mod tests {
             inputs.push(Sample::Bin(bytes::Bytes::from(bytes.clone())));
             inputs.push(Sample::Str(bytes::Bytes::from(bytes)));
         }
-        let mut sources = vec![
+        let mut sources = [
             TestSource::default(),
             TestSource::http(
                 "http://1.2.3.4:99999/%zz?a&=&b=;c",
