@@ -136,6 +136,21 @@ fn converters() {
             "%[str(ab),sha1,base64]|%[method,lower]|%[str(12),add(1),hex]|%[int(258),bytes(6)]",
             "%[str(a%00b),url_dec,length]|%[str(é),json(utf8)]|%[str(é),json(utf8s)]|%[str(é),json]",
             "%[str(5),ltime(%Y)]|%[str(x),utime(%Y)]|%[str(abc),hex2i]|%[int(-1),hex]",
+            "%[str(%01%7f%c3%a9%ff%22%5c),url_dec,json]|%[str(%01%7f%c3%a9%ff%22%5c),url_dec,json(utf8)]",
+            "%[str(%01%7f%c3%a9%ff%22%5c),url_dec,json(utf8s)]|%[str(%01%7f%c3%a9%ff),url_dec,json(utf8p)]",
+            "%[str(%f0%9f%98%80),url_dec,json(utf8s)]|%[str(%c0%81x),url_dec,json(utf8p)]|%[str(%c0%81x),url_dec,json(utf8s)]",
+            "%[str(%e0%81%81x),url_dec,json(utf8ps)]|%[str(%ef%bf%bfx),url_dec,json(utf8ps)]|%[str(%ed%a0%80x),url_dec,json(utf8p)]",
+            "%[str(%f8%88%80%80%80x),url_dec,json(utf8ps)]|%[str(%e2%82),url_dec,json(utf8s)]|%[str(%80%80z),url_dec,json(utf8s)]",
+            "%[int(9223372036854775807),add(1)]|%[int(-9223372036854775808),sub(1)]|%[int(-9223372036854775808),div(-1)]",
+            "%[int(-9223372036854775808),mod(-1)]|%[int(7),mod(0)]|%[int(-7),mod(3)]|%[int(-7),div(2)]",
+            "%[int(4611686018427387904),mul(4)]|%[int(-9223372036854775808),neg]|%[int(-9223372036854775808),cpl]",
+            "%[str(abc),add(1)]|%[str(12abc),mul(2)]|%[str(),add(1)]|%[bool(1),add(1)]|%[ipv4(1.2.3.4),add(1)]",
+            "%[str(::a::b::c::),word(1,:,0)]|%[str(::a::b::c::),word(-2,:,0)]|%[str(::a::b::c::),word(2,:,2)]",
+            "%[str(::a::b::c::),word(-3,:,5)]|%[str(::a::b::c::),word(3,:,5)]|%[str(::a::b::c::),word(4,:)]",
+            "%[str(:a:b:c:),field(-1,:,0)]|%[str(:a:b:c:),field(-2,:,2)]|%[str(:a:b:c:),field(2,:,9)]",
+            "%[str(3),set-var(txn.b,ifnotexists)]%[str(4),set-var(txn.b,ifnotexists)]%[var(txn.b)]",
+            "%[int(5),set-var(txn.c)]%[int(9),set-var(txn.c,ifgt)]%[int(2),set-var(txn.c,ifgt)]%[var(txn.c)]",
+            "%[str(5),set-var(txn.d)]%[str(2),set-var(txn.d,iflt)]%[var(txn.d)]|%[str(),set-var(txn.e,ifnotempty)]%[var(txn.e,unset)]",
         ],
     );
 }
@@ -357,12 +372,13 @@ fn response_fetches_and_counters() {
     ) else {
         return;
     };
-    p.check("GET /r HTTP/1.1\r\nHost: h\r\n\r\n", ORDERED);
-    let second = |proxy: &support::Proxy| {
+    // The listen section first: its `fe_conn(fe)` must not race with the other connection.
+    let listen = |proxy: &support::Proxy| {
         Client::connect(proxy.port_of("FE2")).request("GET / HTTP/1.1\r\nHost: h\r\n\r\n")
     };
-    let (a, b) = (second(&p.halo), second(&p.haproxy));
+    let (a, b) = (listen(&p.halo), listen(&p.haproxy));
     support::diff::assert_same("listen l", &a, &b, ORDERED);
+    p.check("GET /r HTTP/1.1\r\nHost: h\r\n\r\n", ORDERED);
     // The backend saw the same X-Be header from both.
     let seen = |b: &Backend| b.received()[0].header("x-be").map(str::to_string);
     assert_eq!(seen(&b1), seen(&b2));
@@ -606,5 +622,43 @@ fn tcp_payload_fetches() {
         );
         assert_eq!(a, b, "{data:?}");
         assert_eq!(a == data, echoed, "{data:?}");
+    }
+}
+
+/// URL fetches on absolute and `*` request targets (the rules select by a header here, since
+/// `path_beg` cannot see a prefix in those).
+#[test]
+fn url_fetches_on_other_targets() {
+    let exprs = [
+        "%[path]|%[pathq]|%[query]|%[url]|%[base]|%[baseq]",
+        "%[base32]|%[url32]|%[url_param(a)]|%[capture.req.uri]",
+        "%[url_ip]|%[url_port]|%[req.hdr(x-a,-4)]|%[req.fhdr(x-a,-2)]|%[hdr(,1)]",
+    ];
+    let mut cfg = format!("{HEAD}frontend fe\n  bind 127.0.0.1:@FE@\n");
+    for (i, e) in exprs.iter().enumerate() {
+        cfg.push_str(&format!(
+            "  http-request return status 200 content-type text/plain lf-string \"{e}\" if {{ req.hdr(x-n) {i} }}\n"
+        ));
+    }
+    let Some(p) = Pair::same("url_fetches_on_other_targets", &Setup::new(&cfg)) else {
+        return;
+    };
+    for (target, host) in [
+        ("http://1.2.3.4:81/p?a=2", "1.2.3.4:81"),
+        ("HTTPS://5.6.7.8/p", "5.6.7.8"),
+        ("http://h", "h"),
+        ("http://name:82/x", "name:82"),
+        ("*", "x"),
+        ("/p?a=1", "x"),
+    ] {
+        for i in 0..exprs.len() {
+            p.check(
+                &format!(
+                    "OPTIONS {target} HTTP/1.1\r\nHost: {host}\r\nx-n: {i}\r\n\
+                     X-A: 1, \"2,3\", 4\r\nx-a: 5\r\n\r\n"
+                ),
+                ORDERED,
+            );
+        }
     }
 }

@@ -102,4 +102,78 @@ mod tests {
         assert!(lua_fetches().any(|(n, _)| n == "req_fhdr"));
         assert!(lua_converters().any(|(n, _)| n == "unset_var"));
     }
+
+    /// Every fetch and converter, called with awkward arguments and inputs, returns a value
+    /// or fails, never panics.
+    #[test]
+    fn hostile_calls_never_panic() {
+        let mut rng: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let arg_pool = [
+            Sample::Sint(0),
+            Sample::Sint(-1),
+            Sample::Sint(i64::MIN),
+            Sample::Sint(i64::MAX),
+            Sample::Sint(4),
+            Sample::str(""),
+            Sample::str("txn.x"),
+            Sample::str(":"),
+            Sample::str("%Y%%%"),
+            Sample::str("(a|)*"),
+            Sample::str("\\x"),
+            Sample::str("ms"),
+            Sample::str("utf8ps"),
+            Sample::str("g"),
+        ];
+        let mut inputs = vec![
+            Sample::Sint(i64::MIN),
+            Sample::Sint(-1),
+            Sample::Bool(true),
+            Sample::Ipv4("1.2.3.4".parse().unwrap()),
+            Sample::Ipv6("::1".parse().unwrap()),
+            Sample::str(""),
+            Sample::str("a=b; c=d, =; $x"),
+            Sample::Meth(crate::sample::Method::Get),
+        ];
+        for _ in 0..20 {
+            let len = (next() % 40) as usize;
+            let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            inputs.push(Sample::Bin(bytes::Bytes::from(bytes.clone())));
+            inputs.push(Sample::Str(bytes::Bytes::from(bytes)));
+        }
+        let mut sources = [
+            TestSource::default(),
+            TestSource::http(
+                "http://1.2.3.4:99999/%zz?a&=&b=;c",
+                &[("Cookie", "=; ;a"), ("X", "1.2.3.4:0"), ("Host", "")],
+            ),
+            TestSource::http("*", &[]),
+        ];
+        sources[0].body = Some(bytes::Bytes::from_static(b"\x03\x00Cookie: ="));
+        for round in 0..200 {
+            let n = (next() % 4) as usize;
+            let args: Vec<Sample> = (0..n)
+                .map(|_| arg_pool[(next() % arg_pool.len() as u64) as usize].clone())
+                .collect();
+            for (_, f) in lua_fetches() {
+                if let Ok(a) = f.args_from_lua(&args) {
+                    let src = &mut sources[round % 3];
+                    let _ = f.call(&a, src);
+                    let _ = (f.run)(&a, src, FetchMode::All);
+                }
+            }
+            for (_, c) in lua_converters() {
+                if let Ok(a) = c.args_from_lua(&args) {
+                    for input in &inputs {
+                        let _ = c.call(&a, input.clone(), &mut sources[1]);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -92,7 +92,7 @@ pub static CONVERTERS: &[ConvDef] = &[
     conv!("and", INT_OR_VAR, Some(check_int_or_var), Sint => Sint, |a, s, src| arith(a, s, src, |x, y| x & y)),
     conv!("or", INT_OR_VAR, Some(check_int_or_var), Sint => Sint, |a, s, src| arith(a, s, src, |x, y| x | y)),
     conv!("xor", INT_OR_VAR, Some(check_int_or_var), Sint => Sint, |a, s, src| arith(a, s, src, |x, y| x ^ y)),
-    conv!("neg", ArgSpec::NONE, None, Sint => Sint, |_, s, _| Some(Sample::Sint(s.as_sint()?.wrapping_neg()))),
+    conv!("neg", ArgSpec::NONE, None, Sint => Sint, |_, s, _| Some(Sample::Sint(s.as_sint()?.checked_neg().unwrap_or(i64::MAX)))),
     conv!("cpl", ArgSpec::NONE, None, Sint => Sint, |_, s, _| Some(Sample::Sint(!s.as_sint()?))),
     conv!("even", ArgSpec::NONE, None, Sint => Bool, |_, s, _| Some(Sample::Bool(s.as_sint()? & 1 == 0))),
     conv!("odd", ArgSpec::NONE, None, Sint => Bool, |_, s, _| Some(Sample::Bool(s.as_sint()? & 1 == 1))),
@@ -101,7 +101,10 @@ pub static CONVERTERS: &[ConvDef] = &[
     conv!("set-var", SETVAR, Some(check_set_var), Any => Any, |a, s, src| {
         if let Some(Arg::Var(v)) = a.first() {
             let conds: Vec<&[u8]> = a[1..].iter().map(Arg::as_bytes).collect();
-            set_var_if(src, v, s.clone(), &conds);
+            // The converter fails when a condition does not hold (haproxy 2.6).
+            if !set_var_if(src, v, s.clone(), &conds) {
+                return None;
+            }
         }
         Some(s)
     }),
@@ -313,30 +316,31 @@ pub const SET_VAR_CONDS: &[&str] = &[
     "iflt",
 ];
 
-/// Sets a variable if every condition holds (HAProxy 2.6 `var_set` with conditions).
-pub fn set_var_if(src: &mut dyn SampleSource, v: &VarName, value: Sample, conds: &[&[u8]]) {
+/// Sets a variable if every condition holds (HAProxy 2.6 `var_set` with conditions); returns
+/// whether it did. `ifgt`/`iflt` compare the variable with the new value only when both are
+/// integers, and hold otherwise.
+pub fn set_var_if(src: &mut dyn SampleSource, v: &VarName, value: Sample, conds: &[&[u8]]) -> bool {
     let cur = src.get_var(v);
+    let ints = match (&cur, &value) {
+        (Some(Sample::Sint(c)), Sample::Sint(n)) => Some((*c, *n)),
+        _ => None,
+    };
     for c in conds {
         let ok = match *c {
             b"ifexists" | b"ifset" => cur.is_some(),
             b"ifnotexists" | b"ifnotset" => cur.is_none(),
             b"ifempty" => sample_is_empty(&value),
             b"ifnotempty" => !sample_is_empty(&value),
-            b"ifgt" => match (&cur, value.as_sint()) {
-                (Some(c), Some(n)) => c.as_sint().is_some_and(|c| c > n),
-                _ => false,
-            },
-            b"iflt" => match (&cur, value.as_sint()) {
-                (Some(c), Some(n)) => c.as_sint().is_some_and(|c| c < n),
-                _ => false,
-            },
+            b"ifgt" => ints.is_none_or(|(c, n)| c > n),
+            b"iflt" => ints.is_none_or(|(c, n)| c < n),
             _ => false,
         };
         if !ok {
-            return;
+            return false;
         }
     }
     src.set_var(v, value);
+    true
 }
 
 fn sample_is_empty(s: &Sample) -> bool {
@@ -357,59 +361,11 @@ fn check_json(args: &mut [Arg]) -> Result<(), String> {
     }
 }
 
-/// `json([mode])`: escapes for a JSON string. `ascii` (default) escapes every byte >= 0x80 as
-/// `\u00XX`; the utf8 modes decode UTF-8 and escape each code point, and on invalid
-/// sequences `utf8` fails, `utf8s` skips them, `utf8p` keeps the bytes, `utf8ps` skips them.
+/// `json([mode])`: see `conv_text::json`.
 fn conv_json(a: &[Arg], s: Sample, _: &mut dyn SampleSource) -> Option<Sample> {
     let Sample::Str(b) = s else { return None };
     let mode = a.first().map(Arg::as_bytes).unwrap_or(b"");
-    let utf8 = mode.starts_with(b"utf8");
-    let skip = mode == b"utf8s" || mode == b"utf8ps";
-    let permissive = mode == b"utf8p" || mode == b"utf8ps";
-    let mut out = String::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let (cp, len) = if utf8 && b[i] >= 0x80 {
-            match decode_utf8(&b[i..]) {
-                Some(x) => x,
-                None if skip => {
-                    i += 1;
-                    continue;
-                }
-                None if permissive => (b[i] as u32, 1),
-                None => return None,
-            }
-        } else {
-            (b[i] as u32, 1)
-        };
-        match cp {
-            0x22 => out.push_str("\\\""),
-            0x5c => out.push_str("\\\\"),
-            0x2f => out.push_str("\\/"),
-            0x08 => out.push_str("\\b"),
-            0x0c => out.push_str("\\f"),
-            0x0d => out.push_str("\\r"),
-            0x0a => out.push_str("\\n"),
-            0x09 => out.push_str("\\t"),
-            // Control characters and everything beyond ASCII (bytes in `ascii` mode, code
-            // points in the utf8 modes) are escaped.
-            c if !(0x20..0x7f).contains(&c) => out.push_str(&format!("\\u{c:04x}")),
-            c => out.push(c as u8 as char),
-        }
-        i += len;
-    }
-    Some(Sample::str(out))
-}
-
-fn decode_utf8(b: &[u8]) -> Option<(u32, usize)> {
-    let len = match b[0] {
-        0xc2..=0xdf => 2,
-        0xe0..=0xef => 3,
-        0xf0..=0xf4 => 4,
-        _ => return None,
-    };
-    let s = std::str::from_utf8(b.get(..len)?).ok()?;
-    Some((s.chars().next()? as u32, len))
+    ct::json(&b, mode).map(Sample::str)
 }
 
 /// `field(index,delims[,count])` and `word(...)`: the `count` fields (0: all the rest) from
@@ -438,14 +394,16 @@ fn split_conv(a: &[Arg], s: Sample, words: bool) -> Option<Sample> {
         spans.push((start, b.len()));
     }
     let n = spans.len() as i64;
-    let (first, last) = if index > 0 {
+    // `open`: the range runs out of words/fields (or has no count): haproxy then takes the
+    // string up to its end (from its start, counting from the end), delimiters included.
+    let (first, last, open) = if index > 0 {
         let f = index - 1;
         let l = if count <= 0 {
             n - 1
         } else {
             f.saturating_add(count - 1)
         };
-        (f, l.min(n - 1))
+        (f, l.min(n - 1), count <= 0 || l > n - 1)
     } else {
         let l = n.saturating_add(index);
         let f = if count <= 0 {
@@ -453,14 +411,21 @@ fn split_conv(a: &[Arg], s: Sample, words: bool) -> Option<Sample> {
         } else {
             l.saturating_sub(count - 1)
         };
-        (f.max(0), l)
+        (f.max(0), l, count <= 0 || f < 0)
     };
     if first < 0 || first >= n || last < first {
         return Some(Sample::Str(Bytes::new()));
     }
-    Some(Sample::Str(
-        b.slice(spans[first as usize].0..spans[last as usize].1),
-    ))
+    let mut start = spans[first as usize].0;
+    let mut end = spans[last as usize].1;
+    if words && open {
+        if index > 0 {
+            end = b.len();
+        } else {
+            start = 0;
+        }
+    }
+    Some(Sample::Str(b.slice(start..end)))
 }
 
 /// The 32-bit hash converters: the hash as a non-negative integer, through `full_hash` when
@@ -616,6 +581,15 @@ mod tests {
         assert_eq!(field("a:b", 0, ":", None, false), "<fail>");
         assert_eq!(field("/a//b/c", 2, "/", None, true), "b");
         assert_eq!(field("/a//b/c", 1, "/", Some(2), true), "a//b");
+        // Running out of words takes the rest of the string (haproxy 2.6).
+        let w = "::a::b::c::";
+        assert_eq!(field(w, 1, ":", Some(0), true), "a::b::c::");
+        assert_eq!(field(w, -2, ":", Some(0), true), "::a::b");
+        assert_eq!(field(w, 1, ":", Some(2), true), "a::b");
+        assert_eq!(field(w, 2, ":", Some(2), true), "b::c");
+        assert_eq!(field(w, -1, ":", Some(2), true), "b::c");
+        assert_eq!(field(w, -3, ":", Some(5), true), "::a");
+        assert_eq!(field(w, 3, ":", Some(5), true), "c::");
         assert_eq!(field("/a//b/c/", -1, "/", None, true), "c");
         assert_eq!(field("a:b", i64::MAX, ":", Some(i64::MAX), false), "");
         assert_eq!(field("a:b", i64::MIN, ":", Some(i64::MAX), true), "");

@@ -137,6 +137,108 @@ pub fn hex2i(input: &[u8]) -> Option<i64> {
     Some(n)
 }
 
+/// What HAProxy's `utf8_next` found.
+struct Utf8 {
+    c: u32,
+    len: usize,
+    badseq: bool,
+    overlong: bool,
+    invrange: bool,
+}
+
+/// `utf8_next`: one sequence of up to 6 bytes (the old UTF-8 forms included), decoded
+/// without rejecting overlong forms or prohibited ranges, which are flagged instead. A bad or
+/// missing continuation byte ends the sequence there.
+fn utf8_next(b: &[u8]) -> Utf8 {
+    let first = b[0];
+    let bad = |c, len| Utf8 {
+        c,
+        len,
+        badseq: true,
+        overlong: false,
+        invrange: false,
+    };
+    let (mut c, dec) = match first {
+        0x00..=0x7f => {
+            return Utf8 {
+                badseq: false,
+                ..bad(u32::from(first), 1)
+            };
+        }
+        0x80..=0xbf | 0xfe..=0xff => return bad(u32::from(first), 1),
+        0xc0..=0xdf => (u32::from(first & 0x1f), 1),
+        0xe0..=0xef => (u32::from(first & 0x0f), 2),
+        0xf0..=0xf7 => (u32::from(first & 0x07), 3),
+        0xf8..=0xfb => (u32::from(first & 0x03), 4),
+        _ => (u32::from(first & 0x01), 5),
+    };
+    for i in 1..=dec {
+        match b.get(i) {
+            Some(&x) if x & 0xc0 == 0x80 => c = (c << 6) | u32::from(x & 0x3f),
+            _ => return bad(c, i),
+        }
+    }
+    let n = dec + 1;
+    let overlong = (c <= 0x7f && n > 1)
+        || ((0x80..=0x7ff).contains(&c) && n > 2)
+        || ((0x800..=0xffff).contains(&c) && n > 3)
+        || ((0x10000..=0x1f_ffff).contains(&c) && n > 4);
+    let invrange =
+        (0xd800..=0xdfff).contains(&c) || (0xfffe..=0xffff).contains(&c) || c > 0x10_ffff;
+    Utf8 {
+        c,
+        len: n,
+        badseq: false,
+        overlong,
+        invrange,
+    }
+}
+
+/// `json([mode])`: the input escaped for a JSON string. `ascii` (the default) escapes each
+/// byte >= 0x80 as `\u00XX`; the UTF-8 modes decode code points: `utf8` fails on any error,
+/// `utf8s` drops the faulty sequences, `utf8p` accepts overlong forms but fails on other
+/// errors, `utf8ps` accepts overlong forms and drops the rest. A code point above U+FFFF
+/// fails in every mode (JSON's `\u` has four digits), as in HAProxy.
+pub fn json(b: &[u8], mode: &[u8]) -> Option<String> {
+    let utf8 = mode.starts_with(b"utf8");
+    let skip = mode == b"utf8s" || mode == b"utf8ps";
+    let permissive = mode == b"utf8p" || mode == b"utf8ps";
+    let mut out = String::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let (cp, len) = if utf8 && b[i] >= 0x80 {
+            let u = utf8_next(&b[i..]);
+            if u.badseq || u.invrange || (u.overlong && !permissive) {
+                if !skip {
+                    return None;
+                }
+                i += u.len;
+                continue;
+            }
+            (u.c, u.len)
+        } else {
+            (u32::from(b[i]), 1)
+        };
+        match cp {
+            0x22 => out.push_str("\\\""),
+            0x5c => out.push_str("\\\\"),
+            0x2f => out.push_str("\\/"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            0x0d => out.push_str("\\r"),
+            0x0a => out.push_str("\\n"),
+            0x09 => out.push_str("\\t"),
+            c if c > 0xffff => return None,
+            // Control characters and everything beyond ASCII (bytes in `ascii` mode, code
+            // points in the UTF-8 modes).
+            c if !(0x20..0x7f).contains(&c) => out.push_str(&format!("\\u{c:04x}")),
+            c => out.push(c as u8 as char),
+        }
+        i += len;
+    }
+    Some(out)
+}
+
 /// `regsub`'s flags (`i`, `g`) with HAProxy's message for anything else.
 pub fn regsub_flags(flags: &[u8]) -> Result<(bool, bool), String> {
     let (mut icase, mut global) = (false, false);
@@ -290,6 +392,29 @@ mod tests {
         assert_eq!(ub64dec(b"a"), None);
         assert_eq!(ub64dec(b"-_-_").unwrap(), b"\xfb\xff\xbf");
         assert_eq!(ub64dec(b"aGVsbA==").unwrap(), b"hell\x0f\xff");
+    }
+
+    #[test]
+    fn json_like_haproxy() {
+        let j = |s: &[u8], m: &str| json(s, m.as_bytes());
+        let all = b"\x01\x7f\xc3\xa9\xff\"\\";
+        assert_eq!(
+            j(all, "").unwrap(),
+            "\\u0001\\u007f\\u00c3\\u00a9\\u00ff\\\"\\\\"
+        );
+        assert_eq!(j(all, "utf8"), None);
+        assert_eq!(j(all, "utf8p"), None);
+        assert_eq!(j(all, "utf8s").unwrap(), "\\u0001\\u007f\\u00e9\\\"\\\\");
+        assert_eq!(j("😀".as_bytes(), "utf8s"), None);
+        assert_eq!(j(b"\xc3a\xc3", "utf8s").unwrap(), "a");
+        assert_eq!(j(b"\xc0\x81x", "utf8p").unwrap(), "\\u0001x");
+        assert_eq!(j(b"\xc0\x81x", "utf8s").unwrap(), "x");
+        assert_eq!(j(b"\xe0\x81\x81x", "utf8ps").unwrap(), "Ax");
+        assert_eq!(j(b"\xef\xbf\xbfx", "utf8ps").unwrap(), "x");
+        assert_eq!(j(b"\xed\xa0\x80x", "utf8p"), None);
+        assert_eq!(j(b"\xf8\x88\x80\x80\x80x", "utf8ps").unwrap(), "x");
+        assert_eq!(j(b"\xe2\x82", "utf8s").unwrap(), "");
+        assert_eq!(j(b"\x08\x0c\n\r\t/", "").unwrap(), "\\b\\f\\n\\r\\t\\/");
     }
 
     #[test]

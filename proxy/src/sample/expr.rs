@@ -548,10 +548,15 @@ mod tests {
         assert_eq!(eval("int(3),set-var(txn.v)", &mut s).unwrap(), "3");
         assert_eq!(eval("var(txn.v),add(txn.v)", &mut s).unwrap(), "6");
         assert_eq!(eval("int(1),add(txn.missing)", &mut s), None);
-        assert_eq!(eval("int(5),set-var(txn.v,ifnotset)", &mut s).unwrap(), "5");
+        // A condition that does not hold makes the converter fail (haproxy 2.6).
+        assert_eq!(eval("int(5),set-var(txn.v,ifnotset)", &mut s), None);
         assert_eq!(eval("var(txn.v)", &mut s).unwrap(), "3");
         assert_eq!(eval("int(5),set-var(txn.v,ifexists)", &mut s).unwrap(), "5");
         assert_eq!(eval("var(txn.v)", &mut s).unwrap(), "5");
+        // ifgt/iflt compare integers only (the variable against the input).
+        assert_eq!(eval("int(9),set-var(txn.v,ifgt)", &mut s), None);
+        assert_eq!(eval("int(2),set-var(txn.v,ifgt)", &mut s).unwrap(), "2");
+        assert_eq!(eval("str(9),set-var(txn.v,ifgt)", &mut s).unwrap(), "9");
         assert_eq!(eval("str(x),unset-var(txn.v)", &mut s).unwrap(), "x");
         assert_eq!(s.vars.get(&VarName::parse("txn.v").unwrap()), None);
     }

@@ -55,11 +55,13 @@ pub fn base32(src: &dyn SampleSource) -> Option<u32> {
     Some(full_hash(h))
 }
 
-/// `url32`: the same hash over the Host header and the whole request target.
+/// `url32`: the same hash over the Host header and the path with its query (the authority of
+/// an absolute URI left out).
 pub fn url32(src: &dyn SampleSource) -> Option<u32> {
     let uri = src.uri()?;
     let h = first_host(src).map_or(0, |h| sdbm_from(0, &h));
-    Some(full_hash(sdbm_from(h, &uri)))
+    let h = uri_pathq(&uri).map_or(h, |p| sdbm_from(h, &p));
+    Some(full_hash(h))
 }
 
 /// `base32+src` / `url32+src`: the hash as 4 big-endian bytes then the client address (4
