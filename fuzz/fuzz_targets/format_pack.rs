@@ -40,11 +40,17 @@ if ok then pcall(string.unpack, fmt, packed) end
 pcall(string.unpack, fmt, bytes, (c % 16) - 4)
 "#;
 
+thread_local! {
+    static DRIVER_STATE: sandbox::Driver = sandbox::Driver::new(
+        DRIVER,
+        Limits {
+            instructions: 100_000,
+            ..Limits::default()
+        },
+    );
+}
+
 fuzz_target!(|data: &[u8]| {
     let parts = split::parts(data, 3);
-    let limits = Limits {
-        instructions: 100_000,
-        ..Limits::default()
-    };
-    sandbox::run_driver(DRIVER, &parts, limits);
+    DRIVER_STATE.with(|d| d.run(&parts));
 });

@@ -30,11 +30,17 @@ pcall(string.gsub, s, p, { a = r, [1] = r }, n)
 pcall(string.gsub, s, p, function(a, b) if a == nil then return r end return b end)
 "#;
 
+thread_local! {
+    static DRIVER_STATE: sandbox::Driver = sandbox::Driver::new(
+        DRIVER,
+        Limits {
+            instructions: 100_000,
+            ..Limits::default()
+        },
+    );
+}
+
 fuzz_target!(|data: &[u8]| {
     let parts = split::parts(data, 4);
-    let limits = Limits {
-        instructions: 100_000,
-        ..Limits::default()
-    };
-    sandbox::run_driver(DRIVER, &parts, limits);
+    DRIVER_STATE.with(|d| d.run(&parts));
 });

@@ -106,11 +106,10 @@ pub fn new_state(memory: usize) -> Lua {
 }
 
 /// Runs the function `setup` returns under `limits`, polling the task on this thread.
-pub fn run<F>(lua: Lua, limits: Limits, setup: F) -> End
+pub fn run<F>(lua: &Rc<RefCell<Lua>>, limits: Limits, setup: F) -> End
 where
     F: for<'gc> FnOnce(Ctx<'gc>) -> Result<(Value<'gc>, Vec<Value<'gc>>), String>,
 {
-    let lua = Rc::new(RefCell::new(lua));
     let task = match LuaTask::new(lua.clone(), setup) {
         Ok(t) => t,
         Err(e) => return End::Error(e),
@@ -132,21 +131,48 @@ where
     }
 }
 
-/// Compiles `source` as a chunk named `=fuzz` in a sandboxed state and runs it.
+/// Compiles `source` as a chunk named `=fuzz` in a fresh sandboxed state and runs it.
 pub fn run_source(source: &[u8], limits: Limits) -> End {
-    let lua = new_state(limits.memory);
-    run(lua, limits, |ctx| {
+    let lua = Rc::new(RefCell::new(new_state(limits.memory)));
+    run(&lua, limits, |ctx| {
         let f = halo_vm::baselib::load_chunk(ctx, source, b"=fuzz", None)?;
         Ok((f.into(), Vec::new()))
     })
 }
 
-/// Runs a fixed driver chunk with byte-string arguments (the fuzzed parts).
-pub fn run_driver(driver: &str, args: &[&[u8]], limits: Limits) -> End {
-    let lua = new_state(limits.memory);
-    run(lua, limits, |ctx| {
-        let f = halo_vm::baselib::load_chunk(ctx, driver.as_bytes(), b"=driver", None)?;
-        let args = args.iter().map(|a| Value::String(ctx.bytes(a))).collect();
-        Ok((f.into(), args))
-    })
+/// A fixed driver chunk in a state kept from one input to the next (creating a state costs
+/// more than most runs): only the driver's arguments change, and a driver must leave the
+/// globals alone so that an input gives the same run whatever ran before it.
+pub struct Driver {
+    lua: Rc<RefCell<Lua>>,
+    limits: Limits,
+}
+
+/// Where the compiled driver waits between runs.
+const DRIVER_GLOBAL: &str = "__fuzz_driver";
+
+impl Driver {
+    pub fn new(source: &str, limits: Limits) -> Driver {
+        let lua = new_state(limits.memory);
+        lua.enter(|ctx| {
+            let f = halo_vm::baselib::load_chunk(ctx, source.as_bytes(), b"=driver", None)
+                .expect("driver compiles");
+            ctx.set_global(DRIVER_GLOBAL, f.into());
+        });
+        Driver {
+            lua: Rc::new(RefCell::new(lua)),
+            limits,
+        }
+    }
+
+    /// Runs the driver with byte-string arguments (the fuzzed parts).
+    pub fn run(&self, args: &[&[u8]]) -> End {
+        let end = run(&self.lua, self.limits, |ctx| {
+            let args = args.iter().map(|a| Value::String(ctx.bytes(a))).collect();
+            Ok((ctx.get_global(DRIVER_GLOBAL), args))
+        });
+        // Each input starts from the same heap: nothing of the previous run survives.
+        self.lua.borrow_mut().gc_full();
+        end
+    }
 }
