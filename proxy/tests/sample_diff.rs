@@ -309,6 +309,18 @@ fn acl_criteria() {
             "{ hdr(host) -f @DIR@/hosts.lst -i }",
             "{ src -f @DIR@/nets.lst }",
             "{ url_param(n) -f @DIR@/ints.lst }",
+            "{ hdr(host),lower -m beg example }",
+            "{ hdr(host),upper EXAMPLE.ORG:8080 }",
+            "{ path_beg,upper /E }",
+            "{ path_beg,upper /E0/A;Z=5 }",
+            "{ hdr_beg(host),upper EX }",
+            "{ path_len,length 8 }",
+            "{ url_param(x),add(1) 2 }",
+            "{ urlp(x),add(1) 3 }",
+            "{ cook(a),length 4 }",
+            "{ req.cook_cnt(a),mul(2) 6 }",
+            "{ base32,and(1) 0:1 }",
+            "{ hdr_cnt,add(0) gt 5 }",
         ],
     );
 }

@@ -123,11 +123,10 @@ impl AclExpr {
                 None => e,
             }
         })?;
-        // A plain fetch name used as a keyword with converters matches by the converted
-        // type, like any other fetch.
-        let mut method = derived
-            .filter(|k| k.name != k.fetch || expr.convs.is_empty())
-            .map(|k| k.method);
+        // With converters, a derived keyword loses its match method: the criterion matches by
+        // the converted type like any fetch (`path_beg,upper /E` is an exact string match in
+        // haproxy 2.6).
+        let mut method = derived.filter(|_| expr.convs.is_empty()).map(|k| k.method);
         let mut ignore_case = false;
         // Created when the method is final: at the first `-f` (loaded right away, with the
         // flags seen so far, as HAProxy does) or after the flags.
