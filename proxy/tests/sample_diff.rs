@@ -285,6 +285,8 @@ fn acl_criteria() {
             "METH_PUT",
             "METH_TRACE",
             "REQ_CONTENT",
+            "WAIT_END",
+            "RDP_COOKIE",
             "{ urlp -m found }",
             "{ urlp 2 }",
             "{ urlp_sub 5?q }",

@@ -508,6 +508,11 @@ pub static FETCHES: &[FetchDef] = &[
         .map(|v| Sample::Str(Bytes::from(
             [&b"HTTP/"[..], &v].concat()
         ))))),
+    // Rules run once their data is complete (HTTP) or the inspect delay allows (TCP content
+    // rules are evaluated once in Halo), so the end of content analysis has been reached.
+    fetch!("wait_end", ArgSpec::NONE, Bool, |_, _, _| vec![
+        Sample::Bool(true)
+    ]),
     // One process, never stopping while rules run (Halo's workers are threads).
     fetch!("nbproc", ArgSpec::NONE, Sint, |_, _, _| vec![Sample::Sint(
         1
