@@ -93,6 +93,7 @@ fn request_fetches() {
             "%[env(PATH)]|%[env(HALO_SURELY_UNSET_VARIABLE)]|%[unique-id]",
             "%[req.hdr_names]|%[req.hdr_names(|)]|%[nbproc]|%[proc]|%[stopping]",
             "%[capture.req.method]|%[capture.req.uri]|%[capture.req.ver]",
+            "%[ssl_fc]|%[ssl_fc_has_sni]|%[ssl_c_used]|%[ssl_fc_has_crt]|%[wait_end]",
         ],
     );
 }
@@ -323,6 +324,8 @@ fn acl_criteria() {
             "{ req.cook_cnt(a),mul(2) 6 }",
             "{ base32,and(1) 0:1 }",
             "{ hdr_cnt,add(0) gt 5 }",
+            "!{ ssl_fc }",
+            "{ ssl_c_used -m found }",
             "{ src -m str 127.0.0.1 }",
             "{ src -m beg 127. }",
             "{ method -m str GET }",

@@ -509,6 +509,16 @@ pub static FETCHES: &[FetchDef] = &[
     fetch!("wait_end", ArgSpec::NONE, Bool, |_, _, _| vec![
         Sample::Bool(true)
     ]),
+    // Halo's listeners never speak TLS (`bind ... ssl` is refused): these say what haproxy
+    // says for a plain connection (`false`, or nothing for the certificate ones).
+    fetch!("ssl_fc", ArgSpec::NONE, Bool, |_, _, _| vec![Sample::Bool(
+        false
+    )]),
+    fetch!("ssl_fc_has_sni", ArgSpec::NONE, Bool, |_, _, _| vec![
+        Sample::Bool(false)
+    ]),
+    fetch!("ssl_c_used", ArgSpec::NONE, Bool, |_, _, _| Vec::new()),
+    fetch!("ssl_fc_has_crt", ArgSpec::NONE, Bool, |_, _, _| Vec::new()),
     // One process, never stopping while rules run (Halo's workers are threads).
     fetch!("nbproc", ArgSpec::NONE, Sint, |_, _, _| vec![Sample::Sint(
         1
