@@ -422,6 +422,9 @@ pub static FETCHES: &[FetchDef] = &[
         }
         vec![Sample::Sint(s.req_body().map_or(0, |b| b.len() as i64))]
     }),
+    fetch!("http_first_req", ArgSpec::NONE, Bool, |_, s, _| one(s
+        .first_request()
+        .map(Sample::Bool))),
     fetch!("txn.status", ArgSpec::NONE, Sint, |_, s, _| one(s
         .status()
         .map(|c| Sample::Sint(c as i64)))),
