@@ -701,3 +701,23 @@ fn url_fetches_on_other_targets() {
         }
     }
 }
+
+/// `http_first_req` over a kept-alive connection, and `fe_conn` while it is open.
+#[test]
+fn first_request_of_a_connection() {
+    let setup = expr_setup(&["%[http_first_req]|%[fe_conn]"]);
+    let Some(p) = Pair::same("first_request_of_a_connection", &setup) else {
+        return;
+    };
+    let run = |proxy: &support::Proxy| {
+        let mut c = Client::connect(proxy.port());
+        let a = c.request(request("/e0/"));
+        let b = c.request(request("/e0/"));
+        (a, b)
+    };
+    let ((a1, a2), (b1, b2)) = (run(&p.halo), run(&p.haproxy));
+    support::diff::assert_same("first", &a1, &b1, ORDERED);
+    support::diff::assert_same("second", &a2, &b2, ORDERED);
+    assert_eq!(a1.text(), "1|1");
+    assert_eq!(a2.text(), "0|1");
+}
