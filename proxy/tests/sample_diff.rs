@@ -93,6 +93,7 @@ fn request_fetches() {
             "%[env(PATH)]|%[env(HALO_SURELY_UNSET_VARIABLE)]|%[unique-id]",
             "%[req.hdr_names]|%[req.hdr_names(|)]|%[nbproc]|%[proc]|%[stopping]",
             "%[capture.req.method]|%[capture.req.uri]|%[capture.req.ver]",
+            "%[ssl_fc]|%[ssl_fc_has_sni]|%[ssl_c_used]|%[ssl_fc_has_crt]|%[wait_end]",
         ],
     );
 }
@@ -285,6 +286,8 @@ fn acl_criteria() {
             "METH_PUT",
             "METH_TRACE",
             "REQ_CONTENT",
+            "WAIT_END",
+            "RDP_COOKIE",
             "{ urlp -m found }",
             "{ urlp 2 }",
             "{ urlp_sub 5?q }",
@@ -309,6 +312,42 @@ fn acl_criteria() {
             "{ hdr(host) -f @DIR@/hosts.lst -i }",
             "{ src -f @DIR@/nets.lst }",
             "{ url_param(n) -f @DIR@/ints.lst }",
+            "{ hdr(host),lower -m beg example }",
+            "{ hdr(host),upper EXAMPLE.ORG:8080 }",
+            "{ path_beg,upper /E }",
+            "{ path_beg,upper /E0/A;Z=5 }",
+            "{ hdr_beg(host),upper EX }",
+            "{ path_len,length 8 }",
+            "{ url_param(x),add(1) 2 }",
+            "{ urlp(x),add(1) 3 }",
+            "{ cook(a),length 4 }",
+            "{ req.cook_cnt(a),mul(2) 6 }",
+            "{ base32,and(1) 0:1 }",
+            "{ hdr_cnt,add(0) gt 5 }",
+            "!{ ssl_fc }",
+            "{ ssl_c_used -m found }",
+            "{ src -m str 127.0.0.1 }",
+            "{ src -m beg 127. }",
+            "{ method -m str GET }",
+            "{ method -m beg G }",
+            "{ method -m len 3 }",
+            "{ int(5) -m str 5 }",
+            "{ int(5) -m sub 5 }",
+            "{ req.ver -m int 1 }",
+            "{ always_false -m found }",
+            "{ str(0) -m bool }",
+            "{ str(2) -m bool }",
+            "{ str(abc) -m bool }",
+            "{ src -m int 2130706433 }",
+            "{ str(10.0.0.1:80) -m ip 10.0.0.0/24 }",
+            "{ str(::1) -m ip ::/64 }",
+            "{ src -m ip ::ffff:127.0.0.1 }",
+            "{ src,ipmask(8) 127.0.0.0 }",
+            "{ method -m reg ^G.T$ }",
+            "{ method -i get head }",
+            "{ method GET -i head }",
+            "{ int(5) -m bin 0000000000000005 }",
+            "{ str(ab) -m bin 6162 }",
         ],
     );
 }
@@ -661,4 +700,24 @@ fn url_fetches_on_other_targets() {
             );
         }
     }
+}
+
+/// `http_first_req` over a kept-alive connection, and `fe_conn` while it is open.
+#[test]
+fn first_request_of_a_connection() {
+    let setup = expr_setup(&["%[http_first_req]|%[fe_conn]"]);
+    let Some(p) = Pair::same("first_request_of_a_connection", &setup) else {
+        return;
+    };
+    let run = |proxy: &support::Proxy| {
+        let mut c = Client::connect(proxy.port());
+        let a = c.request(request("/e0/"));
+        let b = c.request(request("/e0/"));
+        (a, b)
+    };
+    let ((a1, a2), (b1, b2)) = (run(&p.halo), run(&p.haproxy));
+    support::diff::assert_same("first", &a1, &b1, ORDERED);
+    support::diff::assert_same("second", &a2, &b2, ORDERED);
+    assert_eq!(a1.text(), "1|1");
+    assert_eq!(a2.text(), "0|1");
 }

@@ -154,6 +154,7 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, a: Accepted) {
             t.log.request_date = Some(request_date);
             t.log.t_req = Some(wait_start.elapsed().as_millis() as i64);
             t.log.pid = std::process::id();
+            t.first_request = first;
         }
         let head = match head {
             Ok(Some(h)) => h,

@@ -106,6 +106,8 @@ pub struct TxnData {
     pub req_len: i64,
     /// What the traffic log line reports, filled as the stream goes.
     pub log: crate::sample::logformat::StreamLog,
+    /// The first request of its connection (`http_first_req`).
+    pub first_request: bool,
 }
 
 impl TxnData {
@@ -279,6 +281,10 @@ impl SampleSource for StreamSource {
                 Version::Http11 => b"1.1",
             },
         ))
+    }
+    fn first_request(&self) -> Option<bool> {
+        let t = self.txn.borrow();
+        t.req.as_ref().map(|_| t.first_request)
     }
     fn frontend_id(&self) -> Option<i64> {
         let plan = &self.sess.worker.plan;

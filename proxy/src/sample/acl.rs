@@ -87,10 +87,8 @@ static PREDEFINED: &[(&str, &[&str])] = &[
     ("RDP_COOKIE", &["req.rdp_cookie_cnt", "gt", "0"]),
     ("REQ_CONTENT", &["req.len", "gt", "0"]),
     ("TRUE", &["always_true"]),
+    ("WAIT_END", &["wait_end"]),
 ];
-
-/// Predefined ACLs HAProxy has and Halo cannot evaluate yet.
-static PREDEFINED_MISSING: &[&str] = &["WAIT_END"];
 
 /// One criterion with its patterns: an `acl` line's body.
 #[derive(Clone, Debug)]
@@ -123,11 +121,10 @@ impl AclExpr {
                 None => e,
             }
         })?;
-        // A plain fetch name used as a keyword with converters matches by the converted
-        // type, like any other fetch.
-        let mut method = derived
-            .filter(|k| k.name != k.fetch || expr.convs.is_empty())
-            .map(|k| k.method);
+        // With converters, a derived keyword loses its match method: the criterion matches by
+        // the converted type like any fetch (`path_beg,upper /E` is an exact string match in
+        // haproxy 2.6).
+        let mut method = derived.filter(|_| expr.convs.is_empty()).map(|k| k.method);
         let mut ignore_case = false;
         // Created when the method is final: at the first `-f` (loaded right away, with the
         // flags seen so far, as HAProxy does) or after the flags.
@@ -312,11 +309,6 @@ impl AclSet {
                 name: name.to_string(),
                 exprs: vec![expr],
             }));
-        }
-        if PREDEFINED_MISSING.contains(&word) {
-            return Err(format!(
-                "predefined ACL '{word}' is not supported by Halo yet"
-            ));
         }
         Err(format!("no such ACL : '{word}'"))
     }
@@ -677,10 +669,6 @@ mod tests {
             "unknown fetch method 'nosuch' in ACL expression 'nosuch'"
         );
         assert_eq!(e("{ path_beg /a"), "missing closing '}' in condition");
-        assert_eq!(
-            e("WAIT_END"),
-            "predefined ACL 'WAIT_END' is not supported by Halo yet"
-        );
         // ACLs are resolved when the condition is parsed...
         let mut set = AclSet::default();
         let later = set.parse_cond(Polarity::If, &words("later"), &lua);

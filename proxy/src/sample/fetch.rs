@@ -45,7 +45,6 @@ use ArgType as A;
 
 const NAME_OCC: ArgSpec = ArgSpec::new(0, &[A::Str, A::Sint]);
 const NAME: ArgSpec = ArgSpec::new(0, &[A::Str]);
-const OPT_NAME: ArgSpec = ArgSpec::new(0, &[A::Str]);
 const NAME_DELIM: ArgSpec = ArgSpec::new(0, &[A::Str, A::Str]);
 
 macro_rules! fetch {
@@ -307,84 +306,84 @@ pub static FETCHES: &[FetchDef] = &[
     fetch!("req.hdrs", ArgSpec::NONE, Str, |_, s, _| one(
         fh::header_block(s, Dir::Req).map(Sample::Str)
     )),
-    fetch!("req.cook", OPT_NAME, Str, |a, s, m| cookie(
+    fetch!("req.cook", NAME, Str, |a, s, m| cookie(
         a,
         s,
         m,
         Dir::Req,
         Cook::Value
     )),
-    fetch!("cook", OPT_NAME, Str, |a, s, m| cookie(
+    fetch!("cook", NAME, Str, |a, s, m| cookie(
         a,
         s,
         m,
         Dir::Req,
         Cook::Value
     )),
-    fetch!("req.cook_cnt", OPT_NAME, Sint, |a, s, m| cookie(
+    fetch!("req.cook_cnt", NAME, Sint, |a, s, m| cookie(
         a,
         s,
         m,
         Dir::Req,
         Cook::Count
     )),
-    fetch!("cook_cnt", OPT_NAME, Sint, |a, s, m| cookie(
+    fetch!("cook_cnt", NAME, Sint, |a, s, m| cookie(
         a,
         s,
         m,
         Dir::Req,
         Cook::Count
     )),
-    fetch!("req.cook_val", OPT_NAME, Sint, |a, s, m| cookie(
+    fetch!("req.cook_val", NAME, Sint, |a, s, m| cookie(
         a,
         s,
         m,
         Dir::Req,
         Cook::Int
     )),
-    fetch!("cook_val", OPT_NAME, Sint, |a, s, m| cookie(
+    fetch!("cook_val", NAME, Sint, |a, s, m| cookie(
         a,
         s,
         m,
         Dir::Req,
         Cook::Int
     )),
-    fetch!("res.cook", OPT_NAME, Str, |a, s, m| cookie(
+    fetch!("res.cook", NAME, Str, |a, s, m| cookie(
         a,
         s,
         m,
         Dir::Res,
         Cook::Value
     )),
-    fetch!("scook", OPT_NAME, Str, |a, s, m| cookie(
+    fetch!("scook", NAME, Str, |a, s, m| cookie(
         a,
         s,
         m,
         Dir::Res,
         Cook::Value
     )),
-    fetch!("res.cook_cnt", OPT_NAME, Sint, |a, s, m| cookie(
+    fetch!("res.cook_cnt", NAME, Sint, |a, s, m| cookie(
         a,
         s,
         m,
         Dir::Res,
         Cook::Count
     )),
-    fetch!("scook_cnt", OPT_NAME, Sint, |a, s, m| cookie(
+    fetch!("scook_cnt", NAME, Sint, |a, s, m| cookie(
         a,
         s,
         m,
         Dir::Res,
         Cook::Count
     )),
-    fetch!("res.cook_val", OPT_NAME, Sint, |a, s, m| cookie(
+    fetch!("res.cook_val", NAME, Sint, |a, s, m| cookie(
         a,
         s,
         m,
         Dir::Res,
         Cook::Int
     )),
-    fetch!("scook_val", OPT_NAME, Sint, |a, s, m| cookie(
+    fetch!("scook_val", NAME, Sint, |a, s, m| cookie(
         a,
         s,
         m,
@@ -423,6 +422,9 @@ pub static FETCHES: &[FetchDef] = &[
         }
         vec![Sample::Sint(s.req_body().map_or(0, |b| b.len() as i64))]
     }),
+    fetch!("http_first_req", ArgSpec::NONE, Bool, |_, s, _| one(s
+        .first_request()
+        .map(Sample::Bool))),
     fetch!("txn.status", ArgSpec::NONE, Sint, |_, s, _| one(s
         .status()
         .map(|c| Sample::Sint(c as i64)))),
@@ -465,25 +467,22 @@ pub static FETCHES: &[FetchDef] = &[
             _ => None,
         }
     )),
-    fetch!("req.rdp_cookie", OPT_NAME, Str, |a, s, _| one(rdp_cookie(
-        a, s
-    )
-    .map(Sample::Str))),
-    fetch!("rdp_cookie", OPT_NAME, Str, |a, s, _| one(
+    fetch!("req.rdp_cookie", NAME, Str, |a, s, _| one(
         rdp_cookie(a, s).map(Sample::Str)
     )),
-    fetch!("req.rdp_cookie_cnt", OPT_NAME, Sint, |a, s, _| {
+    fetch!("rdp_cookie", NAME, Str, |a, s, _| one(
+        rdp_cookie(a, s).map(Sample::Str)
+    )),
+    fetch!("req.rdp_cookie_cnt", NAME, Sint, |a, s, _| {
         rdp_cookie_cnt(a, s)
     }),
-    fetch!("rdp_cookie_cnt", OPT_NAME, Sint, |a, s, _| rdp_cookie_cnt(
-        a, s
-    )),
-    fetch!("req.hdr_names", OPT_NAME, Str, |a, s, _| one(hdr_names(
+    fetch!("rdp_cookie_cnt", NAME, Sint, |a, s, _| rdp_cookie_cnt(a, s)),
+    fetch!("req.hdr_names", NAME, Str, |a, s, _| one(hdr_names(
         a,
         s,
         Dir::Req
     ))),
-    fetch!("res.hdr_names", OPT_NAME, Str, |a, s, _| one(hdr_names(
+    fetch!("res.hdr_names", NAME, Str, |a, s, _| one(hdr_names(
         a,
         s,
         Dir::Res
@@ -508,6 +507,21 @@ pub static FETCHES: &[FetchDef] = &[
         .map(|v| Sample::Str(Bytes::from(
             [&b"HTTP/"[..], &v].concat()
         ))))),
+    // Rules run once their data is complete (HTTP) or the inspect delay allows (TCP content
+    // rules are evaluated once in Halo), so the end of content analysis has been reached.
+    fetch!("wait_end", ArgSpec::NONE, Bool, |_, _, _| vec![
+        Sample::Bool(true)
+    ]),
+    // Halo's listeners never speak TLS (`bind ... ssl` is refused): these say what haproxy
+    // says for a plain connection (`false`, or nothing for the certificate ones).
+    fetch!("ssl_fc", ArgSpec::NONE, Bool, |_, _, _| vec![Sample::Bool(
+        false
+    )]),
+    fetch!("ssl_fc_has_sni", ArgSpec::NONE, Bool, |_, _, _| vec![
+        Sample::Bool(false)
+    ]),
+    fetch!("ssl_c_used", ArgSpec::NONE, Bool, |_, _, _| Vec::new()),
+    fetch!("ssl_fc_has_crt", ArgSpec::NONE, Bool, |_, _, _| Vec::new()),
     // One process, never stopping while rules run (Halo's workers are threads).
     fetch!("nbproc", ArgSpec::NONE, Sint, |_, _, _| vec![Sample::Sint(
         1
@@ -516,13 +530,13 @@ pub static FETCHES: &[FetchDef] = &[
     fetch!("stopping", ArgSpec::NONE, Bool, |_, _, _| vec![
         Sample::Bool(false)
     ]),
-    fetch!("nbsrv", OPT_NAME, Sint, |a, s, _| one(s
+    fetch!("nbsrv", NAME, Sint, |a, s, _| one(s
         .backend_nbsrv(named(a))
         .map(Sample::Sint))),
-    fetch!("be_conn", OPT_NAME, Sint, |a, s, _| one(s
+    fetch!("be_conn", NAME, Sint, |a, s, _| one(s
         .backend_conns(named(a))
         .map(Sample::Sint))),
-    fetch!("fe_conn", OPT_NAME, Sint, |a, s, _| one(s
+    fetch!("fe_conn", NAME, Sint, |a, s, _| one(s
         .frontend_conns(named(a))
         .map(Sample::Sint))),
 ];

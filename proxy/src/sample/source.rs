@@ -55,6 +55,11 @@ pub trait SampleSource {
     fn res_version(&self) -> Option<Bytes> {
         None
     }
+    /// Whether the request is the first of its connection (`http_first_req`); `None`
+    /// outside HTTP.
+    fn first_request(&self) -> Option<bool> {
+        None
+    }
     /// The numeric ids of the frontend and of the current backend (`fe_id`, `be_id`):
     /// HAProxy numbers proxies from 1 in configuration order.
     fn frontend_id(&self) -> Option<i64> {
