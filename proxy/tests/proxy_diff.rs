@@ -1005,7 +1005,7 @@ fn keep_alive_after_server_errors_like_haproxy() {
 
 #[test]
 fn error_503_no_server() {
-    let s = Setup::new(FWD_CFG).var("BE", support::ports::free_port());
+    let s = Setup::new(FWD_CFG).var("BE", support::ports::refused_port());
     let Some(p) = Pair::same("error_503_no_server", &s) else {
         return;
     };

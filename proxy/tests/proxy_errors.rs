@@ -52,7 +52,7 @@ fn garbage_gets_400_and_close() {
 fn no_server_listening_gives_503() {
     // A port nothing listens on: connections are refused.
     let p = Setup::new(CFG)
-        .var("BE", support::ports::free_port())
+        .var("BE", support::ports::refused_port())
         .start(Engine::Halo);
     let r = p.get("/");
     assert_eq!(r.status_line, "HTTP/1.1 503 Service Unavailable");

@@ -87,14 +87,14 @@ fn forwarding_large_transfer() {
 #[test]
 fn forwarding_to_nothing_closes() {
     let p = Setup::new(FWD)
-        .var("BE", support::ports::free_port())
+        .var("BE", support::ports::refused_port())
         .start(Engine::Halo);
     assert!(exchange(p.port(), b"hello").is_empty());
 }
 
 #[test]
 fn forwarding_to_nothing_same_as_haproxy() {
-    let s = Setup::new(FWD).var("BE", support::ports::free_port());
+    let s = Setup::new(FWD).var("BE", support::ports::refused_port());
     let Some(p) = Pair::same("forwarding_to_nothing_same_as_haproxy", &s) else {
         return;
     };

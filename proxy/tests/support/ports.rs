@@ -59,3 +59,15 @@ pub fn listener() -> TcpListener {
     }
     panic!("no free port left in {FIRST}..{}", u32::from(FIRST) + COUNT)
 }
+
+/// A port nothing listens on, for servers that must refuse connections: outside the range, so
+/// no test running in parallel can be handed it (a `free_port()` could be taken by another
+/// test before the proxy connects). Port 1 (tcpmux) has no listener on these machines.
+pub fn refused_port() -> u16 {
+    const PORT: u16 = 1;
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", PORT)).is_err(),
+        "something listens on 127.0.0.1:{PORT}"
+    );
+    PORT
+}
