@@ -964,10 +964,9 @@ fn keep_alive_after_deny_500() {
 }
 
 // haproxy 2.6's default `http-reuse safe` lets a client connection's second and later requests
-// go over an idle server connection another client connection left in the pool; Halo keeps
-// server connections per client connection (a new one for every client connection).
+// go over an idle server connection another client connection left in the pool (never its
+// first request).
 #[test]
-#[ignore = "halo differs: idle server connections are not shared between client connections (http-reuse safe)"]
 fn server_connection_reuse_across_clients() {
     let (s1, s2, _b1, _b2) = with_backend(KEEP_CFG, &[], origin);
     let none = support::ports::free_port();

@@ -2,10 +2,10 @@
 //! timeout, `retries`, and HAProxy's turn-around delay between attempts. The counters the
 //! algorithms need are per worker (shared-nothing): each worker balances its own connections.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::io;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::net::{TcpStream, UnixStream};
 
@@ -19,7 +19,16 @@ pub struct BackendState {
     /// Connections open to each server from this worker.
     active: Vec<Cell<u32>>,
     rng: Cell<u64>,
+    /// Idle server connections that client sessions left behind, per server, oldest first
+    /// (HAProxy's idle connection pool with the default `http-reuse safe`).
+    idle: RefCell<Vec<Vec<(Conn, Instant)>>>,
 }
+
+/// Idle connections kept per server and worker; more are closed.
+const MAX_IDLE_PER_SERVER: usize = 1024;
+
+/// How long an idle connection stays in the pool (HAProxy's `pool-purge-delay` default).
+const IDLE_PURGE_DELAY: Duration = Duration::from_secs(5);
 
 impl BackendState {
     pub fn new(be: &Backend) -> Self {
@@ -27,7 +36,34 @@ impl BackendState {
             rr_current: be.servers.iter().map(|_| Cell::new(0)).collect(),
             active: be.servers.iter().map(|_| Cell::new(0)).collect(),
             rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (std::process::id() as u64)),
+            idle: RefCell::new(be.servers.iter().map(|_| Vec::new()).collect()),
         }
+    }
+
+    /// Gives an idle keep-alive connection to `server` to the pool, for other sessions.
+    pub fn release_idle(&self, server: usize, conn: Conn) {
+        let mut idle = self.idle.borrow_mut();
+        let Some(list) = idle.get_mut(server) else {
+            return;
+        };
+        let now = Instant::now();
+        list.retain(|(_, since)| now.duration_since(*since) < IDLE_PURGE_DELAY);
+        if list.len() < MAX_IDLE_PER_SERVER {
+            list.push((conn, now));
+        }
+    }
+
+    /// The most recently idled usable connection to `server`, if any.
+    fn take_idle(&self, server: usize) -> Option<Conn> {
+        let mut idle = self.idle.borrow_mut();
+        let list = idle.get_mut(server)?;
+        let now = Instant::now();
+        while let Some((conn, since)) = list.pop() {
+            if now.duration_since(since) < IDLE_PURGE_DELAY && conn.idle_usable() {
+                return Some(conn);
+            }
+        }
+        None
     }
 
     fn random(&self) -> u64 {
@@ -158,6 +194,14 @@ async fn connect_once(target: &ServerTarget, local: Option<SocketAddr>) -> io::R
     Ok(conn)
 }
 
+/// Where a server connection came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    New,
+    /// The idle pool: the server may have closed it just now.
+    Pool,
+}
+
 /// Why no server connection could be made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConnectError {
@@ -168,16 +212,22 @@ pub enum ConnectError {
 }
 
 /// Connects to a chosen server, trying again `retries` times (the same server, as HAProxy does
-/// without `option redispatch`) after a turn-around delay of min(timeout connect, 1s).
+/// without `option redispatch`) after a turn-around delay of min(timeout connect, 1s). With
+/// `reuse` (HAProxy's `http-reuse safe`: not the first request of a client session), an idle
+/// connection to the chosen server from the pool is taken instead when there is one.
 pub async fn connect<'a>(
     be: &Backend,
     st: &'a BackendState,
     client: Option<SocketAddr>,
     local: Option<SocketAddr>,
-) -> Result<(ServerSlot<'a>, Conn), ConnectError> {
+    reuse: bool,
+) -> Result<(ServerSlot<'a>, Conn, Origin), ConnectError> {
     let server = choose(be, st, client).ok_or(ConnectError::NoServer)?;
     st.active[server].set(st.active[server].get() + 1);
     let slot = ServerSlot { state: st, server };
+    if reuse && let Some(conn) = st.take_idle(server) {
+        return Ok((slot, conn, Origin::Pool));
+    }
     let target = &be.servers[server].target;
     let timeout = be.timeouts.connect;
     let mut timed_out = false;
@@ -199,7 +249,7 @@ pub async fn connect<'a>(
             None => connect_once(target, local).await,
         };
         if let Ok(conn) = r {
-            return Ok((slot, conn));
+            return Ok((slot, conn, Origin::New));
         }
     }
     Err(ConnectError::Failed { timed_out })

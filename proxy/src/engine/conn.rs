@@ -114,6 +114,20 @@ impl Conn {
         self.io.shutdown().await
     }
 
+    /// Whether an idle connection can carry a new request: nothing arrived on it, and the
+    /// peer has not closed it (a server closes idle connections whenever it likes).
+    pub fn idle_usable(&self) -> bool {
+        if self.read_closed || !self.rbuf.is_empty() {
+            return false;
+        }
+        let mut probe = [0u8; 1];
+        let r = match &self.io {
+            Stream::Tcp(s) => s.try_read(&mut probe),
+            Stream::Unix(s) => s.try_read(&mut probe),
+        };
+        matches!(r, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+    }
+
     pub fn set_nodelay(&self) {
         if let Stream::Tcp(s) = &self.io {
             let _ = s.set_nodelay(true);

@@ -122,6 +122,21 @@ struct ServerConn {
     conn: Conn,
 }
 
+/// The session's kept server connection: when the session ends it goes to the worker's idle
+/// pool, where later requests of other sessions may take it (`http-reuse safe`).
+struct KeptServer {
+    worker: Rc<Worker>,
+    conn: Option<ServerConn>,
+}
+
+impl Drop for KeptServer {
+    fn drop(&mut self) {
+        if let Some(s) = self.conn.take() {
+            self.worker.backends[s.backend].release_idle(s.server, s.conn);
+        }
+    }
+}
+
 pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, a: Accepted) {
     let sess = Session::open(Session {
         worker: worker.clone(),
@@ -136,7 +151,10 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, a: Accepted) {
     let fe = &worker.plan.frontends[fe_idx];
     let traffic = &worker.logs.traffic[fe.config_index];
     let mut slot = Some(a.conn);
-    let mut server: Option<ServerConn> = None;
+    let mut server = KeptServer {
+        worker: worker.clone(),
+        conn: None,
+    };
     let mut first = true;
     loop {
         let Some(client) = slot.as_mut() else { return };
@@ -187,7 +205,7 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, a: Accepted) {
             t.log.request_line = Some(Bytes::from(line));
             t.req = Some(head);
         }
-        let next = transaction(&sess, &txn, &mut slot, &mut server).await;
+        let next = transaction(&sess, &txn, &mut slot, &mut server.conn).await;
         finish_log(&sess, &txn, traffic, wait_start).await;
         match next {
             Next::KeepAlive => continue,
@@ -772,16 +790,27 @@ async fn forward(
         )
     };
 
-    // A kept server connection is reused when it goes to the same backend.
-    let reuse = kept.take().filter(|s| s.backend == be_idx);
+    // A kept server connection is reused when it goes to the same backend; otherwise it is
+    // left to the pool.
+    let reuse = match kept.take() {
+        Some(s) if s.backend == be_idx => Some(s),
+        Some(s) => {
+            worker.backends[s.backend].release_idle(s.server, s.conn);
+            None
+        }
+        None => None,
+    };
+    // `http-reuse safe`: a session's first request never goes over another session's idle
+    // connection (the client may not be one that keeps its connection).
+    let pool_ok = !txn.borrow().first_request;
     let connect_start = std::time::Instant::now();
     let st = &worker.backends[be_idx];
-    let (mut sconn, server_idx, _slot) = match reuse {
-        Some(s) => (s.conn, s.server, None),
-        None => match backend::connect(be, st, sess.peer, sess.local).await {
-            Ok((slot, conn)) => {
+    let (mut sconn, mut server_idx, mut _slot, reused) = match reuse {
+        Some(s) => (s.conn, s.server, None, true),
+        None => match backend::connect(be, st, sess.peer, sess.local, pool_ok).await {
+            Ok((slot, conn, origin)) => {
                 let i = slot.server;
-                (conn, i, Some(slot))
+                (conn, i, Some(slot), origin == backend::Origin::Pool)
             }
             Err(ConnectError::NoServer) => {
                 let keep = client_keep && framing == BodyFraming::Empty;
@@ -801,8 +830,11 @@ async fn forward(
         t.log.tc = Some(connect_start.elapsed().as_millis() as i64);
     }
 
-    let request_sent = std::time::Instant::now();
-    if sconn.io.write_all(&head_bytes).await.is_err() {
+    let mut request_sent = std::time::Instant::now();
+    // A request without body over a connection that was idle can be sent again: the server may
+    // have closed that connection just before it arrived (HAProxy retries those too).
+    let resend = (reused && framing == BodyFraming::Empty).then(|| head_bytes.clone());
+    if sconn.io.write_all(&head_bytes).await.is_err() && resend.is_none() {
         let keep = client_keep && framing == BodyFraming::Empty;
         return answer_page(client, txn, 502, req_version, keep, b"SH").await;
     }
@@ -848,7 +880,24 @@ async fn forward(
         }
     }
 
-    let mut res = match read_response_head(&mut sconn, client, server_timeout).await {
+    let mut first_try = read_response_head(&mut sconn, client, server_timeout).await;
+    if let (Err(502), Some(again)) = (&first_try, &resend)
+        && sconn.rbuf.is_empty()
+    {
+        // Nothing came back on the reused connection: once more, on a new one.
+        if let Ok((slot, conn, _)) = backend::connect(be, st, sess.peer, sess.local, false).await {
+            server_idx = slot.server;
+            txn.borrow_mut().server = Some(Rc::from(&*be.servers[server_idx].name));
+            sconn = conn;
+            _slot = Some(slot);
+            request_sent = std::time::Instant::now();
+            first_try = match sconn.io.write_all(again).await {
+                Ok(()) => read_response_head(&mut sconn, client, server_timeout).await,
+                Err(_) => Err(502),
+            };
+        }
+    }
+    let mut res = match first_try {
         Ok(r) => r,
         Err(status) => {
             let term = if status == 504 { b"sH" } else { b"SH" };

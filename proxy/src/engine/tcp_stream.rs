@@ -204,7 +204,7 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, a: Accepted) {
     txn.borrow_mut().set_backend(be_idx);
     let be = &worker.plan.backends[be_idx];
     let st = &worker.backends[be_idx];
-    let Ok((slot, mut server)) = backend::connect(be, st, a.peer, a.local).await else {
+    let Ok((slot, mut server, _)) = backend::connect(be, st, a.peer, a.local, false).await else {
         return;
     };
     txn.borrow_mut().server = Some(Rc::from(&*be.servers[slot.server].name));
