@@ -140,8 +140,21 @@ pub struct Running {
 }
 
 impl Running {
-    /// Copies the case into a working directory and starts `engine` there.
+    /// Copies the case into a working directory and starts `engine` there. A start that fails
+    /// is tried again twice on new ports: the range is shared with other test runs, and a
+    /// port found free may be taken before the engine binds it.
     pub fn start(case_dir: &Path, engine: Engine) -> Result<Running, String> {
+        let mut result = Running::start_once(case_dir, engine);
+        for _ in 0..2 {
+            if result.is_ok() {
+                break;
+            }
+            result = Running::start_once(case_dir, engine);
+        }
+        result
+    }
+
+    fn start_once(case_dir: &Path, engine: Engine) -> Result<Running, String> {
         let name = case_dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -234,7 +247,7 @@ impl Running {
                         self.stderr()
                     ));
                 }
-                if listening(port) {
+                if listening(port, self.child.id()) {
                     break;
                 }
                 if Instant::now() > deadline {
@@ -278,23 +291,38 @@ impl Drop for Running {
     }
 }
 
-/// Whether something listens on 127.0.0.1:port (or any address), per /proc/net/tcp; without
-/// procfs, whether a connection is accepted.
-fn listening(port: u16) -> bool {
-    match std::fs::read_to_string("/proc/net/tcp") {
-        Ok(table) => table.lines().skip(1).any(|l| {
-            let mut cols = l.split_whitespace();
-            let local = cols.nth(1).unwrap_or("");
-            let state = cols.nth(1).unwrap_or("");
-            state == "0A"
-                && local
-                    .rsplit(':')
-                    .next()
-                    .and_then(|p| u16::from_str_radix(p, 16).ok())
-                    == Some(port)
-        }),
-        Err(_) => TcpStream::connect(("127.0.0.1", port)).is_ok(),
+/// Whether the process `pid` listens on `port`, per /proc/net/tcp and the process's open
+/// sockets (so a port someone else grabbed in the meantime is not taken for the engine's);
+/// without procfs, whether a connection is accepted.
+fn listening(port: u16, pid: u32) -> bool {
+    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
+        return TcpStream::connect(("127.0.0.1", port)).is_ok();
+    };
+    let inodes: Vec<String> = table
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            let local_port = cols
+                .get(1)?
+                .rsplit(':')
+                .next()
+                .and_then(|p| u16::from_str_radix(p, 16).ok())?;
+            (local_port == port && *cols.get(3)? == "0A").then(|| cols.get(9).map(|s| s.to_string()))?
+        })
+        .collect();
+    if inodes.is_empty() {
+        return false;
     }
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return true;
+    };
+    fds.filter_map(Result::ok).any(|fd| {
+        std::fs::read_link(fd.path()).is_ok_and(|target| {
+            let t = target.to_string_lossy();
+            inodes.iter().any(|i| t == format!("socket:[{i}]"))
+        })
+    })
 }
 
 #[cfg(test)]
