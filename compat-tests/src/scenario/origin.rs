@@ -1,5 +1,6 @@
 //! The origin servers a scenario's configuration can point at: `${BE}`, an HTTP/1.1 echo
-//! (answers `200 OK` whose body is the request head exactly as received followed by its body),
+//! (answers `200 OK` whose body is the request head exactly as received followed by its body;
+//! closes after an HTTP/1.0 request or `connection: close`),
 //! and `${ECHO}`, a raw TCP echo (every byte back; closes when the client closes). Both run on
 //! std threads and stop when dropped.
 
@@ -91,8 +92,9 @@ fn line(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Vec<u8>> {
     }
 }
 
-/// One request (head as received, decoded body) off the connection; None at its end.
-fn request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(Vec<u8>, Vec<u8>)> {
+/// One request (head as received, decoded body, whether the connection closes after it) off
+/// the connection; None at its end.
+fn request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(Vec<u8>, Vec<u8>, bool)> {
     let end = loop {
         if let Some(i) = find(buf, b"\r\n\r\n") {
             break i;
@@ -110,6 +112,10 @@ fn request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(Vec<u8>, Vec<u8
             .map(|(_, v)| v.trim().to_string())
             .last()
     };
+    // HTTP/1.0 closes unless it asks for keep-alive; HTTP/1.1 keeps unless it asks to close.
+    let connection = header("connection").unwrap_or_default();
+    let http10 = text.split("\r\n").next().is_some_and(|l| l.ends_with("http/1.0"));
+    let close = connection.contains("close") || (http10 && !connection.contains("keep-alive"));
     let mut body = Vec::new();
     if header("transfer-encoding").is_some_and(|v| v.ends_with("chunked")) {
         loop {
@@ -141,12 +147,12 @@ fn request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(Vec<u8>, Vec<u8
         }
         body = buf.drain(..n).collect();
     }
-    Some((head, body))
+    Some((head, body, close))
 }
 
 fn serve_http(mut stream: TcpStream) {
     let mut buf = Vec::new();
-    while let Some((head, body)) = request(&mut stream, &mut buf) {
+    while let Some((head, body, close)) = request(&mut stream, &mut buf) {
         let mut out = format!(
             "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\n\r\n",
             head.len() + body.len()
@@ -154,7 +160,7 @@ fn serve_http(mut stream: TcpStream) {
         .into_bytes();
         out.extend(head);
         out.extend(body);
-        if stream.write_all(&out).is_err() {
+        if stream.write_all(&out).is_err() || close {
             break;
         }
     }
