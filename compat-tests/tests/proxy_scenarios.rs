@@ -2,18 +2,27 @@
 //! `cargo build --workspace`, or `HALO_BIN`) and, when `haproxy` is on PATH, against haproxy
 //! too; every exchange must give its expected response on both (a case declares the known
 //! differences with `<<< halo` / `<<< haproxy` sections and a `% difference` reason).
-//! `SCENARIOS=a,b` runs only the cases whose name contains one of the words.
+//! `SCENARIOS=a,b` runs only the cases whose name contains one of the words; `-- --nocapture`
+//! shows the table of results (steps as expected per engine, declared differences counted).
 
-use halo_compat::scenario::format::Engine;
+use halo_compat::scenario::format::{Engine, Script};
 use halo_compat::scenario::process::on_path;
 use halo_compat::scenario::run::{CaseResult, run_case};
 use halo_compat::scenario::{cases, run};
 
-fn cell(r: &Option<CaseResult>, total: usize) -> String {
+/// `passed/total`, with the number of declared differences among them.
+fn cell(r: &Option<CaseResult>, script: &Script, engine: Engine) -> String {
+    let total = script.steps.len();
+    let known = script
+        .steps
+        .iter()
+        .filter(|s| s.expect.iter().any(|(e, _)| *e == Some(engine)))
+        .count();
     match r {
         None => "-".into(),
         Some(r) if r.skipped.is_some() => "skipped".into(),
         Some(r) if !r.errors.is_empty() => "ERROR".into(),
+        Some(r) if known > 0 => format!("{}/{total} ({known} known)", r.passed()),
         Some(r) => format!("{}/{total}", r.passed()),
     }
 }
@@ -34,8 +43,8 @@ fn proxy_scenarios() {
         if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
             continue;
         }
-        let total = match run::load(&dir) {
-            Ok(s) => s.steps.len(),
+        let script = match run::load(&dir) {
+            Ok(s) => s,
             Err(e) => {
                 failures.push(format!("{name}: {e}"));
                 continue;
@@ -60,12 +69,12 @@ fn proxy_scenarios() {
             }
         }
         table.push(format!(
-            "{name:<28} {:>10} {:>10}",
-            cell(&Some(halo), total),
-            cell(&haproxy, total)
+            "{name:<28} {:>14} {:>14}",
+            cell(&Some(halo), &script, Engine::Halo),
+            cell(&haproxy, &script, Engine::Haproxy)
         ));
     }
-    eprintln!("{:<28} {:>10} {:>10}", "case", "halo", "haproxy");
+    eprintln!("{:<28} {:>14} {:>14}", "case", "halo", "haproxy");
     for row in &table {
         eprintln!("{row}");
     }

@@ -114,7 +114,10 @@ fn request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(Vec<u8>, Vec<u8
     };
     // HTTP/1.0 closes unless it asks for keep-alive; HTTP/1.1 keeps unless it asks to close.
     let connection = header("connection").unwrap_or_default();
-    let http10 = text.split("\r\n").next().is_some_and(|l| l.ends_with("http/1.0"));
+    let http10 = text
+        .split("\r\n")
+        .next()
+        .is_some_and(|l| l.ends_with("http/1.0"));
     let close = connection.contains("close") || (http10 && !connection.contains("keep-alive"));
     let mut body = Vec::new();
     if header("transfer-encoding").is_some_and(|v| v.ends_with("chunked")) {

@@ -308,7 +308,8 @@ fn listening(port: u16, pid: u32) -> bool {
                 .rsplit(':')
                 .next()
                 .and_then(|p| u16::from_str_radix(p, 16).ok())?;
-            (local_port == port && *cols.get(3)? == "0A").then(|| cols.get(9).map(|s| s.to_string()))?
+            (local_port == port && *cols.get(3)? == "0A")
+                .then(|| cols.get(9).map(|s| s.to_string()))?
         })
         .collect();
     if inodes.is_empty() {
