@@ -316,3 +316,55 @@ fn http_matches(want: &HttpExpect, r: &Response, script: &Script) -> bool {
             .all(|((gn, gv), (wn, wv))| gn == wn && (wv == "*" || gv == wv))
         && want.body.as_ref().is_none_or(|b| *b == r.body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(headers: &[(&str, &str)], body: &str) -> Got {
+        Got::Http(Response {
+            status_line: "HTTP/1.1 200 OK".into(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: body.as_bytes().to_vec(),
+        })
+    }
+
+    fn expect(text: &str) -> (Script, Expect) {
+        let script = format::parse(text).unwrap();
+        let e = script.steps[0].expect[0].1.clone();
+        (script, e)
+    }
+
+    #[test]
+    fn wildcards_ignored_headers_and_order() {
+        let (s, e) = expect(
+            "% ignore-header date\n>>> http FE\nGET / HTTP/1.1\n<<<\nHTTP/1.1 200 OK\na: 1\nb: *\n\nok\n",
+        );
+        let got = response(&[("a", "1"), ("date", "now"), ("b", "anything")], "ok");
+        assert_eq!(compare(&e, &got, &s), None);
+        let swapped = response(&[("b", "x"), ("a", "1")], "ok");
+        assert!(compare(&e, &swapped, &s).is_some());
+        let (s2, e2) = expect(
+            "% any-header-order\n>>> http FE\nGET / HTTP/1.1\n<<<\nHTTP/1.1 200 OK\na: 1\nb: *\n\n...\n",
+        );
+        assert_eq!(
+            compare(&e2, &response(&[("b", "x"), ("a", "1")], "zz"), &s2),
+            None
+        );
+        assert!(compare(&e2, &response(&[("a", "2"), ("b", "x")], ""), &s2).is_some());
+    }
+
+    #[test]
+    fn closed_and_bytes() {
+        let (s, e) = expect(">>> tcp FE\nx\n<<< closed\n");
+        assert_eq!(compare(&e, &Got::Closed, &s), None);
+        assert!(compare(&e, &Got::Bytes(b"x".to_vec()), &s).is_some());
+        assert_eq!(
+            Got::Bytes(b"a\nb\\\n".to_vec()).as_exchange(),
+            "a\nb\\\\\\n"
+        );
+    }
+}
