@@ -15,7 +15,7 @@ core.register_action("pause", { "http-req" }, function(txn)
     local t = core.now()
     core.msleep(50)
     core.yield()
-    txn:set_var("txn.waited", ms_since(t) >= 50)
+    txn:set_var("txn.waited", tostring(ms_since(t) >= 50))
 end)
 
 core.register_service("slow", "http", function(applet)
