@@ -2,12 +2,15 @@
 //! `halo-lua` (release build), `lua5.4` and piccolo in the same run, checks that they print the
 //! same output, and prints one table with the ratios to `lua5.4` and their geometric means.
 //!
-//!     cargo run --release -p halo-compat --bin bench [-- [FILTER...] [--runs N] [--timeout SECS]]
+//!     cargo run --release -p halo-compat --bin bench [-- [FILTER...] [--runs N] [--timeout SECS]
+//!                                                       [--tsv FILE]]
 //!
 //! FILTERs keep the benchmarks whose name contains one of them. Each engine runs each program N
 //! times (default 3), interleaved, and the best wall time counts. An engine that is missing or
 //! fails to build is reported and skipped; a run that fails or exceeds the timeout is reported
-//! in its cell and not repeated.
+//! in its cell and not repeated. `--tsv FILE` also writes the rows as tab-separated values
+//! (`vm`, name, halo, lua5.4, piccolo cells, halo/lua and piccolo/lua ratios, output), which
+//! `bench/all` merges with the proxy benchmark into one table.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -18,13 +21,15 @@ use std::time::{Duration, Instant};
 use halo_compat::bench_programs::{self, BenchProgram};
 use halo_compat::output_compare::{self, OutputMatch};
 
-const USAGE: &str =
-    "usage: bench [FILTER...] [--runs N] [--timeout SECS]   (FILTER: part of a benchmark name)";
+const USAGE: &str = "usage: bench [FILTER...] [--runs N] [--timeout SECS] [--tsv FILE]   \
+     (FILTER: part of a benchmark name)";
 
 struct Options {
     filters: Vec<String>,
     runs: usize,
     timeout: Duration,
+    /// Where to write the rows as tab-separated values.
+    tsv: Option<PathBuf>,
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -32,6 +37,7 @@ fn parse_options() -> Result<Options, String> {
         filters: Vec::new(),
         runs: 3,
         timeout: Duration::from_secs(60),
+        tsv: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -44,6 +50,13 @@ fn parse_options() -> Result<Options, String> {
         match arg.as_str() {
             "--runs" => options.runs = number("--runs")? as usize,
             "--timeout" => options.timeout = Duration::from_secs(number("--timeout")?),
+            "--tsv" => {
+                options.tsv = Some(
+                    args.next()
+                        .map(PathBuf::from)
+                        .ok_or("--tsv needs a file name")?,
+                )
+            }
             "-h" | "--help" => return Err(String::new()),
             a if a.starts_with('-') => return Err(format!("unknown option {a}")),
             _ => options.filters.push(arg),
@@ -516,6 +529,7 @@ fn main() -> ExitCode {
     };
 
     let mut rows = Vec::new();
+    let mut tsv = Vec::new();
     let mut skipped = Vec::new();
     let (mut halo_ratios, mut piccolo_ratios) = (Vec::new(), Vec::new());
     for program in &programs {
@@ -536,6 +550,19 @@ fn main() -> ExitCode {
         halo_ratios.extend(halo_ratio);
         piccolo_ratios.extend(piccolo_ratio);
         let fmt_ratio = |r: Option<f64>| r.map_or("-".into(), |r| format!("{r:.2}"));
+        tsv.push(
+            [
+                "vm".to_string(),
+                program.name.clone(),
+                outcomes[HALO].cell(),
+                outcomes[LUA].cell(),
+                outcomes[PICCOLO].cell(),
+                halo_ratio.map_or("-".into(), |r| format!("{r:.4}")),
+                piccolo_ratio.map_or("-".into(), |r| format!("{r:.4}")),
+                output_cell(&engines, &outcomes, &matches),
+            ]
+            .join("\t"),
+        );
         rows.push(vec![
             program.name.clone(),
             outcomes[HALO].cell(),
@@ -547,6 +574,13 @@ fn main() -> ExitCode {
         ]);
     }
     let _ = std::fs::remove_dir_all(&scratch);
+    if let Some(path) = &options.tsv {
+        let text: String = tsv.iter().map(|l| format!("{l}\n")).collect();
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("bench: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
 
     let geo = |ratios: &[f64]| {
         geometric_mean(ratios).map_or("-".into(), |g| format!("{g:.2} (of {})", ratios.len()))
