@@ -6,7 +6,8 @@ use crate::sample::Sample;
 
 pub fn to_lua<'gc>(ctx: Ctx<'gc>, s: Sample) -> Value<'gc> {
     match s {
-        Sample::Bool(b) => Value::Boolean(b),
+        // HAProxy's `hlua_smp2lua` pushes SMP_T_BOOL as an integer: scripts test `== 1`.
+        Sample::Bool(b) => Value::Integer(i64::from(b)),
         Sample::Sint(i) => Value::Integer(i),
         Sample::Str(b) | Sample::Bin(b) => Value::String(ctx.bytes(&b)),
         Sample::Meth(m) => Value::String(ctx.bytes(m.as_bytes())),
