@@ -1067,3 +1067,41 @@ fn response_deny_runs_after_response_rules() {
     };
     p.check(&get("/resdeny"), ORDERED);
 }
+
+const AFTER_CFG: &str = "
+defaults
+  mode http
+  timeout client 5s
+  timeout server 5s
+  timeout connect 2s
+frontend fe
+  bind 127.0.0.1:@FE@
+  http-request deny if { path /deny }
+  http-request deny deny_status 429 if { path /deny429 }
+  http-request return status 200 content-type text/plain string hello if { path /ret }
+  http-request redirect location /elsewhere if { path /redir }
+  http-request set-var(txn.p) path
+  http-after-response set-header X-After fe
+  http-after-response set-status 418 if { var(txn.p) -m str /ret }
+  use_backend be2 if { path_beg /be2 }
+  default_backend be
+backend be
+  server s1 127.0.0.1:@BE@
+backend be2
+  http-request deny if { path /be2/deny }
+  http-after-response set-header X-Be be2
+  server s1 127.0.0.1:@BE@
+";
+
+// haproxy runs the `http-after-response` rules on the replies of `http-request` rules too
+// (deny, return, redirect): the backend's when one was chosen, then the frontend's.
+#[test]
+fn request_rule_replies_run_after_response_rules() {
+    let (s1, s2, _b1, _b2) = with_backend(AFTER_CFG, &[], echo);
+    let Some(p) = Pair::start("request_rule_replies_run_after_response_rules", &s1, &s2) else {
+        return;
+    };
+    for path in ["/deny", "/deny429", "/ret", "/redir", "/be2/deny", "/plain"] {
+        p.check(&get(path), ORDERED);
+    }
+}

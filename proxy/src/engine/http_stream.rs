@@ -479,6 +479,16 @@ async fn transaction(
     match verdict {
         Verdict::Close => Next::Close,
         Verdict::Reply(reply, term) => {
+            // HAProxy runs http-after-response rules on the replies it makes itself too: the
+            // backend's (when one was chosen), then the frontend's.
+            let mut order = Vec::with_capacity(2);
+            if let Some(be) = backend {
+                order.push(plan.backends[be].config_index);
+            }
+            if !order.contains(&fe.config_index) {
+                order.push(fe.config_index);
+            }
+            let reply = after_response(sess, txn, &order, reply).await;
             // The body of a request answered by a rule is not read: close unless there is none.
             let (bytes, keep) = replies::write(
                 &reply,
@@ -506,6 +516,29 @@ async fn transaction(
             forward(sess, txn, client, server, be, framing, client_keep).await
         }
     }
+}
+
+/// Runs the `http-after-response` rules of the proxies in `order` on a reply HAProxy makes
+/// (a `deny`, `return` or `redirect`), which they may change.
+async fn after_response(
+    sess: &Rc<Session>,
+    txn: &SharedTxn,
+    order: &[usize],
+    reply: HttpReply,
+) -> HttpReply {
+    let rules = &sess.worker.rules.proxies;
+    if order
+        .iter()
+        .all(|&ci| rules[ci].http_after_response.is_empty())
+    {
+        return reply;
+    }
+    txn.borrow_mut().res = Some(reply.head.clone());
+    for &ci in order {
+        run_rules(sess, txn, &rules[ci].http_after_response, Dir::Res).await;
+    }
+    let head = txn.borrow_mut().res.take().unwrap_or(reply.head);
+    HttpReply { head, ..reply }
 }
 
 /// The client request body, decoded as it arrives, for an applet.
@@ -926,12 +959,7 @@ async fn forward(
             Verdict::Reply(reply, term) => {
                 // The reply replaces the server's response (whose body is never read, so the
                 // server connection is dropped); http-after-response rules still apply to it.
-                txn.borrow_mut().res = Some(reply.head.clone());
-                for &cj in &order {
-                    run_rules(sess, txn, &rules[cj].http_after_response, Dir::Res).await;
-                }
-                let head = txn.borrow_mut().res.take().unwrap_or(reply.head);
-                let reply = HttpReply { head, ..reply };
+                let reply = after_response(sess, txn, &order, reply).await;
                 let (bytes, keep) = replies::write(&reply, req_version, client_keep);
                 answer(client, txn, &bytes, reply.head.status, term).await;
                 return if keep { Next::KeepAlive } else { Next::Close };
