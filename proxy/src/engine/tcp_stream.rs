@@ -220,13 +220,12 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, a: Accepted) {
             .map(|ms| Duration::from_millis(u64::from(ms)))
             .or(be.timeouts.server);
         if server.rbuf.is_empty() {
+            let wait_for_server = first_server_data(&mut client, &mut server);
             match wait {
                 Some(d) => {
-                    let _ = tokio::time::timeout(d, server.fill()).await;
+                    let _ = tokio::time::timeout(d, wait_for_server).await;
                 }
-                None => {
-                    let _ = server.fill().await;
-                }
+                None => wait_for_server.await,
             }
         }
         let req_ch = ChannelData::new(None, false, None);
@@ -292,6 +291,36 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, a: Accepted) {
         };
         let mut src = StreamSource::new(sess.clone(), txn.clone(), Dir::Req);
         traffic.log_end(&mut src, &log, stats.up, None).await;
+    }
+}
+
+/// Waits for the server's first data (for `tcp-response content` rules) while the client's
+/// data keeps flowing to the server, as in haproxy: a server that answers requests only
+/// answers once it has one.
+async fn first_server_data(client: &mut Conn, server: &mut Conn) {
+    loop {
+        // What the client sent and the request rules left in place goes first.
+        if !client.rbuf.is_empty() {
+            let data = client.rbuf.split();
+            if server.write_all(&data).await.is_err() {
+                return;
+            }
+        }
+        if client.read_closed {
+            let _ = server.fill().await;
+            return;
+        }
+        tokio::select! {
+            _ = server.fill() => return,
+            r = client.fill() => {
+                // Both reads are cancel-safe (`read_buf`): nothing is lost by the one dropped.
+                // The data read is sent at the top of the loop; at the client's end (or an
+                // error) the tunnel relays the half-close later.
+                if !matches!(r, Ok(n) if n > 0) {
+                    client.read_closed = true;
+                }
+            }
+        }
     }
 }
 
