@@ -1105,3 +1105,69 @@ fn request_rule_replies_run_after_response_rules() {
         p.check(&get(path), ORDERED);
     }
 }
+
+const BODY_CFG: &str = "
+global
+  lua-load @DIR@/body.lua
+defaults
+  mode http
+  timeout client 5s
+  timeout server 5s
+  timeout connect 2s
+frontend fe
+  bind 127.0.0.1:@FE@
+  option http-buffer-request
+  http-request return status 200 content-type text/plain lf-string \"len=%[req.body_len] body=%[req.body] lua=%[var(txn.lua)]\" if { path /show } { lua.note -m found }
+  http-request return status 200 content-type text/plain lf-string \"len=%[req.body_len]\"
+frontend fe2
+  bind 127.0.0.1:@FE2@
+  http-request return status 200 content-type text/plain lf-string \"len=%[req.body_len] body=%[req.body]\"
+";
+
+const BODY_LUA: &str = r#"
+core.register_fetches("note", function(txn)
+  txn:set_var("txn.lua", tostring(txn.f:req_body()) .. "/" .. tostring(txn.sf:req_body_len()))
+  return "yes"
+end)
+"#;
+
+// `req.body` in http-request rules: with `option http-buffer-request` the whole body (chunked
+// bodies decoded), also when it arrives after the head; without it, what came with the head.
+#[test]
+fn request_body_fetches_with_http_buffer_request() {
+    let s1 = Setup::new(BODY_CFG).file("body.lua", BODY_LUA);
+    let s2 = Setup::new(BODY_CFG).file("body.lua", BODY_LUA);
+    let Some(p) = Pair::start("request_body_fetches_with_http_buffer_request", &s1, &s2) else {
+        return;
+    };
+    let post = |path: &str, body: &str| {
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: a\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    p.check(&post("/show", "hello=world"), ORDERED);
+    p.check(&post("/show", ""), ORDERED);
+    p.check(&get("/show"), ORDERED);
+    p.check(
+        "POST /show HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+        ORDERED,
+    );
+    let big = "x".repeat(40_000);
+    p.check(&post("/big", &big), ORDERED);
+    // The body arrives after the head: buffered first.
+    let late = |port: u16| {
+        let mut c = support::Client::connect(port);
+        c.send("POST /show HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n");
+        std::thread::sleep(Duration::from_millis(150));
+        c.request("later")
+    };
+    let (a, b) = (late(p.halo.port()), late(p.haproxy.port()));
+    support::diff::assert_same("late body", &a, &b, ORDERED);
+    // Without the option: a body that came with the head.
+    let (a, b) = (
+        support::Client::connect(p.halo.port_of("FE2")).request(post("/", "abc")),
+        support::Client::connect(p.haproxy.port_of("FE2")).request(post("/", "abc")),
+    );
+    support::diff::assert_same("body with the head", &a, &b, ORDERED);
+}

@@ -403,6 +403,8 @@ pub struct ProxyOptions {
     pub httplog_clf: bool,
     pub tcplog: bool,
     pub dontlognull: bool,
+    /// `option http-buffer-request`: wait for the request body before the HTTP rules.
+    pub http_buffer_request: bool,
     pub forwardfor: Option<ForwardFor>,
     pub http_conn_mode: HttpConnMode,
 }

@@ -1,6 +1,7 @@
 //! `option <name>`, `no option <name>` and `default option <name>` in proxies, with HAProxy
 //! 2.6's messages. Halo has: httplog [clf], tcplog, dontlognull, forwardfor [except <net>]
-//! [header <name>] [if-none], http-keep-alive, http-server-close, httpclose.
+//! [header <name>] [if-none], http-keep-alive, http-server-close, httpclose,
+//! http-buffer-request.
 
 use std::net::IpAddr;
 
@@ -28,7 +29,11 @@ pub(crate) fn parse(p: &mut Parser, line: &Line, start: usize) {
     }
     let negatable = matches!(
         name,
-        "dontlognull" | "http-keep-alive" | "http-server-close" | "httpclose"
+        "dontlognull"
+            | "http-keep-alive"
+            | "http-server-close"
+            | "httpclose"
+            | "http-buffer-request"
     );
     let known = keywords::OPTIONS.contains(&name);
     if !prefix.is_empty() && (!negatable || !known) {
@@ -68,6 +73,12 @@ pub(crate) fn parse(p: &mut Parser, line: &Line, start: usize) {
                 return;
             }
             with(p, |o| o.options.dontlognull = enable);
+        }
+        "http-buffer-request" => {
+            if too_many(p, 0) {
+                return;
+            }
+            with(p, |o| o.options.http_buffer_request = enable);
         }
         "http-keep-alive" | "http-server-close" | "httpclose" => {
             if too_many(p, 0) {

@@ -85,6 +85,7 @@ pub fn build(cfg: &Config) -> Result<Plan, Vec<String>> {
             timeouts: timeouts(&p.timeouts),
             conn_mode: p.options.http_conn_mode,
             forwardfor: p.options.forwardfor.clone(),
+            buffer_request: p.options.http_buffer_request,
             config_index: i,
         });
     }
@@ -122,6 +123,7 @@ pub fn build(cfg: &Config) -> Result<Plan, Vec<String>> {
             default_backend,
             conn_mode: p.options.http_conn_mode,
             forwardfor: p.options.forwardfor.clone(),
+            buffer_request: p.options.http_buffer_request,
             config_index: i,
         });
     }

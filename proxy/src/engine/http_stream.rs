@@ -464,13 +464,40 @@ async fn transaction(
         mode_of(fe.conn_mode),
     );
 
+    // `req.body` sees the body bytes that arrived so far, or the whole body (up to a buffer)
+    // with `option http-buffer-request`.
+    let mut buffered = false;
+    if fe.buffer_request {
+        if !buffer_body(
+            client,
+            txn,
+            framing,
+            fe.timeouts.http_request.or(fe.timeouts.client),
+        )
+        .await
+        {
+            answer(client, txn, &replies::raw_page(408), 408, b"cR").await;
+            return Next::Close;
+        }
+        buffered = true;
+    }
+    note_request_body(txn, client, framing);
     let mut verdict = run_rules(sess, txn, &fe_rules.http_request, Dir::Req).await;
     let mut backend = None;
     if matches!(verdict, Verdict::Continue) {
         backend = choose_backend(sess, txn, fe_rules).await;
         if let Some(be) = backend {
             txn.borrow_mut().set_backend(be);
-            let be_cfg = plan.backends[be].config_index;
+            let be_plan = &plan.backends[be];
+            if be_plan.buffer_request && !buffered {
+                let wait = fe.timeouts.http_request.or(fe.timeouts.client);
+                if !buffer_body(client, txn, framing, wait).await {
+                    answer(client, txn, &replies::raw_page(408), 408, b"cR").await;
+                    return Next::Close;
+                }
+                note_request_body(txn, client, framing);
+            }
+            let be_cfg = be_plan.config_index;
             if be_cfg != fe.config_index {
                 verdict = run_rules(sess, txn, &rules[be_cfg].http_request, Dir::Req).await;
             }
@@ -489,12 +516,10 @@ async fn transaction(
                 order.push(fe.config_index);
             }
             let reply = after_response(sess, txn, &order, reply).await;
-            // The body of a request answered by a rule is not read: close unless there is none.
-            let (bytes, keep) = replies::write(
-                &reply,
-                req_version,
-                client_keep && framing == BodyFraming::Empty,
-            );
+            // The body of a request answered by a rule is not read: the connection stays open
+            // only when there is none, or it is all buffered already (then it is dropped).
+            let drained = framing == BodyFraming::Empty || drain_buffered_body(client, framing);
+            let (bytes, keep) = replies::write(&reply, req_version, client_keep && drained);
             let status = reply.head.status;
             answer(client, txn, &bytes, status, term).await;
             if !keep {
@@ -514,6 +539,103 @@ async fn transaction(
                 return answer_page(client, txn, 503, req_version, keep, b"SC").await;
             };
             forward(sess, txn, client, server, be, framing, client_keep).await
+        }
+    }
+}
+
+/// The request body as far as it is in the client's buffer, decoded, and whether that is all
+/// of it.
+fn body_so_far(client: &Conn, framing: BodyFraming) -> (BytesMut, bool) {
+    let mut raw = client.rbuf.clone();
+    let mut dec = BodyDecoder::new(framing, Limits::default());
+    let mut out = BytesMut::new();
+    loop {
+        match dec.decode(&mut raw) {
+            Ok(Some(BodyEvent::Data(b))) => out.extend_from_slice(&b),
+            Ok(Some(BodyEvent::End { .. })) => return (out, true),
+            Ok(None) => return (out, dec.is_done()),
+            // A bad body is refused when it is forwarded; the rules see what decoded.
+            Err(_) => return (out, true),
+        }
+    }
+}
+
+/// Removes the request body from the client's buffer when all of it is there.
+fn drain_buffered_body(client: &mut Conn, framing: BodyFraming) -> bool {
+    if !body_so_far(client, framing).1 {
+        return false;
+    }
+    let mut dec = BodyDecoder::new(framing, Limits::default());
+    loop {
+        match dec.decode(&mut client.rbuf) {
+            Ok(Some(BodyEvent::Data(_))) => {}
+            Ok(Some(BodyEvent::End { .. })) => return true,
+            Ok(None) => return dec.is_done(),
+            Err(_) => return false,
+        }
+    }
+}
+
+/// How much of the body haproxy 2.6's request buffer holds next to the head: its HTX
+/// structure fills the buffer less the rewrite reserve (16384 - 1024), counting a 48-byte
+/// header, 8 bytes per block (start line, each header, end of headers, data), the start line
+/// (21 bytes of structure, method, URI, version) and each header's name and value.
+fn body_room(txn: &SharedTxn) -> usize {
+    let t = txn.borrow();
+    let Some(req) = t.req.as_ref() else {
+        return 0;
+    };
+    let heads: usize = req
+        .headers
+        .iter()
+        .map(|h| h.name.len() + h.value.len())
+        .sum();
+    let used = 48 + 8 * (req.headers.len() + 3) + 21 + req.method.len() + req.uri.len() + 8 + heads;
+    (super::conn::BUFSIZE - 1024).saturating_sub(used)
+}
+
+/// Makes what `body_so_far` finds (as much as haproxy's buffer would hold) the transaction's
+/// `req.body`.
+fn note_request_body(txn: &SharedTxn, client: &Conn, framing: BodyFraming) {
+    let body = match framing {
+        BodyFraming::Empty => Bytes::new(),
+        f => {
+            let mut b = body_so_far(client, f).0;
+            b.truncate(body_room(txn));
+            b.freeze()
+        }
+    };
+    txn.borrow_mut().req_body = Some(body);
+}
+
+/// `option http-buffer-request`: reads until the whole body is buffered, haproxy's buffer
+/// would be full (`body_room`) or the client stops sending; `false` when the wait (`timeout
+/// http-request`) expires first (haproxy answers 408).
+async fn buffer_body(
+    client: &mut Conn,
+    txn: &SharedTxn,
+    framing: BodyFraming,
+    wait: Option<Duration>,
+) -> bool {
+    if framing == BodyFraming::Empty {
+        return true;
+    }
+    let room = body_room(txn);
+    let deadline = wait.map(|d| tokio::time::Instant::now() + d);
+    loop {
+        let (body, complete) = body_so_far(client, framing);
+        if client.read_closed || complete || body.len() >= room {
+            return true;
+        }
+        let r = match deadline {
+            Some(d) => match tokio::time::timeout_at(d, client.fill()).await {
+                Ok(r) => r,
+                Err(_) => return false,
+            },
+            None => client.fill().await,
+        };
+        if !matches!(r, Ok(n) if n > 0) {
+            return true;
         }
     }
 }

@@ -55,6 +55,8 @@ pub struct Frontend {
     pub default_backend: Option<usize>,
     pub conn_mode: HttpConnMode,
     pub forwardfor: Option<ForwardFor>,
+    /// `option http-buffer-request`.
+    pub buffer_request: bool,
     /// The proxy's index in the configuration (rules and logs refer to it).
     pub config_index: usize,
 }
@@ -69,6 +71,8 @@ pub struct Backend {
     pub timeouts: Timeouts,
     pub conn_mode: HttpConnMode,
     pub forwardfor: Option<ForwardFor>,
+    /// `option http-buffer-request`.
+    pub buffer_request: bool,
     pub config_index: usize,
 }
 
