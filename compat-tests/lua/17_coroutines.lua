@@ -221,3 +221,22 @@ for i = 1, 1000 do local _, v = coroutine.resume(list[i], i) total = total + v e
 for i = 1, 1000 do local _, v = coroutine.resume(list[i], i) total = total + v end
 print("1000 coroutines", total)
 print("done 17_coroutines")
+
+-- coroutines resuming coroutines without end: "C stack overflow" at lua5.4's depth (the
+-- fuzz target `execute` found the chain growing without bound)
+do
+  local depth = 0
+  local function f()
+    depth = depth + 1
+    local ok, e = coroutine.resume(coroutine.create(f))
+    if not ok then error(e, 0) end
+  end
+  print("resume chain", pcall(f))
+  print("resume chain depth", depth)
+  local function nest()
+    return coroutine.wrap(nest)()
+  end
+  local ok, e = pcall(coroutine.wrap(nest))
+  local msg, prefixes = e:gsub("[^:]*:%d+: ", "")
+  print("wrap chain", ok, msg, prefixes)
+end

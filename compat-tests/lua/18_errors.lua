@@ -93,6 +93,11 @@ print("assert fail message", pcall(assert, false, "custom"))
 print("assert fail table", type(select(2, pcall(assert, false, {}))))
 print("assert fail number message", pcall(assert, nil, 42))
 print("assert no args", pcall(assert))
+-- called from Lua code, assert's string message gets the caller's position (lbaselib's
+-- assert ends in 'error' at level 1); other values stay as they are
+print("assert message position", pcall(chunk("asrt", "\n assert(false, 'positioned')")))
+print("assert number no position", pcall(chunk("asrt", "assert(false, 42)")))
+print("assert default position", pcall(chunk("asrt", "local x = nil\nassert(x)")))
 
 -- error objects with __tostring are not converted by pcall
 local eobj = setmetatable({}, {__tostring = function() return "EOBJ" end})

@@ -344,6 +344,9 @@ fn run<'gc>(
 ) -> Result<Option<Pause<'gc>>, Error<'gc>> {
     let end = fmt.len();
     while cur.pos < end {
+        // The result so far must fit under the memory limit (a short format can repeat a big
+        // argument many times).
+        ctx.reserve_memory(out.len())?;
         // Copy the literal run up to the next '%'.
         let rest = &fmt[cur.pos..];
         let k = memchr::memchr(b'%', rest).unwrap_or(rest.len());

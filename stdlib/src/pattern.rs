@@ -25,12 +25,27 @@
 //! [`Capture::Position`], which already holds the 1-based value a Lua `()`
 //! capture yields, so callers can push it unchanged.
 
+use std::cell::Cell;
 use std::fmt;
 
 /// `LUA_MAXCAPTURES` in luaconf.h.
 pub const MAX_CAPTURES: usize = 32;
 /// `MAXCCALLS` in lstrlib.c: the recursion budget of one match attempt.
 pub const MAX_CALLS: usize = 200;
+
+thread_local! {
+    static WORK_LIMIT: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// Bounds the work of each matcher created afterwards on this thread (one `find`/`match`, one
+/// `gmatch` loop, one `gsub`): after `steps` branches of the matcher it fails with "pattern too
+/// complex". `None`, the default, is PUC-Rio's behaviour: a pattern that backtracks
+/// exponentially (`("a"):rep(60):find(("a-"):rep(30) .. "b")`) runs for as long as it takes,
+/// and nothing else can interrupt it. A host running patterns over untrusted subjects (the fuzz
+/// targets) sets a bound.
+pub fn set_work_limit(steps: Option<u64>) {
+    WORK_LIMIT.with(|w| w.set(steps));
+}
 
 /// Pattern characters that force the real matcher in `string.find`
 /// (lstrlib.c `SPECIALS`).
@@ -156,6 +171,8 @@ struct MatchState<'a> {
     src: &'a [u8],
     pat: &'a [u8],
     depth: usize,
+    /// Branches left before "pattern too complex" ([`set_work_limit`]; unbounded by default).
+    work: u64,
     level: usize,
     caps: [RawCap; MAX_CAPTURES],
 }
@@ -302,6 +319,7 @@ impl<'a> MatchState<'a> {
             src,
             pat,
             depth: MAX_CALLS,
+            work: WORK_LIMIT.with(|w| w.get()).unwrap_or(u64::MAX),
             level: 0,
             caps: [RawCap::default(); MAX_CAPTURES],
         }
@@ -513,10 +531,11 @@ impl<'a> MatchState<'a> {
     /// Tail calls are loops (PUC's `goto init`), so only genuine branching
     /// consumes the `MAX_CALLS` budget — and therefore Rust stack.
     fn do_match(&mut self, s: usize, p: usize) -> Result<Option<usize>, PatternError> {
-        if self.depth == 0 {
+        if self.depth == 0 || self.work == 0 {
             return Err(PatternError::TooComplex);
         }
         self.depth -= 1;
+        self.work -= 1;
         let res = self.match_body(s, p);
         self.depth += 1;
         res
@@ -1003,6 +1022,22 @@ pub fn expand_replacement(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A work limit turns exponential backtracking into "pattern too complex"; without one
+    /// (the default) the same matcher runs to its end, as in PUC-Rio.
+    #[test]
+    fn work_limit() {
+        let s = b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        let p = b"a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-b";
+        set_work_limit(Some(100_000));
+        let r = Matcher::new(s, p).find(0).map(|m| m.is_some());
+        set_work_limit(None);
+        assert_eq!(r, Err(PatternError::TooComplex));
+        assert_eq!(
+            Matcher::new(b"ab", b"a-b").find(0).map(|m| m.is_some()),
+            Ok(true)
+        );
+    }
 
     /// Lua's `posrelatI` followed by the `- 1` every caller does.
     fn start(init: i64, len: usize) -> usize {

@@ -145,6 +145,9 @@ fn rep<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -
         stack.ret1(ctx.str_value(""));
         return Ok(Action::Return);
     }
+    // Under a memory limit the result must fit before it is built (PUC-Rio's allocator fails
+    // the same way).
+    ctx.reserve_memory(total)?;
     let mut out = Vec::with_capacity(total);
     if sep.is_empty() && s.len() == 1 {
         out.resize(total, s[0]);
@@ -226,6 +229,9 @@ impl From<PackError> for Error<'_> {
 
 fn pack_<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
     let fmt = check_string(ctx, &stack, 0)?;
+    // The result grows by the string arguments (numbers add a few bytes per format option):
+    // their total must stay under the memory limit.
+    let mut string_bytes = 0usize;
     let s = with_scratch(|out| {
         pack::pack::<Error<'gc>>(fmt.as_bytes(), out, |n, kind| {
             let i = n - 1;
@@ -240,7 +246,12 @@ fn pack_<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>)
             Ok(match kind {
                 ArgKind::Integer => PackArg::Int(check_integer(ctx, &stack, i)?),
                 ArgKind::Number => PackArg::Float(check_number(ctx, &stack, i)?.to_f64()),
-                ArgKind::String => PackArg::Str(check_string(ctx, &stack, i)?.as_bytes()),
+                ArgKind::String => {
+                    let s = check_string(ctx, &stack, i)?.as_bytes();
+                    string_bytes = string_bytes.saturating_add(s.len());
+                    ctx.reserve_memory(string_bytes)?;
+                    PackArg::Str(s)
+                }
             })
         })?;
         Ok::<_, Error<'gc>>(halo_vm::LuaString::new(ctx.mc, out))

@@ -192,13 +192,18 @@ pub(crate) fn gsub<'gc>(
             let rb = r.as_bytes();
             let (result, n) = with_scratch(|out| {
                 let mut matcher = Matcher::new(sb, pb);
+                // Each replacement may multiply the subject's size: the result so far must fit
+                // under the memory limit.
                 let n = if memchr::memchr(b'%', rb).is_none() {
-                    matcher.gsub::<PatternError>(max_n, out, |_, o| {
+                    matcher.gsub::<Error<'gc>>(max_n, out, |_, o| {
                         o.extend_from_slice(rb);
-                        Ok(())
+                        ctx.reserve_memory(o.len())
                     })?
                 } else {
-                    matcher.gsub(max_n, out, |m, o| pattern::expand_replacement(rb, sb, m, o))?
+                    matcher.gsub::<Error<'gc>>(max_n, out, |m, o| {
+                        pattern::expand_replacement(rb, sb, m, o)?;
+                        ctx.reserve_memory(o.len())
+                    })?
                 };
                 // No substitution: the subject itself, without a copy.
                 let result = if n == 0 {
@@ -366,8 +371,7 @@ impl<'gc> GsubSeq<'gc> {
                 v.type_name()
             )));
         }
-        let _ = ctx;
-        Ok(())
+        ctx.reserve_memory(self.out.len())
     }
 }
 

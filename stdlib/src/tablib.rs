@@ -89,7 +89,7 @@ fn concat<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>
         let mut buf = Vec::new();
         if i <= last {
             loop {
-                add_field(&mut buf, t.get_int(i), i)?;
+                add_field(ctx, &mut buf, t.get_int(i), i)?;
                 if i == last {
                     break;
                 }
@@ -124,8 +124,14 @@ fn concat_args<'gc>(
     Ok((sep, i, last))
 }
 
-/// `addfield`: strings and numbers only (numbers as `tostring` writes them).
-fn add_field<'gc>(buf: &mut Vec<u8>, v: Value<'gc>, i: i64) -> Result<(), Error<'gc>> {
+/// `addfield`: strings and numbers only (numbers as `tostring` writes them). The result so far
+/// must fit under the memory limit (one big string repeated in a table multiplies it).
+fn add_field<'gc>(
+    ctx: Ctx<'gc>,
+    buf: &mut Vec<u8>,
+    v: Value<'gc>,
+    i: i64,
+) -> Result<(), Error<'gc>> {
     match v {
         Value::String(s) => buf.extend_from_slice(s.as_bytes()),
         Value::Integer(n) => number::fmt_int(n, buf),
@@ -137,7 +143,7 @@ fn add_field<'gc>(buf: &mut Vec<u8>, v: Value<'gc>, i: i64) -> Result<(), Error<
             )));
         }
     }
-    Ok(())
+    ctx.reserve_memory(buf.len())
 }
 
 #[derive(Collect)]
@@ -180,7 +186,7 @@ impl<'gc> Machine<'gc> for ConcatM<'gc> {
                 self,
                 self.io.get(ctx, stack, self.t, Value::Integer(self.i))?
             );
-            add_field(&mut self.buf, v, self.i)?;
+            add_field(ctx, &mut self.buf, v, self.i)?;
             if self.i == self.last {
                 break;
             }

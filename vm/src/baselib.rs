@@ -550,10 +550,12 @@ fn assert<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, stack: Stack<'gc, '_>) ->
     if v.to_bool() {
         return Ok(Action::Return);
     }
-    if stack.len() >= 2 {
-        return Err(Error::Value(stack.get(1)));
+    // lbaselib's assert ends in `error(message)`: a string gets the position of the caller.
+    match stack.get(1) {
+        msg @ Value::String(_) => Err(Error::AtLevel(msg, 1)),
+        _ if stack.len() < 2 => Err(Error::runtime("assertion failed!")),
+        other => Err(Error::Value(other)),
     }
-    Err(Error::runtime("assertion failed!"))
 }
 
 fn collectgarbage<'gc>(

@@ -22,6 +22,11 @@ use crate::string::LuaString;
 use crate::thread::{Frame, ReturnTo, Thread, ThreadState, ThreadStatus};
 use crate::value::Value;
 
+/// The most threads in a chain (the invocation's own and the coroutines it resumed, nested):
+/// where lua5.4 reports "C stack overflow" for coroutines resuming coroutines (its 200 C calls,
+/// less the few the command line and a `pcall` take).
+const MAX_RESUME_CHAIN: usize = 197;
+
 #[derive(Copy, Clone, Collect)]
 #[collect(no_drop)]
 pub struct Executor<'gc>(Gc<'gc, RefLock<ExecState<'gc>>>);
@@ -326,6 +331,11 @@ impl<'gc> Executor<'gc> {
                             return self.resume_failed(ctx, ts, bottom, wrap, msg);
                         }
                         ThreadStatus::Fresh | ThreadStatus::Suspended => {}
+                    }
+                    // PUC-Rio counts a resume as C calls (LUAI_MAXCCALLS): without a bound, a
+                    // script resuming coroutines inside coroutines grows the chain forever.
+                    if es.threads.len() >= MAX_RESUME_CHAIN {
+                        return self.resume_failed(ctx, ts, bottom, wrap, "C stack overflow");
                     }
                     ts.status = ThreadStatus::Normal;
                     es.threads.push(co);
