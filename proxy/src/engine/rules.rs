@@ -2,7 +2,7 @@
 //! them) against what the Lua scripts registered. Errors become configuration alerts at their
 //! lines, so `halo -c` reports them among the parser's.
 
-use crate::config::{Diagnostic, Form, Line, Outcome, ProxyKind};
+use crate::config::{Diagnostic, Form, Line, Outcome, ProxyKind, Severity};
 use crate::lua_names::LuaNames;
 use crate::rules::{ProxyCtx, ProxyKind as RuleKind, ProxyMode, ProxyRules};
 
@@ -59,14 +59,51 @@ pub fn compile(outcome: &mut Outcome, names: &LuaNames) -> PlanRules {
             if let Err(e) = rules.add_line(&ctx, line, names)
                 && let Some(loc) = &e.loc
             {
-                diags.push(Diagnostic::alert(loc, Form::Parsing, e.msg));
+                let how = crate::rules::reported_as(line, &e);
+                let form = if how.tight {
+                    Form::ParsingTight
+                } else {
+                    Form::Parsing
+                };
+                diags.push((Diagnostic::alert(loc, form, e.msg), how.abort));
             }
         }
         rules.finish();
         out.proxies.push(rules);
     }
-    for d in diags {
-        outcome.add(d);
+    // HAProxy warns about a misplaced rule only once the rule parsed: none for a bad one.
+    outcome.parse.retain(|d| {
+        !(d.severity == Severity::Warning
+            && d.error
+                .msg
+                .ends_with(" rule will still be processed before.")
+            && diags.iter().any(|(e, _)| e.error.loc == d.error.loc))
+    });
+    // HAProxy stops reading at the first aborting rule (in file order): the others are
+    // reported (those after it are dropped by `add_abort`), then that one ends the load.
+    let files = &outcome.files;
+    let at = |d: &Diagnostic| {
+        d.error.loc.as_ref().map(|l| {
+            let file = files.iter().position(|f| *f == l.file);
+            (file.unwrap_or(usize::MAX), l.line)
+        })
+    };
+    let first_abort = diags
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, abort))| *abort)
+        .min_by_key(|(_, (d, _))| at(d))
+        .map(|(i, _)| i);
+    let mut abort = None;
+    for (i, (d, _)) in diags.into_iter().enumerate() {
+        if Some(i) == first_abort {
+            abort = Some(d);
+        } else {
+            outcome.add(d);
+        }
+    }
+    if let Some(d) = abort {
+        outcome.add_abort(d);
     }
     out
 }

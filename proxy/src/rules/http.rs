@@ -14,7 +14,7 @@ use super::lua::{
 };
 use super::reply::{Redirect, Reply, parse_redirect, parse_reply};
 use super::setvar::{SetVar, parse_set_var, parse_unset_var};
-use super::{ProxyCtx, ProxyRules, Rule, cond_words, has_prefix_kw, matches_kw};
+use super::{ProxyCtx, ProxyRules, Rule, cond_words, has_prefix_kw, matches_kw, unknown};
 
 /// How `del-header` matches names (`-m`).
 #[derive(Clone, Debug)]
@@ -273,11 +273,16 @@ pub(super) fn add_http_rule(
     } else if matches_kw(haproxy, act) {
         return Err(err(format!("'{kw} {act}' is not supported by Halo yet.")));
     } else {
-        let mut names: Vec<String> = halo.iter().map(|k| format!("'{k}'")).collect();
-        names.extend(registered_for(kind, lua).iter().map(|n| format!("'{n}'")));
+        let lua = registered_for(kind, lua);
         return Err(err(format!(
-            "'{kw}' expects {}, but got '{act}'.",
-            names.join(", ")
+            "'{kw}' expects {}, but got '{act}'{}.{}",
+            unknown::list(haproxy, &lua),
+            if act.is_empty() {
+                " (missing argument)"
+            } else {
+                ""
+            },
+            unknown::did_you_mean(act, haproxy, &lua, &[]),
         )));
     };
     let cond = match cond_words(w, cur) {

@@ -9,6 +9,7 @@ mod lua;
 mod reply;
 mod setvar;
 mod tcp;
+mod unknown;
 
 use crate::config::{ConfigError, Line, Loc};
 use crate::lua_names::LuaNames;
@@ -256,6 +257,24 @@ fn has_prefix_kw(word: &str, prefix: &str) -> bool {
 
 /// Whether `word` is one of `list` (HAProxy's listing style: `set-var(*)` entries take a
 /// suffix).
+/// How HAProxy 2.6 reports a bad rule line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reported {
+    /// The error stops the whole load (`ERR_ABORT`): `http-request`, `http-response` and
+    /// `http-after-response` rules; the other rule keywords are `ERR_FATAL` (parsing goes on).
+    pub abort: bool,
+    /// Written `parsing [f:l]: msg` (no space before the colon), as `parse_http_*_cond`
+    /// words its own "expects" messages.
+    pub tight: bool,
+}
+
+pub fn reported_as(line: &Line, e: &ConfigError) -> Reported {
+    let kw = line.words.first().map(String::as_str).unwrap_or("");
+    let abort = matches!(kw, "http-request" | "http-response" | "http-after-response");
+    let tight = abort && e.msg.starts_with(&format!("'{kw}")) && e.msg.contains("' expects ");
+    Reported { abort, tight }
+}
+
 fn matches_kw(list: &[&str], word: &str) -> bool {
     list.iter().any(|k| match k.strip_suffix("(*)") {
         Some(prefix) => has_prefix_kw(word, prefix),

@@ -43,6 +43,7 @@ pub fn parse_reply(
         headers: Vec::new(),
     };
     let mut payload_kw: Option<&str> = None;
+    let mut lf_source: Option<&str> = None;
     let arg = |i: usize| words.get(i).filter(|w| !w.is_empty());
     while let Some(w) = words.get(*cur) {
         match w.as_str() {
@@ -67,11 +68,13 @@ pub fn parse_reply(
                     ));
                 }
                 let v = arg(*cur + 1).ok_or_else(|| format!("'{kw}' expects <str> as argument"))?;
-                reply.body = if kw == "string" {
-                    ReplyBody::String(Bytes::from(v.clone()))
+                if kw == "string" {
+                    reply.body = ReplyBody::String(Bytes::from(v.clone()));
                 } else {
-                    ReplyBody::LfString(LogFormat::parse(v, lua)?)
-                };
+                    // Compiled after the arguments, once the content type is known (HAProxy's
+                    // order of checks).
+                    lf_source = Some(v.as_str());
+                }
                 payload_kw = Some(if kw == "string" {
                     "string"
                 } else {
@@ -98,6 +101,12 @@ pub fn parse_reply(
             }
             _ => break,
         }
+    }
+    if let Some(src) = lf_source {
+        if reply.content_type.is_none() {
+            return Err("a content type must be defined with a log-format payload".into());
+        }
+        reply.body = ReplyBody::LfString(LogFormat::parse(src, lua)?);
     }
     let non_empty = match &reply.body {
         ReplyBody::None => false,

@@ -11,7 +11,9 @@ use super::lua::{
     LuaCall, ServiceRuleSet, parse_draft_lua, parse_lua_action, parse_service, registered_for,
 };
 use super::setvar::{SetVar, parse_set_var, parse_unset_var};
-use super::{ProxyCtx, ProxyKind, ProxyRules, Rule, cond_words, has_prefix_kw, matches_kw};
+use super::{
+    ProxyCtx, ProxyKind, ProxyRules, Rule, cond_words, has_prefix_kw, matches_kw, unknown,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TcpConnAction {
@@ -117,16 +119,6 @@ const HAPROXY_RES: &[&str] = &[
     "silent-drop",
 ];
 
-const HALO_CONN: &[&str] = &["accept", "reject"];
-const HALO_CONTENT: &[&str] = &[
-    "accept",
-    "reject",
-    "use-service",
-    "set-var(*)",
-    "unset-var(*)",
-];
-const HALO_RES: &[&str] = &["accept", "close", "reject", "set-var(*)", "unset-var(*)"];
-
 /// `tcp-request|tcp-response inspect-delay <time>`.
 fn inspect_delay(kw: &str, ctx: &ProxyCtx, line: &Line) -> Result<u32, ConfigError> {
     let base = format!(
@@ -171,7 +163,6 @@ pub(super) fn add_tcp_request(
                         "tcp-request connection",
                         act,
                         HAPROXY_CONN,
-                        HALO_CONN,
                         None,
                         ctx,
                         lua,
@@ -222,7 +213,6 @@ pub(super) fn add_tcp_request(
                                 "tcp-request content",
                                 act,
                                 HAPROXY_CONTENT,
-                                HALO_CONTENT,
                                 Some(ActionKind::TcpReq),
                                 ctx,
                                 lua,
@@ -291,7 +281,6 @@ pub(super) fn add_tcp_response(
                                 "tcp-response content",
                                 act,
                                 HAPROXY_RES,
-                                HALO_RES,
                                 Some(ActionKind::TcpRes),
                                 ctx,
                                 lua,
@@ -319,14 +308,14 @@ fn action_word(w: &[String]) -> (&str, usize) {
     (w.get(2).map(String::as_str).unwrap_or(""), 3)
 }
 
-/// An action HAProxy has and Halo lacks, or an unknown one (listing Halo's).
+/// An action HAProxy has and Halo lacks, or an unknown one (HAProxy's message: the words its
+/// parser knows, then its registered keywords and the scripts' actions).
 #[allow(clippy::too_many_arguments)]
 fn unknown(
     line: &Line,
     set: &str,
     act: &str,
     haproxy: &[&str],
-    halo: &[&str],
     kind: Option<ActionKind>,
     ctx: &ProxyCtx,
     lua: &LuaNames,
@@ -337,22 +326,39 @@ fn unknown(
             format!("'{set} {act}' is not supported by Halo yet"),
         );
     }
-    let mut names: Vec<String> = halo.iter().map(|k| format!("'{k}'")).collect();
-    if let Some(kind) = kind {
-        names.extend(registered_for(kind, lua).iter().map(|n| format!("'{n}'")));
-    }
-    // HAProxy ends the tcp-response variant of this message with a period, not the others.
-    let dot = if set.starts_with("tcp-response") {
-        "."
+    let lua = kind.map(|k| registered_for(k, lua)).unwrap_or_default();
+    // The words the parser itself knows come first in a fixed text (`track-sc(*)` written
+    // "'track-sc0' ... 'track-sc2'"), the registered keywords after.
+    let (fixed, registered, extras, end) = if set.starts_with("tcp-response") {
+        (
+            "'accept', 'close', 'reject'",
+            &haproxy[3..],
+            &["accept", "close", "reject"][..],
+            "",
+        )
     } else {
-        ""
+        (
+            "'accept', 'reject', 'capture', 'expect-proxy', 'expect-netscaler-cip', \
+             'track-sc0' ... 'track-sc2'",
+            &haproxy[6..],
+            &[
+                "accept",
+                "reject",
+                "capture",
+                "expect-proxy",
+                "expect-netscaler-cip",
+                "track-sc",
+            ][..],
+            "\n",
+        )
     };
     ConfigError::at(
         &line.loc,
         format!(
-            "'{set}' expects {} in {} (got '{act}'){dot}",
-            names.join(", "),
-            ctx.describe()
+            "'{set}' expects {fixed}, {} in {} (got '{act}').{}{end}",
+            unknown::list(registered, &lua),
+            ctx.describe(),
+            unknown::did_you_mean(act, registered, &lua, extras),
         ),
     )
 }
