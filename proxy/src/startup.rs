@@ -174,8 +174,10 @@ fn run(opts: Options) -> i32 {
     };
     let (shared, per_thread) = load_lua(&rt, &mut outcome);
     let names = lua_names(&[&shared, &per_thread]);
-    let rules = crate::engine::rules::compile(&mut outcome, &names);
+    let mut rules = crate::engine::rules::compile(&mut outcome, &names);
     outcome.check();
+    let check_errors = std::mem::take(&mut rules.check_errors);
+    crate::engine::rules::add_check_errors(&mut outcome, check_errors);
     outcome.resolve_servers(&mut build::resolve_host);
     if opts.check {
         return print_check(&outcome);

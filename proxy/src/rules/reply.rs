@@ -6,6 +6,7 @@ use bytes::Bytes;
 
 use crate::lua_names::LuaNames;
 use crate::sample::logformat::LogFormat;
+use crate::sample::placement::Places;
 
 #[derive(Clone, Debug)]
 pub enum ReplyBody {
@@ -35,6 +36,7 @@ pub fn parse_reply(
     default_status: u16,
     deny: bool,
     lua: &LuaNames,
+    at: Places,
 ) -> Result<Reply, String> {
     let mut reply = Reply {
         status: default_status,
@@ -92,7 +94,7 @@ pub fn parse_reply(
                 if !ignored {
                     reply
                         .headers
-                        .push((name.clone(), LogFormat::parse(value, lua)?));
+                        .push((name.clone(), LogFormat::parse_placed(value, lua, at)?));
                 }
                 *cur += 3;
             }
@@ -106,7 +108,7 @@ pub fn parse_reply(
         if reply.content_type.is_none() {
             return Err("a content type must be defined with a log-format payload".into());
         }
-        reply.body = ReplyBody::LfString(LogFormat::parse(src, lua)?);
+        reply.body = ReplyBody::LfString(LogFormat::parse_placed(src, lua, at)?);
     }
     let non_empty = match &reply.body {
         ReplyBody::None => false,
@@ -222,6 +224,7 @@ pub fn parse_redirect(
     words: &[String],
     cur: &mut usize,
     lua: &LuaNames,
+    at: Places,
 ) -> Result<Redirect, String> {
     let mut kind = None;
     let mut target = String::new();
@@ -287,18 +290,19 @@ pub fn parse_redirect(
         return Err("redirection type expected ('prefix', 'location', or 'scheme')".into());
     };
     r.kind = kind;
-    r.target = LogFormat::parse(&target, lua)?;
+    r.target = LogFormat::parse_placed(&target, lua, at)?;
     Ok(r)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sample::placement::ALL;
 
     fn redirect(args: &str) -> Redirect {
         let w: Vec<String> = args.split_whitespace().map(String::from).collect();
         let mut cur = 0;
-        parse_redirect(&w, &mut cur, &LuaNames::default()).unwrap()
+        parse_redirect(&w, &mut cur, &LuaNames::default(), ALL).unwrap()
     }
 
     fn loc(args: &str, target: &str, uri: &str) -> (u16, Vec<(&'static str, String)>) {

@@ -10,6 +10,7 @@ use crate::sample::vars::VarName;
 use super::lua::{
     LuaCall, ServiceRuleSet, parse_draft_lua, parse_lua_action, parse_service, registered_for,
 };
+use super::places::{self, RuleSet};
 use super::setvar::{SetVar, parse_set_var, parse_unset_var};
 use super::{
     ProxyCtx, ProxyKind, ProxyRules, Rule, cond_words, has_prefix_kw, matches_kw, unknown,
@@ -170,6 +171,7 @@ pub(super) fn add_tcp_request(
                 }
             };
             let cond = tcp_cond(rules, ctx, line, "tcp-request connection", act, cur, lua)?;
+            warn_cond(rules, ctx, RuleSet::TcpConnection, line, &cond);
             rules.tcp_connection.push(Rule {
                 loc: line.loc.clone(),
                 action,
@@ -202,7 +204,8 @@ pub(super) fn add_tcp_request(
                             TcpContentAction::UseService(svc)
                         }
                         a if has_prefix_kw(a, "set-var") => TcpContentAction::SetVar(
-                            parse_set_var(a, w, &mut cur, lua).map_err(err)?,
+                            placed_set_var(a, w, &mut cur, lua, ctx, RuleSet::TcpContent)
+                                .map_err(err)?,
                         ),
                         a if has_prefix_kw(a, "unset-var") => {
                             TcpContentAction::UnsetVar(parse_unset_var(a).map_err(err)?)
@@ -221,6 +224,7 @@ pub(super) fn add_tcp_request(
                     }
                 };
             let cond = tcp_cond(rules, ctx, line, "tcp-request content", act, cur, lua)?;
+            warn_cond(rules, ctx, RuleSet::TcpContent, line, &cond);
             rules.tcp_content.push(Rule {
                 loc: line.loc.clone(),
                 action,
@@ -269,9 +273,10 @@ pub(super) fn add_tcp_response(
                         "lua" => TcpResAction::Lua(
                             parse_draft_lua("tcp-response content", w, &mut cur).map_err(err)?,
                         ),
-                        a if has_prefix_kw(a, "set-var") => {
-                            TcpResAction::SetVar(parse_set_var(a, w, &mut cur, lua).map_err(err)?)
-                        }
+                        a if has_prefix_kw(a, "set-var") => TcpResAction::SetVar(
+                            placed_set_var(a, w, &mut cur, lua, ctx, RuleSet::TcpResponse)
+                                .map_err(err)?,
+                        ),
                         a if has_prefix_kw(a, "unset-var") => {
                             TcpResAction::UnsetVar(parse_unset_var(a).map_err(err)?)
                         }
@@ -289,6 +294,7 @@ pub(super) fn add_tcp_response(
                     }
                 };
             let cond = tcp_cond(rules, ctx, line, "tcp-response content", act, cur, lua)?;
+            warn_cond(rules, ctx, RuleSet::TcpResponse, line, &cond);
             rules.tcp_response.push(Rule {
                 loc: line.loc.clone(),
                 action,
@@ -361,6 +367,37 @@ fn unknown(
             unknown::did_you_mean(act, registered, &lua, extras),
         ),
     )
+}
+
+/// `set-var` with its expression checked against the rule's place.
+fn placed_set_var(
+    a: &str,
+    w: &[String],
+    cur: &mut usize,
+    lua: &LuaNames,
+    ctx: &ProxyCtx,
+    set: RuleSet,
+) -> Result<SetVar, String> {
+    let sv = parse_set_var(a, w, cur, lua)?;
+    places::check_expr(a, &sv.expr, places::sample_places(ctx, set))?;
+    Ok(sv)
+}
+
+/// HAProxy's warning for a condition using fetches the rule's place lacks (the rule itself
+/// compiled).
+fn warn_cond(
+    rules: &mut ProxyRules,
+    ctx: &ProxyCtx,
+    set: RuleSet,
+    line: &Line,
+    cond: &Option<crate::sample::acl::Cond>,
+) {
+    let name = format!("{} {}", line.words[0], line.words[1]);
+    if let Some(c) = cond
+        && let Some(wm) = places::cond_warning(ctx, set, c, Some(&name))
+    {
+        rules.warnings.push(ConfigError::at(&line.loc, wm));
+    }
 }
 
 fn tcp_cond(
