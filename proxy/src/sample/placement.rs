@@ -405,6 +405,15 @@ impl Placement {
         self.valid & p != 0
     }
 
+    /// Whether the fetch reads the HTTP message (HAProxy's `use & SMP_USE_HTTP_ANY`, judged by
+    /// its first source), which Lua services may not fetch.
+    pub fn uses_http(&self) -> bool {
+        matches!(
+            self.src,
+            Some(HRQHV | HRQHP | HRQBO | HRSHV | HRSHP | HRSBO)
+        )
+    }
+
     pub fn src_name(&self) -> &'static str {
         self.src.map_or("internal state", Src::name)
     }
@@ -426,6 +435,8 @@ mod tests {
         assert!(of_fetch("src").usable_in(FE_CON_ACC));
         assert!(!of_fetch("lua.x").usable_in(FE_CON_ACC));
         assert!(!of_fetch("res.len").usable_in(FE_LOG_END));
+        assert!(path.uses_http() && status.uses_http() && of_fetch("lua.x").uses_http());
+        assert!(!of_fetch("req.len").uses_http() && !of_fetch("src").uses_http());
         assert_eq!(
             place_name(FE_HRS_HDR | BE_HRS_HDR),
             "backend http-response header rule"
