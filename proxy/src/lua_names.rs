@@ -46,6 +46,8 @@ pub enum ServiceMode {
 #[derive(Clone, Debug, Default)]
 pub struct LuaNames {
     pub actions: HashMap<String, ActionInfo>,
+    /// Action names in registration order (HAProxy lists them so in its messages).
+    pub action_order: Vec<String>,
     pub services: HashMap<String, ServiceMode>,
     pub fetches: HashSet<String>,
     pub converters: HashSet<String>,

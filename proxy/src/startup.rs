@@ -102,6 +102,7 @@ fn lua_names(states: &[&Option<Rc<LuaRuntime>>]) -> LuaNames {
     for rt in states.iter().filter_map(|s| s.as_ref()) {
         let n = rt.names();
         names.actions.extend(n.actions);
+        names.action_order.extend(n.action_order);
         names.services.extend(n.services);
         names.fetches.extend(n.fetches);
         names.converters.extend(n.converters);
@@ -161,9 +162,9 @@ fn run(opts: Options) -> i32 {
     raise_fd_limit();
     let mut outcome = config::parse_paths(&opts.configs, Env::from_process());
     // `setenv` and friends change the process environment too (Lua's os.getenv sees them).
-    if !outcome.fatal() {
-        apply_env(&outcome.env);
-    }
+    // HAProxy applies them, and runs `lua-load` files, as it reads their lines: an error
+    // elsewhere does not prevent that (after an abort, the lines past it were not read).
+    apply_env(&outcome.env);
     let rt = match new_runtime() {
         Ok(rt) => rt,
         Err(e) => {
@@ -171,14 +172,12 @@ fn run(opts: Options) -> i32 {
             return 1;
         }
     };
-    let (shared, per_thread) = if outcome.fatal() {
-        (None, None)
-    } else {
-        load_lua(&rt, &mut outcome)
-    };
+    let (shared, per_thread) = load_lua(&rt, &mut outcome);
     let names = lua_names(&[&shared, &per_thread]);
-    let rules = crate::engine::rules::compile(&mut outcome, &names);
+    let mut rules = crate::engine::rules::compile(&mut outcome, &names);
     outcome.check();
+    let check_errors = std::mem::take(&mut rules.check_errors);
+    crate::engine::rules::add_check_errors(&mut outcome, check_errors);
     outcome.resolve_servers(&mut build::resolve_host);
     if opts.check {
         return print_check(&outcome);

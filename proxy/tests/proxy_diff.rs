@@ -149,6 +149,9 @@ core.register_service("fetch", "http", function(applet)
     try("path", function() return applet.f:path() end)
     try("hdr", function() return applet.sf:req_hdr("host") end)
     try("method", function() return applet.f:method() end)
+    try("status", function() return applet.f:status() end)
+    try("capm", function() return applet.f:capture_req_method() end)
+    try("beid", function() return applet.f:be_id() end)
   else
     try("upper", function() return applet.c:upper("abc") end)
     try("src", function() return applet.f:src() end)
@@ -259,9 +262,8 @@ fn lua_service_fetches_and_converters() {
 
 // In haproxy 2.6 a Lua service has no HTTP parser behind its fetches: `applet.f:path()` raises
 // "the sample-fetch 'path' needs an HTTP parser which is not available in Lua services" (the
-// same for req_hdr, method...). Halo answers them (an extension, or a difference to document).
+// same for req_hdr, method...).
 #[test]
-#[ignore = "halo differs: HTTP sample fetches work in Lua services (haproxy raises an error)"]
 fn lua_service_http_fetches_unavailable() {
     let Some(p) = svc_pair("lua_service_http_fetches_unavailable") else {
         return;

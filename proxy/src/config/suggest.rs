@@ -49,6 +49,29 @@ pub fn best_match<'a>(
     Some(cand)
 }
 
+/// HAProxy's `action_suggest()`: the closest of `candidates` (keyword, matched as a prefix)
+/// to an unknown rule action; the first one wins ties. It is refused when its distance exceeds
+/// twice (three times for a prefix keyword) the length of either word.
+pub fn best_action_match<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = (&'a str, bool)>,
+) -> Option<&'a str> {
+    let fp = fingerprint(word);
+    let mut best: Option<(&str, bool, usize)> = None;
+    for (cand, prefix) in candidates {
+        let d = distance(&fp, &fingerprint(cand));
+        if best.is_none_or(|(_, _, bd)| d < bd) {
+            best = Some((cand, prefix, d));
+        }
+    }
+    let (cand, prefix, d) = best?;
+    let factor = if prefix { 3 } else { 2 };
+    if d > factor * word.len() || d > factor * cand.len() {
+        return None;
+    }
+    Some(cand)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,6 +74,9 @@ impl AsyncWrite for Stream {
 }
 
 pub struct Conn {
+    /// Made on demand for Lua's socket options; declared first so it is dropped (and its
+    /// handles cleared) before `io` closes the socket.
+    sock: Option<super::sockopt::SockOwner>,
     pub io: Stream,
     /// Bytes read and not yet consumed.
     pub rbuf: BytesMut,
@@ -84,6 +87,7 @@ pub struct Conn {
 impl Conn {
     pub fn new(io: Stream) -> Self {
         Conn {
+            sock: None,
             io,
             rbuf: BytesMut::with_capacity(BUFSIZE),
             read_closed: false,
@@ -126,6 +130,18 @@ impl Conn {
             Stream::Unix(s) => s.try_read(&mut probe),
         };
         matches!(r, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+    }
+
+    /// The handle through which a script sets this socket's options (`TXN.set_tos`).
+    pub fn sock_handle(&mut self) -> super::sockopt::SockHandle {
+        use std::os::fd::AsRawFd;
+        let fd = match &self.io {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Unix(s) => s.as_raw_fd(),
+        };
+        self.sock
+            .get_or_insert_with(|| super::sockopt::SockOwner::new(fd))
+            .handle()
     }
 
     pub fn set_nodelay(&self) {

@@ -137,7 +137,7 @@ impl Drop for KeptServer {
     }
 }
 
-pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, a: Accepted) {
+pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, mut a: Accepted) {
     let sess = Session::open(Session {
         worker: worker.clone(),
         frontend: fe_idx,
@@ -147,6 +147,7 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, a: Accepted) {
         accepted: std::time::Instant::now(),
         accept_date: std::time::SystemTime::now(),
         listener_id: luid,
+        sock: a.conn.sock_handle(),
     });
     let fe = &worker.plan.frontends[fe_idx];
     let traffic = &worker.logs.traffic[fe.config_index];

@@ -8,6 +8,7 @@ pub mod listener;
 pub mod proxy;
 pub mod replies;
 pub mod rules;
+pub mod sockopt;
 pub mod tcp_stream;
 pub mod tunnel;
 pub mod txn;

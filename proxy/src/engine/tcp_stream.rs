@@ -109,7 +109,7 @@ fn take_back(ch: &SharedChannel) -> (Option<Conn>, Bytes) {
     (c.conn.take(), out)
 }
 
-pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, a: Accepted) {
+pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, mut a: Accepted) {
     let fe = &worker.plan.frontends[fe_idx];
     let sess = Session::open(Session {
         worker: worker.clone(),
@@ -120,6 +120,7 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, a: Accepted) {
         accepted: std::time::Instant::now(),
         accept_date: std::time::SystemTime::now(),
         listener_id: luid,
+        sock: a.conn.sock_handle(),
     });
     let traffic = &worker.logs.traffic[fe.config_index];
     traffic.log_start(sess.peer, sess.local, luid);

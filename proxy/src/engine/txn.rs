@@ -28,6 +28,8 @@ pub struct Session {
     pub accept_date: std::time::SystemTime,
     /// The listener's number in its frontend (HAProxy's `luid`, from 1).
     pub listener_id: u32,
+    /// The client socket, for `TXN.set_tos`/`set_mark` (inert once the connection closed).
+    pub sock: super::sockopt::SockHandle,
 }
 
 impl Session {

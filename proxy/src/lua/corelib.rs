@@ -279,11 +279,27 @@ fn register_action<'gc>(
         }
         i += 1;
     }
+    let actions = registrations(ctx, "actions");
+    // The registration rank (HAProxy lists actions in that order; registering a name again
+    // keeps its place).
+    let seq = match actions.get_str(name) {
+        Value::Table(old) => old.get_str(ctx.str("seq")),
+        _ => {
+            let mut n = 0;
+            let mut key = Value::Nil;
+            while let Ok(Some((k, _))) = actions.next(key) {
+                n += 1;
+                key = k;
+            }
+            Value::Integer(n + 1)
+        }
+    };
     let entry = Table::new(ctx.mc);
     entry.set_str(ctx.mc, ctx.str("func"), Value::Function(func));
     entry.set_str(ctx.mc, ctx.str("kinds"), Value::Table(list));
     entry.set_str(ctx.mc, ctx.str("nb_args"), Value::Integer(nb_args.max(0)));
-    registrations(ctx, "actions").set_str(ctx.mc, name, Value::Table(entry));
+    entry.set_str(ctx.mc, ctx.str("seq"), seq);
+    actions.set_str(ctx.mc, name, Value::Table(entry));
     stack.clear();
     Ok(Action::Return)
 }

@@ -18,6 +18,8 @@ pub struct SampleObj {
     pub src: StreamSource,
     /// `sf`/`sc`: results as strings, "" on failure.
     pub strings: bool,
+    /// HTTP fetches allowed (a TXN's; HAProxy 2.6 refuses them in Lua services).
+    pub http: bool,
 }
 
 pub fn define(ctx: Ctx<'_>) {
@@ -33,10 +35,18 @@ pub fn new<'gc>(
 ) -> Result<Table<'gc>, Error<'gc>> {
     let mt = class::metatable(ctx, class_name)
         .ok_or_else(|| Error::runtime(format!("{class_name} class missing")))?;
-    Ok(class::new_object(ctx, mt, SampleObj { src, strings }))
+    Ok(class::new_object(
+        ctx,
+        mt,
+        SampleObj {
+            src,
+            strings,
+            http: true,
+        },
+    ))
 }
 
-/// The `f`/`sf`/`c`/`sc` attribute of a TXN or applet object, if `key` names one.
+/// The `f`/`sf`/`c`/`sc` attribute of an applet object, if `key` names one (no HTTP fetches).
 pub fn sample_attribute<'gc>(
     ctx: Ctx<'gc>,
     key: Value<'gc>,
@@ -52,12 +62,14 @@ pub fn sample_attribute<'gc>(
         b"sc" => (CONVERTERS, true),
         _ => return Ok(None),
     };
-    Ok(Some(Value::Table(new(
-        ctx,
-        class_name,
-        src.clone(),
+    let mt = class::metatable(ctx, class_name)
+        .ok_or_else(|| Error::runtime(format!("{class_name} class missing")))?;
+    let obj = SampleObj {
+        src: src.clone(),
         strings,
-    )?)))
+        http: false,
+    };
+    Ok(Some(Value::Table(class::new_object(ctx, mt, obj))))
 }
 
 fn index_with<'gc>(
@@ -138,6 +150,13 @@ fn call_fetch<'gc>(ctx: Ctx<'gc>, f: NativeFunction<'gc>, stack: Stack<'gc, '_>)
     let name = name_of(f);
     let def = catalogue::fetch_for_lua(&name)
         .ok_or_else(|| Error::runtime(format!("unknown fetch '{name}'")))?;
+    if !obj.http && crate::sample::placement::of_fetch(def.name).uses_http() {
+        let msg = format!(
+            "the sample-fetch '{}' needs an HTTP parser which is not available in Lua services",
+            def.name
+        );
+        return Err(Error::Value(ctx.str_value(&msg)));
+    }
     let values: Vec<_> = stack.as_slice()[1..]
         .iter()
         .filter_map(|v| from_lua(*v))

@@ -135,6 +135,7 @@ impl LuaRuntime {
         let lua = self.lua.borrow();
         lua.enter(|ctx| {
             let mut names = LuaNames::default();
+            let mut order = Vec::new();
             for_each(registrations(ctx, "actions"), |name, v| {
                 if let Value::Table(e) = v {
                     let mut kinds = Vec::new();
@@ -149,9 +150,16 @@ impl LuaRuntime {
                         Value::Integer(n) => n as usize,
                         _ => 0,
                     };
+                    let seq = match e.get_str(ctx.str("seq")) {
+                        Value::Integer(n) => n,
+                        _ => i64::MAX,
+                    };
+                    order.push((seq, name.clone()));
                     names.actions.insert(name, ActionInfo { kinds, nb_args });
                 }
             });
+            order.sort();
+            names.action_order = order.into_iter().map(|(_, n)| n).collect();
             for_each(registrations(ctx, "services"), |name, v| {
                 if let Value::Table(e) = v {
                     let mode = match e.get_str(ctx.str("mode")) {

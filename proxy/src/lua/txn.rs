@@ -267,10 +267,35 @@ fn set_loglevel<'gc>(
     Ok(Action::Return)
 }
 
-fn set_tos<'gc>(_ctx: Ctx<'gc>, _f: NativeFunction<'gc>, _stack: Stack<'gc, '_>) -> NResult<'gc> {
-    Err(Error::runtime("txn:set_tos is not supported by Halo"))
+/// HAProxy's `check_args`: an exact argument count, the object included.
+fn check_nargs<'gc>(stack: &Stack<'gc, '_>, n: usize, name: &str) -> Result<(), Error<'gc>> {
+    if stack.len() != n {
+        return Err(Error::runtime(format!("'{name}' needs {n} arguments")));
+    }
+    Ok(())
 }
 
-fn set_mark<'gc>(_ctx: Ctx<'gc>, _f: NativeFunction<'gc>, _stack: Stack<'gc, '_>) -> NResult<'gc> {
-    Err(Error::runtime("txn:set_mark is not supported by Halo"))
+/// `txn:set_tos(tos)`: IP_TOS / IPV6_TCLASS on the client connection (errors ignored).
+fn set_tos<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+    check_nargs(&stack, 2, "set_tos")?;
+    let t = this(&stack)?;
+    // HAProxy stores the integer in a C int.
+    let tos = check_integer(ctx, &stack, 1)? as i32;
+    t.src.sess.sock.set_tos(t.src.sess.peer, tos);
+    stack.clear();
+    Ok(Action::Return)
+}
+
+/// `txn:set_mark(mark)`: SO_MARK on the client connection (errors ignored).
+fn set_mark<'gc>(
+    ctx: Ctx<'gc>,
+    _f: NativeFunction<'gc>,
+    mut stack: Stack<'gc, '_>,
+) -> NResult<'gc> {
+    check_nargs(&stack, 2, "set_mark")?;
+    let t = this(&stack)?;
+    let mark = check_integer(ctx, &stack, 1)? as i32;
+    t.src.sess.sock.set_mark(mark);
+    stack.clear();
+    Ok(Action::Return)
 }

@@ -12,9 +12,10 @@ use crate::sample::vars::VarName;
 use super::lua::{
     LuaCall, ServiceRuleSet, parse_draft_lua, parse_lua_action, parse_service, registered_for,
 };
+use super::places::{self, RuleSet};
 use super::reply::{Redirect, Reply, parse_redirect, parse_reply};
 use super::setvar::{SetVar, parse_set_var, parse_unset_var};
-use super::{ProxyCtx, ProxyRules, Rule, cond_words, has_prefix_kw, matches_kw};
+use super::{ProxyCtx, ProxyRules, Rule, cond_words, has_prefix_kw, matches_kw, unknown};
 
 /// How `del-header` matches names (`-m`).
 #[derive(Clone, Debug)]
@@ -273,11 +274,16 @@ pub(super) fn add_http_rule(
     } else if matches_kw(haproxy, act) {
         return Err(err(format!("'{kw} {act}' is not supported by Halo yet.")));
     } else {
-        let mut names: Vec<String> = halo.iter().map(|k| format!("'{k}'")).collect();
-        names.extend(registered_for(kind, lua).iter().map(|n| format!("'{n}'")));
+        let lua = registered_for(kind, lua);
         return Err(err(format!(
-            "'{kw}' expects {}, but got '{act}'.",
-            names.join(", ")
+            "'{kw}' expects {}, but got '{act}'{}.{}",
+            unknown::list(haproxy, &lua),
+            if act.is_empty() {
+                " (missing argument)"
+            } else {
+                ""
+            },
+            unknown::did_you_mean(act, haproxy, &lua, &[]),
         )));
     };
     let cond = match cond_words(w, cur) {
@@ -297,6 +303,11 @@ pub(super) fn add_http_rule(
             )));
         }
     };
+    if let Some(c) = &cond
+        && let Some(wm) = places::cond_warning(ctx, rule_set(set), c, None)
+    {
+        rules.warnings.push(ConfigError::at(&line.loc, wm));
+    }
     let rule = Rule {
         loc: line.loc.clone(),
         action,
@@ -310,6 +321,13 @@ pub(super) fn add_http_rule(
     Ok(())
 }
 
+fn rule_set(set: Set) -> RuleSet {
+    match set {
+        Set::Req => RuleSet::HttpRequest,
+        Set::Res | Set::AfterRes => RuleSet::HttpResponse,
+    }
+}
+
 /// One supported action's arguments from `words[*cur]` on.
 fn parse_action(
     set: Set,
@@ -320,6 +338,7 @@ fn parse_action(
     lua: &LuaNames,
 ) -> Result<HttpAction, String> {
     let arg = |i: usize| w.get(i).filter(|s| !s.is_empty());
+    let at = places::sample_places(ctx, rule_set(set));
     Ok(match act {
         "allow" => HttpAction::Allow,
         "deny" => HttpAction::Deny(parse_reply(
@@ -328,14 +347,15 @@ fn parse_action(
             if set == Set::Req { 403 } else { 502 },
             true,
             lua,
+            at,
         )?),
-        "return" => HttpAction::Return(parse_reply(w, cur, 200, false, lua)?),
-        "redirect" => HttpAction::Redirect(parse_redirect(w, cur, lua)?),
+        "return" => HttpAction::Return(parse_reply(w, cur, 200, false, lua, at)?),
+        "redirect" => HttpAction::Redirect(parse_redirect(w, cur, lua, at)?),
         "set-header" | "add-header" => {
             let (Some(name), Some(value)) = (arg(*cur), arg(*cur + 1)) else {
                 return Err("expects exactly 2 arguments".into());
             };
-            let value = LogFormat::parse(value, lua)?;
+            let value = LogFormat::parse_placed(value, lua, at)?;
             *cur += 2;
             let name = name.clone();
             if act == "set-header" {
@@ -373,7 +393,7 @@ fn parse_action(
             let Some(v) = arg(*cur) else {
                 return Err("expects exactly 1 argument <format>".into());
             };
-            let f = LogFormat::parse(v, lua)?;
+            let f = LogFormat::parse_placed(v, lua, at)?;
             *cur += 1;
             match act {
                 "set-path" => HttpAction::SetPath(f),
@@ -415,7 +435,11 @@ fn parse_action(
             *cur += 1;
             HttpAction::UseService(svc)
         }
-        a if has_prefix_kw(a, "set-var") => HttpAction::SetVar(parse_set_var(a, w, cur, lua)?),
+        a if has_prefix_kw(a, "set-var") => {
+            let sv = parse_set_var(a, w, cur, lua)?;
+            places::check_expr(a, &sv.expr, at)?;
+            HttpAction::SetVar(sv)
+        }
         a if has_prefix_kw(a, "unset-var") => HttpAction::UnsetVar(parse_unset_var(a)?),
         other => return Err(format!("unexpected action '{other}'")),
     })

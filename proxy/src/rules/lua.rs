@@ -61,14 +61,18 @@ pub fn parse_draft_lua(kw: &str, words: &[String], cur: &mut usize) -> Result<Lu
 /// The Lua action names registered for a rule set, as HAProxy lists them in its
 /// "expects ..." messages.
 pub fn registered_for(kind: ActionKind, lua: &LuaNames) -> Vec<String> {
-    let mut names: Vec<String> = lua
+    let mut names: Vec<(usize, &String)> = lua
         .actions
         .iter()
         .filter(|(_, a)| a.kinds.contains(&kind))
-        .map(|(n, _)| format!("lua.{n}"))
+        .map(|(n, _)| {
+            let rank = lua.action_order.iter().position(|o| o == n);
+            (rank.unwrap_or(usize::MAX), n)
+        })
         .collect();
+    // Registration order, as HAProxy lists them; by name for any without a known rank.
     names.sort();
-    names
+    names.into_iter().map(|(_, n)| format!("lua.{n}")).collect()
 }
 
 /// Where a `use-service` appears, which decides the messages and the allowed service mode.

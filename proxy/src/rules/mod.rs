@@ -6,9 +6,12 @@
 
 mod http;
 mod lua;
+mod places;
+use places::RuleSet;
 mod reply;
 mod setvar;
 mod tcp;
+mod unknown;
 
 use crate::config::{ConfigError, Line, Loc};
 use crate::lua_names::LuaNames;
@@ -37,7 +40,7 @@ impl ProxyKind {
         match self {
             ProxyKind::Frontend => "frontend",
             ProxyKind::Backend => "backend",
-            ProxyKind::Listen => "listener",
+            ProxyKind::Listen => "proxy",
             ProxyKind::Defaults => "defaults",
         }
     }
@@ -102,6 +105,9 @@ pub struct ProxyRules {
     pub http_response: Vec<Rule<HttpAction>>,
     pub http_after_response: Vec<Rule<HttpAction>>,
     pub use_backend: Vec<Rule<BackendName>>,
+    /// Warnings about rules that compiled (conditions using fetches their place lacks), for
+    /// the caller to report at their lines.
+    pub warnings: Vec<ConfigError>,
 }
 
 /// The keywords this module compiles.
@@ -175,7 +181,7 @@ impl ProxyRules {
         let kw = line.words.first().map(String::as_str).unwrap_or("");
         match kw {
             "acl" => self.acls.add_line(line, lua),
-            "use_backend" => self.add_use_backend(line, lua),
+            "use_backend" => self.add_use_backend(ctx, line, lua),
             "tcp-request" => tcp::add_tcp_request(self, ctx, line, lua),
             "tcp-response" => tcp::add_tcp_response(self, ctx, line, lua),
             "http-request" | "http-response" | "http-after-response" => {
@@ -188,20 +194,27 @@ impl ProxyRules {
         }
     }
 
-    fn add_use_backend(&mut self, line: &Line, lua: &LuaNames) -> Result<(), ConfigError> {
+    fn add_use_backend(
+        &mut self,
+        ctx: &ProxyCtx,
+        line: &Line,
+        lua: &LuaNames,
+    ) -> Result<(), ConfigError> {
         let w = &line.words;
         let err = |m: String| ConfigError::at(&line.loc, m);
         let Some(name) = w.get(1).filter(|n| !n.is_empty()) else {
             return Err(err("'use_backend' expects a backend name.".into()));
         };
-        let target =
-            if name.contains("%[") {
-                BackendName::Dynamic(LogFormat::parse(name, lua).map_err(|e| {
-                    err(format!("failed to parse use_backend rule '{name}' : {e}."))
-                })?)
-            } else {
-                BackendName::Static(name.clone())
-            };
+        let target = if name.contains("%[") {
+            BackendName::Dynamic(
+                LogFormat::parse_placed(name, lua, places::sample_places(ctx, RuleSet::UseBackend))
+                    .map_err(|e| {
+                        err(format!("failed to parse use_backend rule '{name}' : {e}."))
+                    })?,
+            )
+        } else {
+            BackendName::Static(name.clone())
+        };
         let cond = match w.get(2).map(String::as_str) {
             None => None,
             Some(p @ ("if" | "unless")) => Some(
@@ -219,6 +232,11 @@ impl ProxyRules {
                 )));
             }
         };
+        if let Some(c) = &cond
+            && let Some(wm) = places::cond_warning(ctx, RuleSet::UseBackend, c, None)
+        {
+            self.warnings.push(ConfigError::at(&line.loc, wm));
+        }
         self.use_backend.push(Rule {
             loc: line.loc.clone(),
             action: target,
@@ -256,6 +274,32 @@ fn has_prefix_kw(word: &str, prefix: &str) -> bool {
 
 /// Whether `word` is one of `list` (HAProxy's listing style: `set-var(*)` entries take a
 /// suffix).
+/// How HAProxy 2.6 reports a bad rule line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reported {
+    /// The error stops the whole load (`ERR_ABORT`): `http-request`, `http-response` and
+    /// `http-after-response` rules; the other rule keywords are `ERR_FATAL` (parsing goes on).
+    pub abort: bool,
+    /// Written `parsing [f:l]: msg` (no space before the colon), as `parse_http_*_cond`
+    /// words its own "expects" messages.
+    pub tight: bool,
+    /// Found by HAProxy only in its checks after parsing (`Parsing [f:l]: msg`, among the
+    /// checks' messages, not reported when parsing failed): a dynamic `use_backend` name.
+    pub check_phase: bool,
+}
+
+pub fn reported_as(line: &Line, e: &ConfigError) -> Reported {
+    let kw = line.words.first().map(String::as_str).unwrap_or("");
+    let abort = matches!(kw, "http-request" | "http-response" | "http-after-response");
+    let tight = abort && e.msg.starts_with(&format!("'{kw}")) && e.msg.contains("' expects ");
+    let check_phase = kw == "use_backend" && e.msg.starts_with("failed to parse use_backend rule");
+    Reported {
+        abort,
+        tight,
+        check_phase,
+    }
+}
+
 fn matches_kw(list: &[&str], word: &str) -> bool {
     list.iter().any(|k| match k.strip_suffix("(*)") {
         Some(prefix) => has_prefix_kw(word, prefix),

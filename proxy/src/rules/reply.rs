@@ -6,6 +6,7 @@ use bytes::Bytes;
 
 use crate::lua_names::LuaNames;
 use crate::sample::logformat::LogFormat;
+use crate::sample::placement::Places;
 
 #[derive(Clone, Debug)]
 pub enum ReplyBody {
@@ -35,6 +36,7 @@ pub fn parse_reply(
     default_status: u16,
     deny: bool,
     lua: &LuaNames,
+    at: Places,
 ) -> Result<Reply, String> {
     let mut reply = Reply {
         status: default_status,
@@ -43,6 +45,7 @@ pub fn parse_reply(
         headers: Vec::new(),
     };
     let mut payload_kw: Option<&str> = None;
+    let mut lf_source: Option<&str> = None;
     let arg = |i: usize| words.get(i).filter(|w| !w.is_empty());
     while let Some(w) = words.get(*cur) {
         match w.as_str() {
@@ -67,11 +70,13 @@ pub fn parse_reply(
                     ));
                 }
                 let v = arg(*cur + 1).ok_or_else(|| format!("'{kw}' expects <str> as argument"))?;
-                reply.body = if kw == "string" {
-                    ReplyBody::String(Bytes::from(v.clone()))
+                if kw == "string" {
+                    reply.body = ReplyBody::String(Bytes::from(v.clone()));
                 } else {
-                    ReplyBody::LfString(LogFormat::parse(v, lua)?)
-                };
+                    // Compiled after the arguments, once the content type is known (HAProxy's
+                    // order of checks).
+                    lf_source = Some(v.as_str());
+                }
                 payload_kw = Some(if kw == "string" {
                     "string"
                 } else {
@@ -89,7 +94,7 @@ pub fn parse_reply(
                 if !ignored {
                     reply
                         .headers
-                        .push((name.clone(), LogFormat::parse(value, lua)?));
+                        .push((name.clone(), LogFormat::parse_placed(value, lua, at)?));
                 }
                 *cur += 3;
             }
@@ -98,6 +103,12 @@ pub fn parse_reply(
             }
             _ => break,
         }
+    }
+    if let Some(src) = lf_source {
+        if reply.content_type.is_none() {
+            return Err("a content type must be defined with a log-format payload".into());
+        }
+        reply.body = ReplyBody::LfString(LogFormat::parse_placed(src, lua, at)?);
     }
     let non_empty = match &reply.body {
         ReplyBody::None => false,
@@ -213,6 +224,7 @@ pub fn parse_redirect(
     words: &[String],
     cur: &mut usize,
     lua: &LuaNames,
+    at: Places,
 ) -> Result<Redirect, String> {
     let mut kind = None;
     let mut target = String::new();
@@ -278,18 +290,19 @@ pub fn parse_redirect(
         return Err("redirection type expected ('prefix', 'location', or 'scheme')".into());
     };
     r.kind = kind;
-    r.target = LogFormat::parse(&target, lua)?;
+    r.target = LogFormat::parse_placed(&target, lua, at)?;
     Ok(r)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sample::placement::ALL;
 
     fn redirect(args: &str) -> Redirect {
         let w: Vec<String> = args.split_whitespace().map(String::from).collect();
         let mut cur = 0;
-        parse_redirect(&w, &mut cur, &LuaNames::default()).unwrap()
+        parse_redirect(&w, &mut cur, &LuaNames::default(), ALL).unwrap()
     }
 
     fn loc(args: &str, target: &str, uri: &str) -> (u16, Vec<(&'static str, String)>) {

@@ -10,8 +10,11 @@ use crate::sample::vars::VarName;
 use super::lua::{
     LuaCall, ServiceRuleSet, parse_draft_lua, parse_lua_action, parse_service, registered_for,
 };
+use super::places::{self, RuleSet};
 use super::setvar::{SetVar, parse_set_var, parse_unset_var};
-use super::{ProxyCtx, ProxyKind, ProxyRules, Rule, cond_words, has_prefix_kw, matches_kw};
+use super::{
+    ProxyCtx, ProxyKind, ProxyRules, Rule, cond_words, has_prefix_kw, matches_kw, unknown,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TcpConnAction {
@@ -117,16 +120,6 @@ const HAPROXY_RES: &[&str] = &[
     "silent-drop",
 ];
 
-const HALO_CONN: &[&str] = &["accept", "reject"];
-const HALO_CONTENT: &[&str] = &[
-    "accept",
-    "reject",
-    "use-service",
-    "set-var(*)",
-    "unset-var(*)",
-];
-const HALO_RES: &[&str] = &["accept", "close", "reject", "set-var(*)", "unset-var(*)"];
-
 /// `tcp-request|tcp-response inspect-delay <time>`.
 fn inspect_delay(kw: &str, ctx: &ProxyCtx, line: &Line) -> Result<u32, ConfigError> {
     let base = format!(
@@ -171,7 +164,6 @@ pub(super) fn add_tcp_request(
                         "tcp-request connection",
                         act,
                         HAPROXY_CONN,
-                        HALO_CONN,
                         None,
                         ctx,
                         lua,
@@ -179,6 +171,7 @@ pub(super) fn add_tcp_request(
                 }
             };
             let cond = tcp_cond(rules, ctx, line, "tcp-request connection", act, cur, lua)?;
+            warn_cond(rules, ctx, RuleSet::TcpConnection, line, &cond);
             rules.tcp_connection.push(Rule {
                 loc: line.loc.clone(),
                 action,
@@ -211,7 +204,8 @@ pub(super) fn add_tcp_request(
                             TcpContentAction::UseService(svc)
                         }
                         a if has_prefix_kw(a, "set-var") => TcpContentAction::SetVar(
-                            parse_set_var(a, w, &mut cur, lua).map_err(err)?,
+                            placed_set_var(a, w, &mut cur, lua, ctx, RuleSet::TcpContent)
+                                .map_err(err)?,
                         ),
                         a if has_prefix_kw(a, "unset-var") => {
                             TcpContentAction::UnsetVar(parse_unset_var(a).map_err(err)?)
@@ -222,7 +216,6 @@ pub(super) fn add_tcp_request(
                                 "tcp-request content",
                                 act,
                                 HAPROXY_CONTENT,
-                                HALO_CONTENT,
                                 Some(ActionKind::TcpReq),
                                 ctx,
                                 lua,
@@ -231,6 +224,7 @@ pub(super) fn add_tcp_request(
                     }
                 };
             let cond = tcp_cond(rules, ctx, line, "tcp-request content", act, cur, lua)?;
+            warn_cond(rules, ctx, RuleSet::TcpContent, line, &cond);
             rules.tcp_content.push(Rule {
                 loc: line.loc.clone(),
                 action,
@@ -279,9 +273,10 @@ pub(super) fn add_tcp_response(
                         "lua" => TcpResAction::Lua(
                             parse_draft_lua("tcp-response content", w, &mut cur).map_err(err)?,
                         ),
-                        a if has_prefix_kw(a, "set-var") => {
-                            TcpResAction::SetVar(parse_set_var(a, w, &mut cur, lua).map_err(err)?)
-                        }
+                        a if has_prefix_kw(a, "set-var") => TcpResAction::SetVar(
+                            placed_set_var(a, w, &mut cur, lua, ctx, RuleSet::TcpResponse)
+                                .map_err(err)?,
+                        ),
                         a if has_prefix_kw(a, "unset-var") => {
                             TcpResAction::UnsetVar(parse_unset_var(a).map_err(err)?)
                         }
@@ -291,7 +286,6 @@ pub(super) fn add_tcp_response(
                                 "tcp-response content",
                                 act,
                                 HAPROXY_RES,
-                                HALO_RES,
                                 Some(ActionKind::TcpRes),
                                 ctx,
                                 lua,
@@ -300,6 +294,7 @@ pub(super) fn add_tcp_response(
                     }
                 };
             let cond = tcp_cond(rules, ctx, line, "tcp-response content", act, cur, lua)?;
+            warn_cond(rules, ctx, RuleSet::TcpResponse, line, &cond);
             rules.tcp_response.push(Rule {
                 loc: line.loc.clone(),
                 action,
@@ -319,14 +314,14 @@ fn action_word(w: &[String]) -> (&str, usize) {
     (w.get(2).map(String::as_str).unwrap_or(""), 3)
 }
 
-/// An action HAProxy has and Halo lacks, or an unknown one (listing Halo's).
+/// An action HAProxy has and Halo lacks, or an unknown one (HAProxy's message: the words its
+/// parser knows, then its registered keywords and the scripts' actions).
 #[allow(clippy::too_many_arguments)]
 fn unknown(
     line: &Line,
     set: &str,
     act: &str,
     haproxy: &[&str],
-    halo: &[&str],
     kind: Option<ActionKind>,
     ctx: &ProxyCtx,
     lua: &LuaNames,
@@ -337,24 +332,72 @@ fn unknown(
             format!("'{set} {act}' is not supported by Halo yet"),
         );
     }
-    let mut names: Vec<String> = halo.iter().map(|k| format!("'{k}'")).collect();
-    if let Some(kind) = kind {
-        names.extend(registered_for(kind, lua).iter().map(|n| format!("'{n}'")));
-    }
-    // HAProxy ends the tcp-response variant of this message with a period, not the others.
-    let dot = if set.starts_with("tcp-response") {
-        "."
+    let lua = kind.map(|k| registered_for(k, lua)).unwrap_or_default();
+    // The words the parser itself knows come first in a fixed text (`track-sc(*)` written
+    // "'track-sc0' ... 'track-sc2'"), the registered keywords after.
+    let (fixed, registered, extras, end) = if set.starts_with("tcp-response") {
+        (
+            "'accept', 'close', 'reject'",
+            &haproxy[3..],
+            &["accept", "close", "reject"][..],
+            "",
+        )
     } else {
-        ""
+        (
+            "'accept', 'reject', 'capture', 'expect-proxy', 'expect-netscaler-cip', \
+             'track-sc0' ... 'track-sc2'",
+            &haproxy[6..],
+            &[
+                "accept",
+                "reject",
+                "capture",
+                "expect-proxy",
+                "expect-netscaler-cip",
+                "track-sc",
+            ][..],
+            "\n",
+        )
     };
     ConfigError::at(
         &line.loc,
         format!(
-            "'{set}' expects {} in {} (got '{act}'){dot}",
-            names.join(", "),
-            ctx.describe()
+            "'{set}' expects {fixed}, {} in {} (got '{act}').{}{end}",
+            unknown::list(registered, &lua),
+            ctx.describe(),
+            unknown::did_you_mean(act, registered, &lua, extras),
         ),
     )
+}
+
+/// `set-var` with its expression checked against the rule's place.
+fn placed_set_var(
+    a: &str,
+    w: &[String],
+    cur: &mut usize,
+    lua: &LuaNames,
+    ctx: &ProxyCtx,
+    set: RuleSet,
+) -> Result<SetVar, String> {
+    let sv = parse_set_var(a, w, cur, lua)?;
+    places::check_expr(a, &sv.expr, places::sample_places(ctx, set))?;
+    Ok(sv)
+}
+
+/// HAProxy's warning for a condition using fetches the rule's place lacks (the rule itself
+/// compiled).
+fn warn_cond(
+    rules: &mut ProxyRules,
+    ctx: &ProxyCtx,
+    set: RuleSet,
+    line: &Line,
+    cond: &Option<crate::sample::acl::Cond>,
+) {
+    let name = format!("{} {}", line.words[0], line.words[1]);
+    if let Some(c) = cond
+        && let Some(wm) = places::cond_warning(ctx, set, c, Some(&name))
+    {
+        rules.warnings.push(ConfigError::at(&line.loc, wm));
+    }
 }
 
 fn tcp_cond(

@@ -93,6 +93,9 @@ static PREDEFINED: &[(&str, &[&str])] = &[
 /// One criterion with its patterns: an `acl` line's body.
 #[derive(Clone, Debug)]
 pub struct AclExpr {
+    /// The criterion's keyword as HAProxy names it in messages: the ACL keyword written
+    /// (`path_beg`), else the fetch's name.
+    pub kw: String,
     pub expr: SampleExpr,
     pub patterns: PatternSet,
 }
@@ -203,7 +206,11 @@ impl AclExpr {
             None => PatternSet::new(default_method(method)?, ignore_case),
         };
         patterns.add_words(&words[i.min(words.len())..])?;
-        Ok(AclExpr { expr, patterns })
+        let kw = match derived {
+            Some(k) => k.name.to_string(),
+            None => expr.fetch_name(),
+        };
+        Ok(AclExpr { kw, expr, patterns })
     }
 
     /// Whether any value of the criterion matches any pattern.

@@ -15,6 +15,7 @@ use bytes::Bytes;
 use crate::lua_names::LuaNames;
 
 use super::expr::{ExprCtx, SampleExpr};
+use super::placement::{self, Places};
 use super::source::{LuaSamples, SampleSource};
 use super::value::Sample;
 
@@ -302,12 +303,18 @@ fn parse_opts(arg: &str, opts: &mut LfOpts) {
 impl LogFormat {
     /// A rule argument (`set-header` value, `redirect` location, `lf-string`...).
     pub fn parse(fmt: &str, lua: &LuaNames) -> Result<LogFormat, String> {
-        Self::parse_mode(fmt, lua, LfMode::Http)
+        Self::parse_mode(fmt, lua, LfMode::Http, None)
+    }
+
+    /// A rule argument evaluated at `places` (`sample::placement`): a fetch usable in none of
+    /// them is refused with HAProxy's message.
+    pub fn parse_placed(fmt: &str, lua: &LuaNames, places: Places) -> Result<LogFormat, String> {
+        Self::parse_mode(fmt, lua, LfMode::Http, Some(places))
     }
 
     /// A `log-format` directive (and the `option httplog|tcplog` formats).
     pub fn parse_log(fmt: &str, lua: &LuaNames) -> Result<LogFormat, String> {
-        Self::parse_mode(fmt, lua, LfMode::Log)
+        Self::parse_mode(fmt, lua, LfMode::Log, None)
     }
 
     pub fn httplog() -> LogFormat {
@@ -318,7 +325,12 @@ impl LogFormat {
         Self::parse_log(TCPLOG_FORMAT, &LuaNames::default()).expect("built-in format")
     }
 
-    fn parse_mode(fmt: &str, lua: &LuaNames, mode: LfMode) -> Result<LogFormat, String> {
+    fn parse_mode(
+        fmt: &str,
+        lua: &LuaNames,
+        mode: LfMode,
+        places: Option<Places>,
+    ) -> Result<LogFormat, String> {
         let b = fmt.as_bytes();
         let mut nodes = Vec::new();
         let mut defopts = LfOpts {
@@ -409,6 +421,15 @@ impl LogFormat {
                         ));
                     }
                     _ => return Err(format!("missing ']' after '{}'", &fmt[start..after])),
+                }
+                if let Some(places) = places {
+                    let p = placement::of_fetch(&expr.fetch_name());
+                    if !p.usable_in(places) {
+                        return Err(format!(
+                            "sample fetch <{rest}> may not be reliably used here because it needs '{}' which is not available here",
+                            p.src_name()
+                        ));
+                    }
                 }
                 nodes.push(LfNode::Expr(expr, opts));
                 i = after + 1;

@@ -16,6 +16,7 @@ pub mod fetch_internal;
 pub mod logformat;
 pub mod patfile;
 pub mod pattern;
+pub mod placement;
 pub mod source;
 #[cfg(test)]
 pub(crate) mod testsrc;
