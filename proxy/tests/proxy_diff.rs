@@ -1173,3 +1173,31 @@ fn request_body_fetches_with_http_buffer_request() {
     );
     support::diff::assert_same("body with the head", &a, &b, ORDERED);
 }
+
+const UID_CFG: &str = "
+defaults
+  mode http
+  timeout client 5s
+  timeout server 5s
+  timeout connect 2s
+  unique-id-format %{+X}o\\ %fi_%rt
+frontend fe
+  bind 127.0.0.1:@FE@
+  unique-id-header X-Unique-ID
+  http-request return status 200 content-type text/plain lf-string \"id=%[unique-id] ID=%ID\" if { path /show }
+  default_backend be
+backend be
+  server s1 127.0.0.1:@BE@
+";
+
+// `unique-id-format` (inherited from defaults) makes the `unique-id` fetch and `%ID`, and
+// `unique-id-header` carries it to the server (before X-Forwarded-For).
+#[test]
+fn unique_id_format_and_header() {
+    let (s1, s2, _b1, _b2) = with_backend(UID_CFG, &[], echo);
+    let Some(p) = Pair::start("unique_id_format_and_header", &s1, &s2) else {
+        return;
+    };
+    p.check(&get("/show"), ORDERED);
+    p.check(&get("/x"), ORDERED);
+}

@@ -341,6 +341,8 @@ pub struct Rules {
     pub http_request: Vec<Line>,
     pub http_response: Vec<Line>,
     pub http_after_response: Vec<Line>,
+    /// `unique-id-format` and `unique-id-header` lines (settings: the last one counts).
+    pub unique_id: Vec<Line>,
 }
 
 impl Rules {

@@ -217,6 +217,22 @@ pub(crate) fn parse(p: &mut Parser, line: &Line) {
         | "http-request"
         | "http-response"
         | "http-after-response" => rule(p, line, kind, &name),
+        "unique-id-format" | "unique-id-header" => {
+            if arg(1).is_empty() {
+                p.alert(loc, Form::Parsing, format!("{kw} expects an argument."));
+                return;
+            }
+            if line.words.len() > 2 {
+                let what = if kw == "unique-id-format" {
+                    format!("{kw} expects only one argument, don't forget to escape spaces!")
+                } else {
+                    format!("{kw} expects only one argument.")
+                };
+                p.alert(loc, Form::Parsing, what);
+                return;
+            }
+            with(p, |px| px.rules.unique_id.push(line.clone()));
+        }
         k if keywords::PROXY.contains(&k) => {
             p.alert(
                 loc,

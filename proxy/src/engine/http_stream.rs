@@ -193,7 +193,8 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, mut a: Accepted
             }
         };
         first = false;
-        crate::process::CUM_REQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let counter = crate::process::CUM_REQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        txn.borrow_mut().log.request_counter = counter;
         traffic.log_start(sess.peer, sess.local, luid);
         {
             let mut t = txn.borrow_mut();
@@ -205,6 +206,14 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, mut a: Accepted
             line.extend_from_slice(head.version.as_bytes());
             t.log.request_line = Some(Bytes::from(line));
             t.req = Some(head);
+        }
+        if let Some(f) = &worker.rules.proxies[fe.config_index].unique_id_format {
+            // `unique-id-format`: made once per request, for `unique-id`, `%ID` and the
+            // `unique-id-header`.
+            let mut src = StreamSource::new(sess.clone(), txn.clone(), Dir::Req);
+            let log = txn.borrow().log.clone();
+            let id = f.render(&mut src, &log).await;
+            txn.borrow_mut().log.unique_id = Some(Bytes::from(id));
         }
         let next = transaction(&sess, &txn, &mut slot, &mut server.conn).await;
         finish_log(&sess, &txn, traffic, wait_start).await;
@@ -310,7 +319,8 @@ async fn run_rules(
         return Verdict::Continue;
     }
     let mut src = StreamSource::new(sess.clone(), txn.clone(), dir);
-    let log = StreamLog::default();
+    // The stream's log data so far (`%ID`, `%rt`, `%Ts`... in rule log formats).
+    let log = txn.borrow().log.clone();
     for rule in rules {
         if !rule.applies(&mut src).await {
             continue;
@@ -913,8 +923,14 @@ async fn forward(
     // The request as the server gets it.
     let (mut head_bytes, server_keep, is_head, req_version, expect_continue) = {
         let mut t = txn.borrow_mut();
+        let unique_id = t.log.unique_id.clone();
         let req = t.req.as_mut().expect("request");
         let expect_continue = framing != BodyFraming::Empty && connection::expects_continue(req);
+        // The unique-id header first, then X-Forwarded-For (HAProxy's order).
+        let uid_header = &worker.rules.proxies[fe.config_index].unique_id_header;
+        if let (Some(name), Some(id)) = (uid_header, unique_id) {
+            req.headers.add(Bytes::copy_from_slice(name.as_bytes()), id);
+        }
         // X-Forwarded-For first, then the connection header (HAProxy's order).
         if let (Some(ff), Some(peer)) =
             (be.forwardfor.as_ref().or(fe.forwardfor.as_ref()), sess.peer)

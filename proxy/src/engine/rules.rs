@@ -24,6 +24,7 @@ fn lines_in_order(r: &crate::config::Rules) -> Vec<&Line> {
         .chain(&r.http_request)
         .chain(&r.http_response)
         .chain(&r.http_after_response)
+        .chain(&r.unique_id)
         .collect();
     // The model keeps one list per keyword; ACLs must be seen before the rules naming them,
     // so go back to the order of the file.

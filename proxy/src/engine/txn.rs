@@ -257,6 +257,9 @@ impl SampleSource for StreamSource {
     fn req_body(&self) -> Option<Bytes> {
         self.txn.borrow().req_body.clone()
     }
+    fn unique_id(&self) -> Option<Bytes> {
+        self.txn.borrow().log.unique_id.clone()
+    }
     fn req_len(&self) -> Option<i64> {
         let t = self.txn.borrow();
         let Some(req) = t.req.as_ref() else {

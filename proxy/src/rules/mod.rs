@@ -105,6 +105,10 @@ pub struct ProxyRules {
     pub http_response: Vec<Rule<HttpAction>>,
     pub http_after_response: Vec<Rule<HttpAction>>,
     pub use_backend: Vec<Rule<BackendName>>,
+    /// `unique-id-format`: the stream's unique id (`unique-id`, `%ID`).
+    pub unique_id_format: Option<LogFormat>,
+    /// `unique-id-header`: the request header that carries it to the server.
+    pub unique_id_header: Option<String>,
     /// Warnings about rules that compiled (conditions using fetches their place lacks), for
     /// the caller to report at their lines.
     pub warnings: Vec<ConfigError>,
@@ -181,6 +185,19 @@ impl ProxyRules {
         let kw = line.words.first().map(String::as_str).unwrap_or("");
         match kw {
             "acl" => self.acls.add_line(line, lua),
+            "unique-id-format" => {
+                let fmt = line.words.get(1).map(String::as_str).unwrap_or("");
+                // Parsed as a log line (spaces are separators: a leading one after `%{+X}o`
+                // is dropped, as haproxy 2.6 does).
+                let f = LogFormat::parse_log(fmt, lua)
+                    .map_err(|e| ConfigError::at(&line.loc, format!("unique-id-format: {e}")))?;
+                self.unique_id_format = Some(f);
+                Ok(())
+            }
+            "unique-id-header" => {
+                self.unique_id_header = line.words.get(1).cloned();
+                Ok(())
+            }
             "use_backend" => self.add_use_backend(ctx, line, lua),
             "tcp-request" => tcp::add_tcp_request(self, ctx, line, lua),
             "tcp-response" => tcp::add_tcp_response(self, ctx, line, lua),

@@ -823,10 +823,16 @@ fn render_var(
         RequestDate => date(out, req_date(log), true, true, false),
         RequestDateGmt => date(out, req_date(log), false, false, true),
         RequestDateLocal => date(out, req_date(log), true, false, true),
+        // With `+X`, HAProxy prints these counters as `%04X`.
+        Pid if o.hex => out.extend_from_slice(format!("{:04X}", log.pid).as_bytes()),
         Pid => lf_int(out, log.pid as i64),
         Hostname => text(out, Some(log.hostname.as_bytes())),
         UniqueId => text(out, log.unique_id.as_deref()),
+        RequestCounter if o.hex => {
+            out.extend_from_slice(format!("{:04X}", log.request_counter).as_bytes())
+        }
         RequestCounter => lf_int(out, log.request_counter as i64),
+        LogCounter if o.hex => out.extend_from_slice(format!("{:04X}", log.log_counter).as_bytes()),
         LogCounter => lf_int(out, log.log_counter as i64),
         SslCipher | SslVersion => text(out, None),
     }
