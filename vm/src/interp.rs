@@ -1402,6 +1402,7 @@ pub(crate) fn run<'gc>(
                             // The common native call, inline: a fixed number of results into
                             // this frame's registers. What `post_call` does in general, with the
                             // frame's size already at hand.
+                            let (old_len, old_ptr) = (ts.stack.len(), ts.stack.as_ptr());
                             ts.stack.truncate(func + 1 + nargs);
                             match (nf.func())(ctx, nf, ts.window(func + 1, thread)) {
                                 Ok(Action::Return) => {
@@ -1412,7 +1413,18 @@ pub(crate) fn run<'gc>(
                                         ts.stack[func + i] = ts.stack[from + i];
                                     }
                                     if ts.stack.len() < need {
-                                        grow_stack(ts, need);
+                                        if ts.stack.as_ptr() == old_ptr && need <= old_len {
+                                            // The frame's registers are still in the buffer
+                                            // (`Value` is `Copy`: truncating left them there,
+                                            // and the native could only write values over
+                                            // them); no collection ran since. Taking them
+                                            // back saves refilling them with nils.
+                                            // SAFETY: same buffer, `need <= old_len`, and
+                                            // every slot below `old_len` was initialised.
+                                            unsafe { ts.stack.set_len(need) };
+                                        } else {
+                                            grow_stack(ts, need);
+                                        }
                                     }
                                     for i in func + copy..func + want {
                                         ts.stack[i] = Value::Nil;
