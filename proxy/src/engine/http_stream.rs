@@ -921,7 +921,7 @@ async fn forward(
     let mode = combined_mode(fe.conn_mode, be.conn_mode);
 
     // The request as the server gets it.
-    let (mut head_bytes, server_keep, is_head, req_version, expect_continue) = {
+    let (head_bytes, server_keep, is_head, req_version, expect_continue) = {
         let mut t = txn.borrow_mut();
         let unique_id = t.log.unique_id.clone();
         let req = t.req.as_mut().expect("request");
@@ -1005,12 +1005,11 @@ async fn forward(
     let mut request_sent = std::time::Instant::now();
     // A request without body over a connection that was idle can be sent again: the server may
     // have closed that connection just before it arrived (HAProxy retries those too).
-    let resend = (reused && framing == BodyFraming::Empty).then(|| head_bytes.clone());
-    if sconn.io.write_all(&head_bytes).await.is_err() && resend.is_none() {
+    let resend = reused && framing == BodyFraming::Empty;
+    if sconn.io.write_all(&head_bytes).await.is_err() && !resend {
         let keep = client_keep && framing == BodyFraming::Empty;
         return answer_page(client, txn, 502, req_version, keep, b"SH").await;
     }
-    head_bytes.clear();
     if expect_continue && client.rbuf.is_empty() {
         // The client waits for the server's `100 Continue` before sending its body: watch
         // both sides, and relay the interim answer as soon as the server sends it.
@@ -1053,7 +1052,7 @@ async fn forward(
     }
 
     let mut first_try = read_response_head(&mut sconn, client, server_timeout).await;
-    if let (Err(502), Some(again)) = (&first_try, &resend)
+    if let (Err(502), true) = (&first_try, resend)
         && sconn.rbuf.is_empty()
     {
         // Nothing came back on the reused connection: once more, on a new one.
@@ -1063,7 +1062,7 @@ async fn forward(
             sconn = conn;
             _slot = Some(slot);
             request_sent = std::time::Instant::now();
-            first_try = match sconn.io.write_all(again).await {
+            first_try = match sconn.io.write_all(&head_bytes).await {
                 Ok(()) => read_response_head(&mut sconn, client, server_timeout).await,
                 Err(_) => Err(502),
             };
