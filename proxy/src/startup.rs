@@ -57,6 +57,7 @@ pub fn lua_settings(cfg: &Config, thread: i64) -> LuaSettings {
         session_timeout: ms(t.session_timeout_ms, d.session_timeout),
         service_timeout: ms(t.service_timeout_ms, d.service_timeout),
         task_timeout: ms(t.task_timeout_ms, d.task_timeout),
+        burst_timeout: ms(t.burst_timeout_ms, d.burst_timeout),
         prepend_paths: cfg
             .global
             .lua_prepend_paths

@@ -183,6 +183,37 @@ fn session_timeout_counts_execution_not_sleep() {
 }
 
 #[test]
+fn burst_timeout_stops_a_long_run_between_yields() {
+    local(async {
+        let settings = LuaSettings {
+            session_timeout: None,
+            burst_timeout: Some(Duration::from_millis(50)),
+            ..LuaSettings::default()
+        };
+        let rt = LuaRuntime::new(settings);
+        // Long in total but yielding every slice: fine.
+        let r = eval(
+            &rt,
+            ExecContext::Action,
+            "local n = 0 for i = 1, 3000000 do n = n + i end return 'ok'",
+        )
+        .await;
+        assert_eq!(r.unwrap(), vec![StaticValue::String(b"ok".to_vec())]);
+        // One library call that runs for long without returning to the scheduler (a sort of
+        // two million numbers), then more Lua: stopped after that burst.
+        let e = eval(
+            &rt,
+            ExecContext::Action,
+            "local t = {} for i = 1, 2000000 do t[i] = (i * 7919) % 1000003 end \
+             table.sort(t) core.yield() return 'late'",
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.message, "execution timeout");
+    });
+}
+
+#[test]
 fn tasks_start_from_the_body_and_at_runtime() {
     let s = Script::new(
         r#"

@@ -80,6 +80,8 @@ pub struct Run {
     inv: Rc<Invocation>,
     /// HAProxy's `tune.lua.*-timeout`: Lua execution time, time spent awaiting excluded.
     timeout: Option<Duration>,
+    /// `tune.lua.burst-timeout`: the longest single run between two yields.
+    burst: Option<Duration>,
     spent: Duration,
 }
 
@@ -89,12 +91,18 @@ impl Run {
             task: Some(task),
             inv: Invocation::new(context),
             timeout: None,
+            burst: None,
             spent: Duration::ZERO,
         }
     }
 
     pub fn with_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    pub fn with_burst(mut self, burst: Option<Duration>) -> Self {
+        self.burst = burst;
         self
     }
 
@@ -121,7 +129,8 @@ impl Future for Run {
             let _guard = CurrentGuard;
             Pin::new(task).poll(cx)
         };
-        this.spent += started.elapsed();
+        let burst = started.elapsed();
+        this.spent += burst;
         match result {
             Poll::Ready(r) => {
                 this.task = None;
@@ -133,7 +142,11 @@ impl Future for Run {
                 Poll::Ready(Ok(std::mem::take(&mut *this.inv.done_values.borrow_mut())))
             }
             Poll::Pending => {
-                if this.timeout.is_some_and(|t| this.spent > t) {
+                // One poll is one run between yields (a fuel slice at most, unless a library
+                // call was long): the burst limit applies to it, the timeout to their sum.
+                if this.timeout.is_some_and(|t| this.spent > t)
+                    || this.burst.is_some_and(|b| burst > b)
+                {
                     this.task = None;
                     return Poll::Ready(Err(RunError {
                         message: "execution timeout".into(),

@@ -30,6 +30,9 @@ pub struct LuaSettings {
     pub service_timeout: Option<Duration>,
     /// `tune.lua.task-timeout`.
     pub task_timeout: Option<Duration>,
+    /// `tune.lua.burst-timeout`: the longest run without a yield (a fuel slice here, so only
+    /// a long library call can reach it).
+    pub burst_timeout: Option<Duration>,
     /// `lua-prepend-path`: (path template, whether it goes to `package.cpath`).
     pub prepend_paths: Vec<(String, bool)>,
     /// `core.thread`: 0 for the shared state, the worker's number (from 1) otherwise.
@@ -46,6 +49,7 @@ impl Default for LuaSettings {
             session_timeout: Some(Duration::from_secs(4)),
             service_timeout: Some(Duration::from_secs(4)),
             task_timeout: None,
+            burst_timeout: Some(Duration::from_secs(1)),
             prepend_paths: Vec::new(),
             thread: 0,
             ssl_server_verify: true,
@@ -98,7 +102,13 @@ impl LuaRuntime {
             ExecContext::Task => self.settings.task_timeout,
             ExecContext::Body | ExecContext::Init => None,
         };
-        Ok(Run::new(task, context).with_timeout(timeout))
+        let burst = match context {
+            ExecContext::Body | ExecContext::Init => None,
+            _ => self.settings.burst_timeout,
+        };
+        Ok(Run::new(task, context)
+            .with_timeout(timeout)
+            .with_burst(burst))
     }
 
     /// Runs a `lua-load` file's body with `args` as `...`. The error is HAProxy's text
