@@ -22,6 +22,11 @@ pub struct BackendState {
 }
 
 impl BackendState {
+    /// Connections open to `server` from this worker (its `%sc` in logs).
+    pub fn active(&self, server: usize) -> u32 {
+        self.active.get(server).map_or(0, Cell::get)
+    }
+
     pub fn new(be: &Backend) -> Self {
         BackendState {
             rr_current: be.servers.iter().map(|_| Cell::new(0)).collect(),
@@ -45,6 +50,8 @@ impl BackendState {
 pub struct ServerSlot<'a> {
     state: &'a BackendState,
     pub server: usize,
+    /// Connection attempts made before the one that succeeded (the log's `%rc`).
+    pub retries: u32,
 }
 
 impl Drop for ServerSlot<'_> {
@@ -177,7 +184,11 @@ pub async fn connect<'a>(
 ) -> Result<(ServerSlot<'a>, Conn), ConnectError> {
     let server = choose(be, st, client).ok_or(ConnectError::NoServer)?;
     st.active[server].set(st.active[server].get() + 1);
-    let slot = ServerSlot { state: st, server };
+    let mut slot = ServerSlot {
+        state: st,
+        server,
+        retries: 0,
+    };
     let target = &be.servers[server].target;
     let timeout = be.timeouts.connect;
     let mut timed_out = false;
@@ -199,6 +210,7 @@ pub async fn connect<'a>(
             None => connect_once(target, local).await,
         };
         if let Ok(conn) = r {
+            slot.retries = attempt;
             return Ok((slot, conn));
         }
     }
