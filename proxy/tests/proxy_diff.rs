@@ -940,7 +940,7 @@ fn keep_alive_after(p: &Pair, first: &str) {
 
 #[test]
 fn keep_alive_after_replies_and_errors() {
-    let none = support::ports::free_port();
+    let none = support::ports::refused_port();
     let (s1, s2, _b1, _b2) = with_backend(KEEP_CFG, &[], plain_origin);
     let (s1, s2) = (s1.var("NONE", none), s2.var("NONE", none));
     let Some(p) = Pair::start("keep_alive_after_replies_and_errors", &s1, &s2) else {
@@ -956,7 +956,7 @@ fn keep_alive_after_replies_and_errors() {
 // close` header).
 #[test]
 fn keep_alive_after_deny_500() {
-    let none = support::ports::free_port();
+    let none = support::ports::refused_port();
     let (s1, s2, _b1, _b2) = with_backend(KEEP_CFG, &[], plain_origin);
     let (s1, s2) = (s1.var("NONE", none), s2.var("NONE", none));
     let Some(p) = Pair::start("keep_alive_after_deny_500", &s1, &s2) else {
@@ -971,7 +971,7 @@ fn keep_alive_after_deny_500() {
 #[test]
 fn server_connection_reuse_across_clients() {
     let (s1, s2, _b1, _b2) = with_backend(KEEP_CFG, &[], origin);
-    let none = support::ports::free_port();
+    let none = support::ports::refused_port();
     let (s1, s2) = (s1.var("NONE", none), s2.var("NONE", none));
     let Some(p) = Pair::start("server_connection_reuse_across_clients", &s1, &s2) else {
         return;
@@ -993,7 +993,7 @@ fn server_connection_reuse_across_clients() {
 // haproxy keeps the client connection open after its 502, 503 and 504 pages; Halo closes it.
 #[test]
 fn keep_alive_after_server_errors_like_haproxy() {
-    let none = support::ports::free_port();
+    let none = support::ports::refused_port();
     let (s1, s2, _b1, _b2) = with_backend(KEEP_CFG, &[], plain_origin);
     let (s1, s2) = (s1.var("NONE", none), s2.var("NONE", none));
     let Some(p) = Pair::start("keep_alive_after_server_errors_like_haproxy", &s1, &s2) else {

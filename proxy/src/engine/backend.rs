@@ -31,6 +31,11 @@ const MAX_IDLE_PER_SERVER: usize = 1024;
 const IDLE_PURGE_DELAY: Duration = Duration::from_secs(5);
 
 impl BackendState {
+    /// Connections open to `server` from this worker (its `%sc` in logs).
+    pub fn active(&self, server: usize) -> u32 {
+        self.active.get(server).map_or(0, Cell::get)
+    }
+
     pub fn new(be: &Backend) -> Self {
         BackendState {
             rr_current: be.servers.iter().map(|_| Cell::new(0)).collect(),
@@ -81,6 +86,8 @@ impl BackendState {
 pub struct ServerSlot<'a> {
     state: &'a BackendState,
     pub server: usize,
+    /// Connection attempts made before the one that succeeded (the log's `%rc`).
+    pub retries: u32,
 }
 
 impl Drop for ServerSlot<'_> {
@@ -224,7 +231,11 @@ pub async fn connect<'a>(
 ) -> Result<(ServerSlot<'a>, Conn, Origin), ConnectError> {
     let server = choose(be, st, client).ok_or(ConnectError::NoServer)?;
     st.active[server].set(st.active[server].get() + 1);
-    let slot = ServerSlot { state: st, server };
+    let mut slot = ServerSlot {
+        state: st,
+        server,
+        retries: 0,
+    };
     if reuse && let Some(conn) = st.take_idle(server) {
         return Ok((slot, conn, Origin::Pool));
     }
@@ -249,6 +260,7 @@ pub async fn connect<'a>(
             None => connect_once(target, local).await,
         };
         if let Ok(conn) = r {
+            slot.retries = attempt;
             return Ok((slot, conn, Origin::New));
         }
     }

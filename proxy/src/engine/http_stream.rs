@@ -27,6 +27,7 @@ use crate::http::parse::{Limits, Parsed, parse_request, parse_response};
 use crate::http::reply::Reply as HttpReply;
 use crate::http::write::{write_request_head, write_response_head};
 use crate::http::{RequestHead, ResponseHead, Version};
+use crate::logging::htx_size;
 use crate::lua::applet_http::{self, AppletHttp, BodyState, RequestView, ResponseState};
 use crate::lua::applet_io::{self, AppletIo};
 use crate::lua::invoke::{self, ActionOutcome};
@@ -71,13 +72,21 @@ fn combined_mode(fe: HttpConnMode, be: HttpConnMode) -> HttpMode {
     mode_of(if rank(fe) >= rank(be) { fe } else { be })
 }
 
-/// Sends a response Halo made itself and records it for the traffic log.
-async fn answer(client: &mut Conn, txn: &SharedTxn, bytes: &[u8], status: u16, term: &[u8; 2]) {
+/// Sends a response Halo made itself and records it for the traffic log; `htx` is its size
+/// as HAProxy counts it (`logging::htx_size`; 0 for the raw pages of the H1 layer).
+async fn answer(
+    client: &mut Conn,
+    txn: &SharedTxn,
+    bytes: &[u8],
+    htx: u64,
+    status: u16,
+    term: &[u8; 2],
+) {
     {
         let mut t = txn.borrow_mut();
         t.log.status = i32::from(status);
         t.log.term = *term;
-        t.log.bytes_out += bytes.len() as u64;
+        t.log.bytes_out += htx;
     }
     let _ = client.write_all(bytes).await;
 }
@@ -92,8 +101,10 @@ async fn answer_page(
     keep: bool,
     term: &[u8; 2],
 ) -> Next {
-    let (bytes, keep) = replies::write(&replies::page(status), version, keep);
-    answer(client, txn, &bytes, status, term).await;
+    let page = replies::page(status);
+    let (bytes, keep) = replies::write(&page, version, keep);
+    let htx = htx_size::reply(&page.head, page.body.len());
+    answer(client, txn, &bytes, htx, status, term).await;
     if keep { Next::KeepAlive } else { Next::Close }
 }
 
@@ -138,7 +149,7 @@ impl Drop for KeptServer {
 }
 
 pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, mut a: Accepted) {
-    let sess = Session::open(Session {
+    let (sess, _counted) = Session::open(Session {
         worker: worker.clone(),
         frontend: fe_idx,
         peer: a.peer,
@@ -177,18 +188,34 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, mut a: Accepted
         }
         let head = match head {
             Ok(Some(h)) => h,
-            Ok(None) => return,
+            Ok(None) => {
+                if first {
+                    // A connection closed before its first request: HAProxy logs it as a bad
+                    // request the client aborted (unless `dontlognull`).
+                    {
+                        let mut t = txn.borrow_mut();
+                        t.log.status = 400;
+                        t.log.term = *b"CR";
+                        t.log.t_req = None;
+                        t.log.request_line = Some(Bytes::from_static(b"<BADREQ>"));
+                    }
+                    finish_log(&sess, &txn, traffic, wait_start, true).await;
+                }
+                return;
+            }
             Err(status) => {
+                txn.borrow_mut().log.request_line = Some(Bytes::from_static(b"<BADREQ>"));
                 answer(
                     client,
                     &txn,
                     &replies::raw_page(status),
+                    0,
                     status,
                     if status == 408 { b"cR" } else { b"PR" },
                 )
                 .await;
                 let _ = client.shutdown().await;
-                finish_log(&sess, &txn, traffic, wait_start).await;
+                finish_log(&sess, &txn, traffic, wait_start, false).await;
                 return;
             }
         };
@@ -216,7 +243,8 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, mut a: Accepted
             txn.borrow_mut().log.unique_id = Some(Bytes::from(id));
         }
         let next = transaction(&sess, &txn, &mut slot, &mut server.conn).await;
-        finish_log(&sess, &txn, traffic, wait_start).await;
+        finish_log(&sess, &txn, traffic, wait_start, false).await;
+        txn.borrow_mut().release_backend();
         match next {
             Next::KeepAlive => continue,
             Next::Close => {
@@ -230,11 +258,14 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, mut a: Accepted
 }
 
 /// Completes the transaction's log data and sends its traffic line, if one is due.
+/// Logs the end of a transaction; `empty`: the client sent nothing (what `dontlognull`
+/// leaves out).
 async fn finish_log(
     sess: &Rc<Session>,
     txn: &SharedTxn,
     traffic: &crate::logging::TrafficLog,
     started: std::time::Instant,
+    empty: bool,
 ) {
     if !traffic.logs_at_end() {
         return;
@@ -245,17 +276,17 @@ async fn finish_log(
         t.log.ta = Some(started.elapsed().as_millis() as i64);
         t.log.tt = Some(sess.accepted.elapsed().as_millis() as i64);
         t.log.actconn = conns;
-        t.log.feconn = conns;
-        // HAProxy logs after releasing the server and backend slots: they read 0 here.
-        t.log.beconn = 0;
-        t.log.srv_conn = 0;
+        t.log.feconn = sess.fe_conn();
+        // HAProxy logs after releasing this stream's server and backend slots.
+        let (be_conn, srv_conn) = t.log_conn_counts(sess);
+        t.log.beconn = be_conn;
+        t.log.srv_conn = srv_conn;
+        t.release_backend();
         (t.log.clone(), t.loglevel)
     };
     let mut src = StreamSource::new(sess.clone(), txn.clone(), Dir::Res);
-    let bytes_in = log.bytes_in;
-    traffic
-        .log_end(&mut src, &log, bytes_in.max(1), level)
-        .await;
+    let bytes_in = if empty { 0 } else { log.bytes_in.max(1) };
+    traffic.log_end(&mut src, &log, bytes_in, level).await;
 }
 
 /// Reads the next request head. `Ok(None)`: the client closed (or stayed idle) between
@@ -465,7 +496,15 @@ async fn transaction(
     let framing = match framing {
         Ok(f) => f,
         Err(e) => {
-            answer(client, txn, &replies::raw_page(e.status), e.status, b"PR").await;
+            answer(
+                client,
+                txn,
+                &replies::raw_page(e.status),
+                0,
+                e.status,
+                b"PR",
+            )
+            .await;
             return Next::Close;
         }
     };
@@ -487,7 +526,7 @@ async fn transaction(
         )
         .await
         {
-            answer(client, txn, &replies::raw_page(408), 408, b"cR").await;
+            answer(client, txn, &replies::raw_page(408), 0, 408, b"cR").await;
             return Next::Close;
         }
         buffered = true;
@@ -503,7 +542,7 @@ async fn transaction(
             if be_plan.buffer_request && !buffered {
                 let wait = fe.timeouts.http_request.or(fe.timeouts.client);
                 if !buffer_body(client, txn, framing, wait).await {
-                    answer(client, txn, &replies::raw_page(408), 408, b"cR").await;
+                    answer(client, txn, &replies::raw_page(408), 0, 408, b"cR").await;
                     return Next::Close;
                 }
                 note_request_body(txn, client, framing);
@@ -532,7 +571,8 @@ async fn transaction(
             let drained = framing == BodyFraming::Empty || drain_buffered_body(client, framing);
             let (bytes, keep) = replies::write(&reply, req_version, client_keep && drained);
             let status = reply.head.status;
-            answer(client, txn, &bytes, status, term).await;
+            let htx = htx_size::reply(&reply.head, reply.body.len());
+            answer(client, txn, &bytes, htx, status, term).await;
             if !keep {
                 return Next::Close;
             }
@@ -787,7 +827,12 @@ async fn service(
         } else {
             i32::from(response.borrow().status.max(200))
         };
-        t.log.bytes_out += io.borrow().written;
+        t.log.bytes_out += if !started || failed {
+            let page = replies::page(500);
+            htx_size::reply(&page.head, page.body.len())
+        } else {
+            response.borrow().htx_out
+        };
         if result.is_err() {
             t.log.term = *b"PD";
         }
@@ -810,7 +855,8 @@ async fn service(
 }
 
 /// Sends a body from `from` to `to`, decoding its framing and re-encoding it (chunked stays
-/// chunked, a length is passed through, until-close runs until `from` closes).
+/// chunked, a length is passed through, until-close runs until `from` closes). Returns its
+/// size as HAProxy's logs count it (`logging::htx_size`).
 async fn relay_body(
     from: &mut Conn,
     to: &mut Conn,
@@ -822,11 +868,13 @@ async fn relay_body(
     }
     let mut dec = BodyDecoder::new(framing, Limits::default());
     let mut out = BytesMut::new();
-    let mut sent = 0u64;
+    // What HAProxy's logs count: the data, and the end of a chunked body.
+    let mut counted = 0u64;
     loop {
         loop {
             match dec.decode(&mut from.rbuf) {
                 Ok(Some(BodyEvent::Data(b))) => {
+                    counted += b.len() as u64;
                     if framing == BodyFraming::Chunked {
                         write_chunk(&b, &mut out);
                     } else {
@@ -835,10 +883,11 @@ async fn relay_body(
                 }
                 Ok(Some(BodyEvent::End { trailers })) => {
                     if framing == BodyFraming::Chunked {
+                        counted += htx_size::chunked_end(&trailers);
                         write_last_chunk(&trailers, &mut out);
                     }
                     to.write_all(&out).await.map_err(|_| RelayFail::Write)?;
-                    return Ok(sent + out.len() as u64);
+                    return Ok(counted);
                 }
                 Ok(None) => break,
                 Err(_) => return Err(RelayFail::Bad),
@@ -846,7 +895,6 @@ async fn relay_body(
         }
         if !out.is_empty() {
             to.write_all(&out).await.map_err(|_| RelayFail::Write)?;
-            sent += out.len() as u64;
             out.clear();
         }
         match fill(from, read_timeout).await {
@@ -854,7 +902,7 @@ async fn relay_body(
                 Ok(Some(BodyEvent::End { .. })) | Ok(None)
                     if framing == BodyFraming::UntilClose =>
                 {
-                    return Ok(sent);
+                    return Ok(counted);
                 }
                 _ => return Err(RelayFail::Truncated),
             },
@@ -982,6 +1030,7 @@ async fn forward(
         None => match backend::connect(be, st, sess.peer, sess.local, pool_ok).await {
             Ok((slot, conn, origin)) => {
                 let i = slot.server;
+                txn.borrow_mut().log.retries = i64::from(slot.retries);
                 (conn, i, Some(slot), origin == backend::Origin::Pool)
             }
             Err(ConnectError::NoServer) => {
@@ -990,6 +1039,8 @@ async fn forward(
             }
             Err(ConnectError::Failed { timed_out }) => {
                 let term = if timed_out { b"sC" } else { b"SC" };
+                // Every retry was made (HAProxy's `%rc`).
+                txn.borrow_mut().log.retries = i64::from(be.retries);
                 let keep = client_keep && framing == BodyFraming::Empty;
                 return answer_page(client, txn, 503, req_version, keep, term).await;
             }
@@ -1038,11 +1089,11 @@ async fn forward(
     match relay_body(client, &mut sconn, framing, client_timeout).await {
         Ok(n) => txn.borrow_mut().log.bytes_in += n,
         Err(RelayFail::Timeout) => {
-            answer(client, txn, &replies::raw_page(408), 408, b"cD").await;
+            answer(client, txn, &replies::raw_page(408), 0, 408, b"cD").await;
             return Next::Close;
         }
         Err(RelayFail::Bad) => {
-            answer(client, txn, &replies::raw_page(400), 400, b"CD").await;
+            answer(client, txn, &replies::raw_page(400), 0, 400, b"CD").await;
             return Next::Close;
         }
         Err(_) => {
@@ -1083,6 +1134,8 @@ async fn forward(
         }
     };
     let server_keep = connection::server_keep_alive_after_response(server_keep, &res, res_framing);
+    // HAProxy's logs count the head as it came from the server: before the response rules.
+    let res_htx = htx_size::response_head(&res);
     txn.borrow_mut().res = Some(res);
 
     // Response rules: the backend's, then the frontend's; then http-after-response.
@@ -1099,7 +1152,8 @@ async fn forward(
                 // server connection is dropped); http-after-response rules still apply to it.
                 let reply = after_response(sess, txn, &order, reply).await;
                 let (bytes, keep) = replies::write(&reply, req_version, client_keep);
-                answer(client, txn, &bytes, reply.head.status, term).await;
+                let htx = htx_size::reply(&reply.head, reply.body.len());
+                answer(client, txn, &bytes, htx, reply.head.status, term).await;
                 return if keep { Next::KeepAlive } else { Next::Close };
             }
             Verdict::Service(_) | Verdict::Close => return Next::Close,
@@ -1119,13 +1173,10 @@ async fn forward(
         connection::prepare_response_for_client(res, req_version, keep);
         let mut out = BytesMut::new();
         write_response_head(res, &mut out);
+        t.log.status = i32::from(res.status);
+        t.log.bytes_out += res_htx;
         out
     };
-    {
-        let mut t = txn.borrow_mut();
-        t.log.status = t.res.as_ref().map_or(-1, |r| i32::from(r.status));
-        t.log.bytes_out += out.len() as u64;
-    }
     if client.write_all(&out).await.is_err() {
         txn.borrow_mut().log.term = *b"CD";
         return Next::Close;

@@ -111,7 +111,7 @@ fn take_back(ch: &SharedChannel) -> (Option<Conn>, Bytes) {
 
 pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, mut a: Accepted) {
     let fe = &worker.plan.frontends[fe_idx];
-    let sess = Session::open(Session {
+    let (sess, _counted) = Session::open(Session {
         worker: worker.clone(),
         frontend: fe_idx,
         peer: a.peer,
@@ -282,6 +282,14 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, mut a: Accepted
             t.log.pid = std::process::id();
             t.log.bytes_in = stats.up;
             t.log.bytes_out = stats.down;
+            t.log.actconn = crate::process::CURR_CONNS.load(std::sync::atomic::Ordering::Relaxed);
+            t.log.feconn = sess.fe_conn();
+            // As in HAProxy, this stream's backend and server slots are released before the
+            // log.
+            let (be_conn, srv_conn) = t.log_conn_counts(&sess);
+            t.log.beconn = be_conn;
+            t.log.srv_conn = srv_conn;
+            t.release_backend();
             t.log.tt = Some(sess.accepted.elapsed().as_millis() as i64);
             t.log.term = match stats.end {
                 tunnel::TunnelEnd::Closed => *b"--",

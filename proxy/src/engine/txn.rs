@@ -33,10 +33,21 @@ pub struct Session {
 }
 
 impl Session {
-    /// Shares a new session, counted in its frontend's connections (`fe_conn`) until dropped.
-    pub fn open(s: Session) -> Rc<Session> {
+    /// Shares a new session, counted in its frontend's connections (`fe_conn`) until the
+    /// returned guard is dropped: the connection's owner holds it, as Lua objects may keep
+    /// the session itself alive (until collected) after the connection ended.
+    pub fn open(s: Session) -> (Rc<Session>, ConnCounted) {
         CONN_COUNTS.with(|c| c.borrow_mut().add(Side::Fe, s.frontend, 1));
-        Rc::new(s)
+        let guard = ConnCounted {
+            frontend: s.frontend,
+        };
+        (Rc::new(s), guard)
+    }
+
+    /// The frontend's live connections on this worker (HAProxy's `feconn`; the same with
+    /// one thread).
+    pub fn fe_conn(&self) -> i64 {
+        CONN_COUNTS.with(|c| c.borrow().get(Side::Fe, self.frontend))
     }
 
     pub fn frontend_name(&self) -> &str {
@@ -44,7 +55,12 @@ impl Session {
     }
 }
 
-impl Drop for Session {
+/// A connection counted in its frontend's `fe_conn` while this lives.
+pub struct ConnCounted {
+    frontend: usize,
+}
+
+impl Drop for ConnCounted {
     fn drop(&mut self) {
         CONN_COUNTS.with(|c| c.borrow_mut().add(Side::Fe, self.frontend, -1));
     }
@@ -110,24 +126,53 @@ pub struct TxnData {
     pub log: crate::sample::logformat::StreamLog,
     /// The first request of its connection (`http_first_req`).
     pub first_request: bool,
+    /// `backend` is counted in its `be_conn` (until `release_backend` or the drop).
+    be_counted: bool,
 }
 
 impl TxnData {
     /// Assigns the stream to a backend, counted in that backend's `be_conn` until the
     /// transaction ends.
     pub fn set_backend(&mut self, be: usize) {
-        if let Some(old) = self.backend.replace(be) {
-            CONN_COUNTS.with(|c| c.borrow_mut().add(Side::Be, old, -1));
-        }
+        self.release_backend();
+        self.backend = Some(be);
         CONN_COUNTS.with(|c| c.borrow_mut().add(Side::Be, be, 1));
+        self.be_counted = true;
+    }
+
+    /// The stream ended: it no longer counts in its backend's `be_conn` (a Lua object may
+    /// keep this transaction alive longer).
+    pub fn release_backend(&mut self) {
+        if let Some(be) = self.backend.filter(|_| self.be_counted) {
+            CONN_COUNTS.with(|c| c.borrow_mut().add(Side::Be, be, -1));
+        }
+        self.be_counted = false;
+    }
+}
+
+impl TxnData {
+    /// The log's `%bc` and `%sc`: the backend's and the server's streams other than this one
+    /// (HAProxy logs after releasing this stream's slots; the server slot is already released
+    /// here).
+    pub fn log_conn_counts(&self, sess: &Session) -> (i64, i64) {
+        let Some(be) = self.backend else {
+            return (0, 0);
+        };
+        let own = i64::from(self.be_counted);
+        let be_conn = CONN_COUNTS.with(|c| c.borrow().get(Side::Be, be)) - own;
+        let plan_be = &sess.worker.plan.backends[be];
+        let srv = self
+            .server
+            .as_ref()
+            .and_then(|name| plan_be.servers.iter().position(|s| *s.name == **name))
+            .map_or(0, |i| i64::from(sess.worker.backends[be].active(i)));
+        (be_conn.max(0), srv)
     }
 }
 
 impl Drop for TxnData {
     fn drop(&mut self) {
-        if let Some(be) = self.backend {
-            CONN_COUNTS.with(|c| c.borrow_mut().add(Side::Be, be, -1));
-        }
+        self.release_backend();
     }
 }
 

@@ -6,6 +6,7 @@
 //! - `sink.rs`: non-blocking delivery (per-thread sockets, polled stdout/stderr writes).
 //! - `loggers.rs`: `LogSettings`, `Target`, `Loggers` (one proxy's targets), `LogSetup`.
 //! - `traffic.rs`: `TrafficLog`, which line a stream logs and when.
+//! - `htx_size.rs`: HAProxy's way of counting a message's bytes (`%B`): its HTX size.
 //! - `lua.rs`: `core.log`/`txn:log` routing (`tune.lua.log.*`), the stderr line.
 //!
 //! How the engine uses it. Once, at start-up, from the configuration:
@@ -62,6 +63,7 @@
 
 pub mod clock;
 pub mod frame;
+pub mod htx_size;
 pub mod loggers;
 pub mod lua;
 pub mod sink;

@@ -47,6 +47,9 @@ pub struct ResponseState {
     pub close: bool,
     /// The head could not be made (bad content-length): the engine answers 500.
     pub failed: bool,
+    /// The response's size as HAProxy's logs count it (`logging::htx_size`): the head as
+    /// HAProxy's applet makes it, then the data sent.
+    pub htx_out: u64,
 }
 
 pub struct AppletHttp {
@@ -247,6 +250,7 @@ pub fn response_head(applet: &AppletHttp, resp: &mut ResponseState) -> Result<Ve
     let framing = crate::http::applet::prepare_applet_response(&mut head, req)
         .map_err(|e| e.reason.to_string())?;
     let keep = !applet.client_close && framing != crate::http::body::BodyFraming::UntilClose;
+    resp.htx_out = crate::logging::htx_size::response_head(&head);
     crate::http::connection::prepare_response_for_client(&mut head, req.version, keep);
     resp.chunked = framing == crate::http::body::BodyFraming::Chunked;
     resp.close = !keep;
@@ -297,6 +301,7 @@ fn send<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, stack: Stack<'gc, '_>) -> N
         stack.clear();
         return Ok(Action::Return);
     }
+    applet.response.borrow_mut().htx_out += msg.len() as u64;
     if chunked {
         let mut framed = bytes::BytesMut::with_capacity(msg.len() + 16);
         crate::http::body::write_chunk(msg.as_bytes(), &mut framed);
