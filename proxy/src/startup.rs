@@ -66,6 +66,8 @@ pub fn lua_settings(cfg: &Config, thread: i64) -> LuaSettings {
             .collect(),
         thread,
         ssl_server_verify: !cfg.global.ssl_server_verify_none,
+        bool_samples_as_booleans: t.bool_sample_conversion
+            == Some(crate::config::BoolSampleConversion::Normal),
     }
 }
 

@@ -162,3 +162,56 @@ fn sleeping_actions_do_not_block_other_streams() {
         .count();
     assert_eq!(paused, 10);
 }
+
+const BOOL_LUA: &str = r#"
+core.register_action("bools", { "http-req" }, function(txn)
+  txn:set_var("txn.flag", true)
+  txn:set_var("txn.o", table.concat({
+    tostring(txn.f:always_true()), tostring(txn.c:even(2)), tostring(txn:get_var("txn.flag")),
+  }, " "))
+end)
+"#;
+
+fn bool_cfg(setting: &str) -> String {
+    format!(
+        "
+global
+  {setting}
+  lua-load @DIR@/bools.lua
+defaults
+  mode http
+  timeout client 5s
+  timeout server 5s
+  timeout connect 2s
+frontend fe
+  bind 127.0.0.1:@FE@
+  http-request lua.bools
+  http-request return status 200 content-type text/plain lf-string \"%[var(txn.o)]\"
+"
+    )
+}
+
+// `tune.lua.bool-sample-conversion`: boolean samples reach Lua as 0/1 by default and with
+// `pre-3.1-bug` (HAProxy's historical behaviour), as booleans with `normal`; set after a
+// `lua-load` it is ignored, as in HAProxy.
+#[test]
+fn bool_sample_conversion() {
+    for (setting, want) in [
+        ("", "1 1 1"),
+        ("tune.lua.bool-sample-conversion pre-3.1-bug", "1 1 1"),
+        ("tune.lua.bool-sample-conversion normal", "true true true"),
+    ] {
+        let p = Setup::new(&bool_cfg(setting))
+            .file("bools.lua", BOOL_LUA)
+            .start(Engine::Halo);
+        assert_eq!(p.get("/").text(), want, "{setting}");
+    }
+    let late = bool_cfg("").replace(
+        "  lua-load @DIR@/bools.lua\n",
+        "  lua-load @DIR@/bools.lua\n  tune.lua.bool-sample-conversion normal\n",
+    );
+    let p = Setup::new(&late)
+        .file("bools.lua", BOOL_LUA)
+        .start(Engine::Halo);
+    assert_eq!(p.get("/").text(), "1 1 1");
+}

@@ -259,6 +259,9 @@ fn tune_lua(p: &mut Parser, line: &Line) {
     if let Some((_, Some(c))) = parsed_time {
         p.warn_plain(loc, time::trailing_warning(c, v));
     }
+    // HAProxy applies `bool-sample-conversion` to the Lua states it creates afterwards: set
+    // after a `lua-load`, it is ignored.
+    let loaded = !p.config.global.lua_loads.is_empty();
     let t = &mut p.config.global.tune_lua;
     let timeout = |_: &str| parsed_time.map(|(ms, _)| ms);
     let result: Result<(), String> = match kw {
@@ -336,11 +339,15 @@ fn tune_lua(p: &mut Parser, line: &Line) {
         }
         "tune.lua.bool-sample-conversion" => match v {
             "normal" => {
-                t.bool_sample_conversion = Some(BoolSampleConversion::Normal);
+                if !loaded {
+                    t.bool_sample_conversion = Some(BoolSampleConversion::Normal);
+                }
                 Ok(())
             }
             "pre-3.1-bug" => {
-                t.bool_sample_conversion = Some(BoolSampleConversion::Pre31Bug);
+                if !loaded {
+                    t.bool_sample_conversion = Some(BoolSampleConversion::Pre31Bug);
+                }
                 Ok(())
             }
             _ => Err(format!(

@@ -39,6 +39,9 @@ pub struct LuaSettings {
     pub thread: i64,
     /// `ssl-server-verify` (`required` unless `none`): `Socket:connect_ssl` checks certificates.
     pub ssl_server_verify: bool,
+    /// `tune.lua.bool-sample-conversion normal`: boolean samples reach Lua as booleans (else
+    /// as 0/1, HAProxy's historical behaviour and default).
+    pub bool_samples_as_booleans: bool,
 }
 
 impl Default for LuaSettings {
@@ -53,6 +56,7 @@ impl Default for LuaSettings {
             prepend_paths: Vec::new(),
             thread: 0,
             ssl_server_verify: true,
+            bool_samples_as_booleans: false,
         }
     }
 }
@@ -81,6 +85,7 @@ impl LuaRuntime {
             super::socket::open(ctx, settings.ssl_server_verify);
             super::classes::open(ctx);
             prepend_paths(ctx, &settings.prepend_paths);
+            super::sample_conv::set_bool_samples(ctx, settings.bool_samples_as_booleans);
         });
         Rc::new(LuaRuntime {
             lua: Rc::new(RefCell::new(lua)),

@@ -4,9 +4,24 @@ use halo_vm::{Ctx, Value};
 
 use crate::sample::Sample;
 
+/// The registry slot that is `true` when `tune.lua.bool-sample-conversion normal` asks for
+/// boolean samples as Lua booleans (`set_bool_samples`).
+const BOOL_SAMPLES_SLOT: i64 = 3_000_000;
+
+/// `tune.lua.bool-sample-conversion normal`: this state gets boolean samples as booleans.
+pub fn set_bool_samples(ctx: Ctx<'_>, booleans: bool) {
+    ctx.state
+        .registry
+        .set_int(ctx.mc, BOOL_SAMPLES_SLOT, Value::Boolean(booleans));
+}
+
 pub fn to_lua<'gc>(ctx: Ctx<'gc>, s: Sample) -> Value<'gc> {
     match s {
-        // HAProxy's `hlua_smp2lua` pushes SMP_T_BOOL as an integer: scripts test `== 1`.
+        // HAProxy's `hlua_smp2lua` pushes SMP_T_BOOL as an integer, the historical behaviour
+        // (`tune.lua.bool-sample-conversion pre-3.1-bug`, the default): scripts test `== 1`.
+        Sample::Bool(b) if ctx.state.registry.get_int(BOOL_SAMPLES_SLOT).to_bool() => {
+            Value::Boolean(b)
+        }
         Sample::Bool(b) => Value::Integer(i64::from(b)),
         Sample::Sint(i) => Value::Integer(i),
         Sample::Str(b) | Sample::Bin(b) => Value::String(ctx.bytes(&b)),
