@@ -66,6 +66,24 @@ pub fn lua_settings(cfg: &Config, thread: i64) -> LuaSettings {
             .collect(),
         thread,
         ssl_server_verify: !cfg.global.ssl_server_verify_none,
+        libs: match &t.openlibs {
+            None => d.libs,
+            Some(list) => {
+                use crate::config::LuaLib;
+                let has = |l: LuaLib| list.contains(&l);
+                halo_stdlib::Libs {
+                    table: has(LuaLib::Table),
+                    io: has(LuaLib::Io),
+                    os: has(LuaLib::Os),
+                    string: has(LuaLib::String),
+                    math: has(LuaLib::Math),
+                    utf8: has(LuaLib::Utf8),
+                    package: has(LuaLib::Package),
+                    debug: has(LuaLib::Debug),
+                    popen: false,
+                }
+            }
+        },
         bool_samples_as_booleans: t.bool_sample_conversion
             == Some(crate::config::BoolSampleConversion::Normal),
     }

@@ -215,3 +215,39 @@ fn bool_sample_conversion() {
         .start(Engine::Halo);
     assert_eq!(p.get("/").text(), "1 1 1");
 }
+
+const LIBS_LUA: &str = r#"
+core.register_action("libs", { "http-req" }, function(txn)
+  local seen = {}
+  for _, name in ipairs({ "table", "io", "os", "string", "math", "utf8", "package", "debug", "coroutine" }) do
+    seen[#seen + 1] = name .. "=" .. type(_G[name])
+  end
+  local ok, err = pcall(function() return _G.io and io.popen("true") end)
+  seen[#seen + 1] = "popen=" .. tostring(ok) .. ":" .. tostring(err)
+  txn:set_var("txn.o", table.concat(seen, " "))
+end)
+"#;
+
+// `tune.lua.openlibs` selects the standard libraries (base and coroutine always); `io.popen`
+// is refused as HAProxy blocks fork.
+#[test]
+fn openlibs_and_popen() {
+    let cfg = |setting: &str| {
+        bool_cfg(setting)
+            .replace("bools.lua", "libs.lua")
+            .replace("lua.bools", "lua.libs")
+    };
+    let all = Setup::new(&cfg(""))
+        .file("libs.lua", LIBS_LUA)
+        .start(Engine::Halo);
+    let text = all.get("/").text();
+    assert!(text.starts_with("table=table io=table os=table string=table math=table utf8=table package=table debug=table coroutine=table popen=false:"), "{text}");
+    assert!(text.contains("'popen' not supported"), "{text}");
+    let some = Setup::new(&cfg("tune.lua.openlibs table,string"))
+        .file("libs.lua", LIBS_LUA)
+        .start(Engine::Halo);
+    assert_eq!(
+        some.get("/").text(),
+        "table=table io=nil os=nil string=table math=nil utf8=nil package=nil debug=nil coroutine=table popen=true:nil"
+    );
+}

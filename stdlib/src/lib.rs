@@ -29,17 +29,70 @@ mod strmatch;
 pub mod tablib;
 pub mod utf8lib;
 
+/// Which libraries `open_selected` opens (the base library and `coroutine` always are).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Libs {
+    pub table: bool,
+    pub io: bool,
+    pub os: bool,
+    pub string: bool,
+    pub math: bool,
+    pub utf8: bool,
+    pub package: bool,
+    pub debug: bool,
+    /// `io.popen` works (else it raises "'popen' not supported").
+    pub popen: bool,
+}
+
+impl Libs {
+    /// Everything, `io.popen` included: `halo-lua`.
+    pub const ALL: Libs = Libs {
+        table: true,
+        io: true,
+        os: true,
+        string: true,
+        math: true,
+        utf8: true,
+        package: true,
+        debug: true,
+        popen: true,
+    };
+}
+
 /// Opens the standard library into the state's globals.
 pub fn open_all(ctx: Ctx<'_>) {
+    open_selected(ctx, &Libs::ALL);
+}
+
+/// Opens the base library, `coroutine`, and the libraries `libs` selects (a host's
+/// `tune.lua.openlibs`).
+pub fn open_selected(ctx: Ctx<'_>, libs: &Libs) {
     halo_vm::baselib::open(ctx);
-    halo_vm::debuglib::open(ctx);
-    tablib::open(ctx);
-    mathlib::open(ctx);
-    oslib::open(ctx);
-    strlib::open(ctx);
-    utf8lib::open(ctx);
+    if libs.debug {
+        halo_vm::debuglib::open(ctx);
+    }
+    if libs.table {
+        tablib::open(ctx);
+    }
+    if libs.math {
+        mathlib::open(ctx);
+    }
+    if libs.os {
+        oslib::open(ctx);
+    }
+    if libs.string {
+        strlib::open(ctx);
+    }
+    if libs.utf8 {
+        utf8lib::open(ctx);
+    }
+    // `dofile`/`loadfile` are base functions.
     loadfile::open(ctx);
-    iolib::open(ctx, true);
+    if libs.io {
+        iolib::open(ctx, libs.popen);
+    }
     // Last: records every library opened above in package.loaded.
-    package::open(ctx);
+    if libs.package {
+        package::open(ctx);
+    }
 }

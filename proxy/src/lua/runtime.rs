@@ -42,6 +42,9 @@ pub struct LuaSettings {
     /// `tune.lua.bool-sample-conversion normal`: boolean samples reach Lua as booleans (else
     /// as 0/1, HAProxy's historical behaviour and default).
     pub bool_samples_as_booleans: bool,
+    /// `tune.lua.openlibs`; `io.popen` is off, as HAProxy blocks `fork` (without
+    /// `insecure-fork-wanted`, which Halo does not have).
+    pub libs: halo_stdlib::Libs,
 }
 
 impl Default for LuaSettings {
@@ -57,6 +60,10 @@ impl Default for LuaSettings {
             thread: 0,
             ssl_server_verify: true,
             bool_samples_as_booleans: false,
+            libs: halo_stdlib::Libs {
+                popen: false,
+                ..halo_stdlib::Libs::ALL
+            },
         }
     }
 }
@@ -80,7 +87,7 @@ impl LuaRuntime {
         let lua = Lua::new();
         lua.set_memory_limit(settings.maxmem);
         lua.enter(|ctx| {
-            halo_stdlib::open_all(ctx);
+            halo_stdlib::open_selected(ctx, &settings.libs);
             corelib::open(ctx, settings.thread);
             super::socket::open(ctx, settings.ssl_server_verify);
             super::classes::open(ctx);
