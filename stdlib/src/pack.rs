@@ -282,7 +282,19 @@ fn pack_bytes(out: &mut Vec<u8>, bytes: &[u8], little: bool) {
 pub fn pack<'a, E: From<PackError>>(
     fmt: &[u8],
     out: &mut Vec<u8>,
+    arg: impl FnMut(usize, ArgKind) -> Result<PackArg<'a>, E>,
+) -> Result<(), E> {
+    pack_checked(fmt, out, arg, |_| Ok(()))
+}
+
+/// [`pack`], asking `grow(len)` before `out` grows to `len` bytes for an item of unbounded size
+/// (a string, or `cn`'s padding, whose `n` comes from the format): a host with a memory limit
+/// fails there, after the item's own argument checks, as PUC-Rio's buffer would.
+pub fn pack_checked<'a, E: From<PackError>>(
+    fmt: &[u8],
+    out: &mut Vec<u8>,
     mut arg: impl FnMut(usize, ArgKind) -> Result<PackArg<'a>, E>,
+    mut grow: impl FnMut(usize) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut r = Reader::new(fmt);
     let mut argn = 1usize;
@@ -323,6 +335,7 @@ pub fn pack<'a, E: From<PackError>>(
                 if s.len() > size {
                     return Err(PackError::arg(argn, "string longer than given size").into());
                 }
+                grow(out.len() + size)?;
                 out.extend_from_slice(s);
                 out.resize(out.len() + (size - s.len()), 0);
             }
@@ -333,6 +346,7 @@ pub fn pack<'a, E: From<PackError>>(
                         PackError::arg(argn, "string length does not fit in given size").into(),
                     );
                 }
+                grow(out.len() + size + s.len())?;
                 pack_int(out, s.len() as u64, r.little, size, false);
                 out.extend_from_slice(s);
                 total += s.len();
@@ -342,6 +356,7 @@ pub fn pack<'a, E: From<PackError>>(
                 if s.contains(&0) {
                     return Err(PackError::arg(argn, "string contains zeros").into());
                 }
+                grow(out.len() + s.len() + 1)?;
                 out.extend_from_slice(s);
                 out.push(0);
                 total += s.len() + 1;

@@ -229,31 +229,29 @@ impl From<PackError> for Error<'_> {
 
 fn pack_<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
     let fmt = check_string(ctx, &stack, 0)?;
-    // The result grows by the string arguments (numbers add a few bytes per format option):
-    // their total must stay under the memory limit.
-    let mut string_bytes = 0usize;
     let s = with_scratch(|out| {
-        pack::pack::<Error<'gc>>(fmt.as_bytes(), out, |n, kind| {
-            let i = n - 1;
-            if i >= stack.len() {
-                // str_pack pushes a nil marker after its arguments: the first missing one is nil.
-                let expected = match kind {
-                    ArgKind::String => "string",
-                    _ => "number",
-                };
-                return Err(Error::bad_arg(n, format!("{expected} expected, got nil")));
-            }
-            Ok(match kind {
-                ArgKind::Integer => PackArg::Int(check_integer(ctx, &stack, i)?),
-                ArgKind::Number => PackArg::Float(check_number(ctx, &stack, i)?.to_f64()),
-                ArgKind::String => {
-                    let s = check_string(ctx, &stack, i)?.as_bytes();
-                    string_bytes = string_bytes.saturating_add(s.len());
-                    ctx.reserve_memory(string_bytes)?;
-                    PackArg::Str(s)
+        pack::pack_checked::<Error<'gc>>(
+            fmt.as_bytes(),
+            out,
+            |n, kind| {
+                let i = n - 1;
+                if i >= stack.len() {
+                    // str_pack pushes a nil marker after its arguments: the first missing one is nil.
+                    let expected = match kind {
+                        ArgKind::String => "string",
+                        _ => "number",
+                    };
+                    return Err(Error::bad_arg(n, format!("{expected} expected, got nil")));
                 }
-            })
-        })?;
+                Ok(match kind {
+                    ArgKind::Integer => PackArg::Int(check_integer(ctx, &stack, i)?),
+                    ArgKind::Number => PackArg::Float(check_number(ctx, &stack, i)?.to_f64()),
+                    ArgKind::String => PackArg::Str(check_string(ctx, &stack, i)?.as_bytes()),
+                })
+            },
+            // The result must fit under the memory limit (`c1000000000` pads a string to 1 GB).
+            |len| ctx.reserve_memory(len),
+        )?;
         Ok::<_, Error<'gc>>(halo_vm::LuaString::new(ctx.mc, out))
     })?;
     stack.ret1(Value::String(s));

@@ -112,6 +112,15 @@ fn string_pack() {
         "return string.pack(('s4'):rep(100), table.unpack(setmetatable({}, \
          {__index = function() return big end}), 1, 100))",
     );
+    out_of_memory("return string.pack('c1000000000', 'a')");
+    out_of_memory(
+        "return string.pack(('c30000000'):rep(100), table.unpack(setmetatable({}, \
+         {__index = function() return 'a' end}), 1, 100))",
+    );
+    out_of_memory(
+        "return string.pack(('z'):rep(100), table.unpack(setmetatable({}, \
+         {__index = function() return big end}), 1, 100))",
+    );
 }
 
 /// Results that fit are still built.
