@@ -294,6 +294,10 @@ fn exit<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, stack: Stack<'gc, '_>) -> N
         }
         _ => opt_integer(ctx, &stack, 0, 0)?,
     };
+    if stack.get(1).to_bool() {
+        // `close`: the host closes the state (to-be-closed variables, finalizers), then exits.
+        return Err(halo_vm::callback::exit_error(ctx, code as i32));
+    }
     // `exit` flushes C's streams; `print` and `io.stdout` share `halo_vm::stdout`.
     let _ = halo_vm::stdout::flush();
     let _ = std::io::stderr().flush();

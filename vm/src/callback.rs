@@ -227,3 +227,26 @@ impl<'gc, 'a> Stack<'gc, 'a> {
         }
     }
 }
+
+/// The payload of the error `os.exit(code, true)` raises: nothing catches it (not `pcall`, not
+/// `coroutine.resume`); unwinding closes the main thread's pending to-be-closed variables (with
+/// a nil error, as `lua_close`), and the host sees `ErrorKind::Exit(code)`, closes the state
+/// (finalizers) and exits.
+pub struct ExitRequest(pub i32);
+
+/// The error that asks the host to close the state and exit with `code`.
+pub fn exit_error<'gc>(ctx: Ctx<'gc>, code: i32) -> Error<'gc> {
+    Error::Value(Value::UserData(crate::userdata::UserData::new(
+        ctx.mc,
+        ExitRequest(code),
+        None,
+    )))
+}
+
+/// The exit code when `v` is an exit request.
+pub fn exit_code(v: Value<'_>) -> Option<i32> {
+    match v {
+        Value::UserData(u) => u.downcast::<ExitRequest>().map(|e| e.0),
+        _ => None,
+    }
+}

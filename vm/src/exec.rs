@@ -451,10 +451,16 @@ impl<'gc> Executor<'gc> {
             let thread = *es.threads.last().unwrap();
             let mut ts = thread.borrow_mut(ctx.mc);
             let value = materialize(ctx, &ts, err);
-            let catcher = ts.frames.iter().rposition(|f| match f {
-                Frame::Native(nf) => nf.seq.as_ref().is_some_and(|s| s.catches()),
-                _ => false,
-            });
+            // `os.exit(code, true)`: nothing catches it.
+            let exiting = crate::callback::exit_code(value).is_some();
+            let catcher = if exiting {
+                None
+            } else {
+                ts.frames.iter().rposition(|f| match f {
+                    Frame::Native(nf) => nf.seq.as_ref().is_some_and(|s| s.catches()),
+                    _ => false,
+                })
+            };
             if let Some(i) = catcher {
                 let Frame::Native(cf) = &ts.frames[i] else {
                     unreachable!()
@@ -549,7 +555,9 @@ impl<'gc> Executor<'gc> {
                     resume_wrap: None,
                     error_handled: false,
                 }));
-                ts.stack.extend_from_slice(&[tm, v, value]);
+                // Closing for an exit is `lua_close`'s: no error object.
+                let errobj = if exiting { Value::Nil } else { value };
+                ts.stack.extend_from_slice(&[tm, v, errobj]);
                 let r = match interp::call_value(
                     ctx,
                     thread,
@@ -636,8 +644,9 @@ impl<'gc> Executor<'gc> {
                     _ => false,
                 }
             };
-            if wrap {
-                // coroutine.wrap propagates the error, with the caller's position for strings.
+            if wrap || exiting {
+                // coroutine.wrap propagates the error, with the caller's position for strings
+                // (and an exit request goes through `resume` too).
                 let mut rs = resumer.borrow_mut(ctx.mc);
                 rs.status = ThreadStatus::Running;
                 let v = match value {

@@ -49,6 +49,8 @@ pub enum ErrorKind {
     InstructionLimit,
     /// The task's wall-clock deadline passed (not catchable by the script).
     Deadline,
+    /// `os.exit(code, true)`: the host should close the state and exit with `code`.
+    Exit(i32),
 }
 
 impl RunError {
@@ -129,10 +131,13 @@ fn step(lua: &Lua, root: &DynamicRoot<ExecRoot>, fuel: i64) -> Step {
                 Some(Ok(vals)) => {
                     Step::Done(Ok(vals.into_iter().map(StaticValue::from_value).collect()))
                 }
-                Some(Err(f)) => Step::Done(Err(RunError {
-                    message: error_message(ctx, f.value),
-                    traceback: f.traceback,
-                    kind: ErrorKind::Lua,
+                Some(Err(f)) => Step::Done(Err(match crate::callback::exit_code(f.value) {
+                    Some(code) => RunError::new("exit", ErrorKind::Exit(code)),
+                    None => RunError {
+                        message: error_message(ctx, f.value),
+                        traceback: f.traceback,
+                        kind: ErrorKind::Lua,
+                    },
                 })),
                 None => Step::Done(Err(RunError::new(
                     "invocation already finished",

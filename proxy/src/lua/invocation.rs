@@ -132,6 +132,15 @@ impl Future for Run {
         let burst = started.elapsed();
         this.spent += burst;
         match result {
+            Poll::Ready(Err(e)) if matches!(e.kind, ErrorKind::Exit(_)) => {
+                // `os.exit(code, true)` ends the process, as in HAProxy (whose `os.exit` is
+                // Lua's: C's `exit` after closing the state).
+                let ErrorKind::Exit(code) = e.kind else {
+                    unreachable!()
+                };
+                let _ = halo_vm::stdout::flush();
+                std::process::exit(code)
+            }
             Poll::Ready(r) => {
                 this.task = None;
                 Poll::Ready(r)

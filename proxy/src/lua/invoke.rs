@@ -34,6 +34,7 @@ pub fn describe(rt: &LuaRuntime, e: &RunError) -> String {
     match e.kind {
         ErrorKind::Deadline => "execution timeout".into(),
         ErrorKind::InstructionLimit => "instruction limit exceeded".into(),
+        ErrorKind::Exit(code) => format!("os.exit({code}, true)"),
         ErrorKind::Lua => format!(
             "[state-id {}] runtime error: {}",
             rt.settings.thread,

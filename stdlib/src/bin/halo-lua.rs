@@ -46,6 +46,15 @@ fn report(e: &RunError, with_traceback: bool) {
     let _ = err.flush();
 }
 
+/// `os.exit(code, true)`: closes the state (pending finalizers run, as `lua_close`) and exits.
+fn exit_if_requested(lua: &mut Lua, e: &RunError) {
+    if let halo_vm::ErrorKind::Exit(code) = e.kind {
+        lua.close();
+        let _ = halo_vm::stdout::flush();
+        std::process::exit(code);
+    }
+}
+
 /// Where a chunk comes from: a string (`-e`, `LUA_INIT`) or a file (`None`: standard input),
 /// which `luaL_loadfile` reads (shebang line skipped).
 enum Chunk<'a> {
@@ -67,6 +76,7 @@ fn run_chunk(lua: &mut Lua, chunk: Chunk<'_>, args: &[Vec<u8>]) -> Result<(), ()
     match r {
         Ok(_) => Ok(()),
         Err(e) => {
+            exit_if_requested(lua, &e);
             report(&e, true);
             Err(())
         }
@@ -273,7 +283,10 @@ fn main() -> ExitCode {
                         ],
                     ))
                 });
-                r.map(|_| ()).map_err(|e| report(&e, true))
+                r.map(|_| ()).map_err(|e| {
+                    exit_if_requested(&mut lua, &e);
+                    report(&e, true)
+                })
             };
             if r.is_err() {
                 return ExitCode::FAILURE;
@@ -348,6 +361,7 @@ fn repl(lua: &mut Lua) {
             Ok(_) => pending.clear(),
             Err(e) if e.message.ends_with("<eof>") => {}
             Err(e) => {
+                exit_if_requested(lua, &e);
                 report(&e, false);
                 pending.clear();
             }
