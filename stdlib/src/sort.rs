@@ -31,11 +31,50 @@ const INVALID_ORDER: &str = "invalid order function for sorting";
 /// The largest array the direct engine copies.
 const MAX_COPY: u32 = 1 << 24;
 
-pub fn sort<'gc>(
+/// The Lua half of `table.sort` (see `sort_cmp.lua`).
+const SORT_CMP_LUA: &str = include_str!("sort_cmp.lua");
+
+/// `table.sort`, with the compiled `sort_cmp.lua` and its two natives as upvalues.
+pub fn make_sort(ctx: Ctx<'_>) -> NativeFunction<'_> {
+    let lua = halo_vm::baselib::load_chunk(ctx, SORT_CMP_LUA.as_bytes(), b"=[C]", None)
+        .map(|c| Value::Function(halo_vm::value::Function::Lua(c)))
+        .unwrap_or(Value::Nil);
+    NativeFunction::with_upvalues(
+        ctx.mc,
+        sort,
+        Box::new([
+            lua,
+            NativeFunction::new(ctx.mc, invalid_order).into(),
+            NativeFunction::new(ctx.mc, lua_randomize).into(),
+        ]),
+    )
+}
+
+/// `invalid(depth)` for `sort_cmp.lua`: the error at the caller of `table.sort`, above the
+/// `depth` nested `auxsort` frames and the chunk's own.
+fn invalid_order<'gc>(
     ctx: Ctx<'gc>,
+    _f: NativeFunction<'gc>,
+    stack: Stack<'gc, '_>,
+) -> NResult<'gc> {
+    let depth = match stack.get(0) {
+        Value::Integer(d) if d > 0 => d as usize,
+        _ => 1,
+    };
+    Err(Error::AtLevel(ctx.str_value(INVALID_ORDER), depth + 2))
+}
+
+/// `randomize()` for `sort_cmp.lua`: `l_randomizePivot`.
+fn lua_randomize<'gc>(
+    _ctx: Ctx<'gc>,
     _f: NativeFunction<'gc>,
     mut stack: Stack<'gc, '_>,
 ) -> NResult<'gc> {
+    stack.ret1(Value::Integer(i64::from(randomize_pivot())));
+    Ok(Action::Return)
+}
+
+pub fn sort<'gc>(ctx: Ctx<'gc>, f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
     check_tab(ctx, &stack, 0, TAB_R | TAB_W | TAB_L)?;
     let t = stack.get(0);
     if let Some(tab) = crate::tablib::plain(ctx, &stack, 0) {
@@ -61,7 +100,24 @@ pub fn sort<'gc>(
                 return Ok(Action::Return);
             }
         }
-        let m = SortM::new(t, stack.get(1), Vec::new(), Some(n));
+        let cmp = stack.get(1);
+        let lua = f.upvalue(0);
+        if let (Value::Function(_), Value::Function(_)) = (cmp, lua) {
+            // A comparator on a plain table: the algorithm in Lua, each comparison a Lua
+            // call (a tail call: the results are table.sort's, none).
+            stack.replace(&[
+                t,
+                Value::Integer(i64::from(n)),
+                cmp,
+                f.upvalue(1),
+                f.upvalue(2),
+            ]);
+            return Ok(Action::Call {
+                func: lua,
+                then: None,
+            });
+        }
+        let m = SortM::new(t, cmp, Vec::new(), Some(n));
         stack.clear();
         return metaops::start(ctx, m, &mut stack);
     }

@@ -27,10 +27,10 @@ pub fn open(ctx: Ctx<'_>) {
             ("move", tmove),
             ("pack", pack),
             ("remove", remove),
-            ("sort", crate::sort::sort),
             ("unpack", unpack),
         ],
     );
+    t.set_str(ctx.mc, ctx.str("sort"), crate::sort::make_sort(ctx).into());
     ctx.set_global("table", t.into());
 }
 
