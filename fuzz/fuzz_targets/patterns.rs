@@ -21,7 +21,7 @@ pcall(function()
   local k = 0
   for a, b in string.gmatch(s, p, init) do
     k = k + 1
-    if k > 1000 then break end
+    if k > 100 then break end
   end
 end)
 pcall(string.gsub, s, p, r)

@@ -75,7 +75,7 @@ fn discard<'gc>(
 /// Branches one pattern matcher may take (`halo_stdlib::pattern::set_work_limit`): the
 /// instruction budget does not reach inside a library call, and Lua patterns can backtrack
 /// exponentially (lua5.4 hangs on them just the same).
-pub const PATTERN_WORK: u64 = 5_000_000;
+pub const PATTERN_WORK: u64 = 200_000;
 
 /// A fresh state with the sandboxed standard library and the given memory limit.
 pub fn new_state(memory: usize) -> Lua {
