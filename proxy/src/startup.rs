@@ -33,7 +33,15 @@ fn banner() -> Banner {
     }
 }
 
+/// Branches one Lua pattern match may take on a proxy thread before it fails with "pattern
+/// too complex": a pattern that backtracks exponentially over client data must not stall a
+/// worker (a library call cannot be interrupted; about half a second of matching).
+const PATTERN_WORK_LIMIT: u64 = 100_000_000;
+
+/// A thread's runtime, on the thread that runs it (Lua runs there: the pattern bound is set
+/// for it too).
 fn new_runtime() -> std::io::Result<Runtime> {
+    halo_stdlib::pattern::set_work_limit(Some(PATTERN_WORK_LIMIT));
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

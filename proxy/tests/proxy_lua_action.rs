@@ -251,3 +251,29 @@ fn openlibs_and_popen() {
         "table=table io=nil os=nil string=table math=nil utf8=nil package=nil debug=nil coroutine=table popen=true:nil"
     );
 }
+
+const PATTERN_LUA: &str = r#"
+core.register_action("pat", { "http-req" }, function(txn)
+  local ok, err = pcall(string.find, ("a"):rep(60), ("a-"):rep(30) .. "b")
+  txn:set_var("txn.o", tostring(ok) .. " " .. tostring(err))
+end)
+"#;
+
+// A pattern that backtracks exponentially cannot stall a worker: the match gives up with
+// "pattern too complex" (lua5.4 would run for hours).
+#[test]
+fn runaway_pattern_is_bounded() {
+    let cfg = bool_cfg("")
+        .replace("bools.lua", "pat.lua")
+        .replace("lua.bools", "lua.pat");
+    let p = Setup::new(&cfg)
+        .file("pat.lua", PATTERN_LUA)
+        .start(Engine::Halo);
+    let start = Instant::now();
+    let text = p.get("/").text();
+    assert!(
+        text.starts_with("false ") && text.ends_with("pattern too complex"),
+        "{text}"
+    );
+    assert!(start.elapsed() < Duration::from_secs(60));
+}
