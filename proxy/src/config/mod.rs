@@ -31,6 +31,7 @@ pub use diag::{Banner, CheckOutput, Diagnostic, Form, Report, Severity, render_c
 pub use env::Env;
 pub use line::{ConfigError, Line, Loc};
 pub use model::*;
+pub use parser::RulesSeen;
 pub use suggest::best_action_match;
 pub use tokenizer::{TokenError, tokenize};
 

@@ -28,13 +28,56 @@ pub(crate) enum Section {
     Orphan,
 }
 
-/// Which rule kinds a section has seen, for HAProxy's "rule placed after ..." warnings.
+/// Which rule kinds a section has seen, for HAProxy's "rule placed after ..." warnings
+/// (`warnif_misplaced_*`), by the parser and again by the rule compiler for the rules that
+/// compiled.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct RulesSeen {
+pub struct RulesSeen {
     pub tcp_sess: bool,
     pub tcp_cont: bool,
     pub http_req: bool,
     pub use_backend: bool,
+}
+
+impl RulesSeen {
+    /// The warning for a `kw sub` rule written after the rules seen so far, if it is evaluated
+    /// before one of them (HAProxy's checks, in its order: the first hit is reported).
+    pub fn misplaced(&self, kw: &str, sub: &str) -> Option<String> {
+        let checks: &[(bool, &str)] = match (kw, sub) {
+            ("tcp-request", "connection") => &[
+                (self.tcp_sess, "a 'tcp-request session'"),
+                (self.tcp_cont, "a 'tcp-request content'"),
+                (self.http_req, "an 'http-request'"),
+                (self.use_backend, "a 'use_backend'"),
+            ],
+            ("tcp-request", "session") => &[
+                (self.tcp_cont, "a 'tcp-request content'"),
+                (self.http_req, "an 'http-request'"),
+                (self.use_backend, "a 'use_backend'"),
+            ],
+            ("tcp-request", "content") => &[
+                (self.http_req, "an 'http-request'"),
+                (self.use_backend, "a 'use_backend'"),
+            ],
+            ("http-request", _) => &[(self.use_backend, "a 'use_backend'")],
+            _ => &[],
+        };
+        let (_, what) = checks.iter().find(|(hit, _)| *hit)?;
+        Some(format!(
+            "a '{kw}' rule placed after {what} rule will still be processed before."
+        ))
+    }
+
+    /// Records a rule of kind `kw sub`.
+    pub fn note(&mut self, kw: &str, sub: &str) {
+        match (kw, sub) {
+            ("tcp-request", "session") => self.tcp_sess = true,
+            ("tcp-request", "content") => self.tcp_cont = true,
+            ("http-request", _) => self.http_req = true,
+            ("use_backend", _) => self.use_backend = true,
+            _ => {}
+        }
+    }
 }
 
 /// One open `.if` block.

@@ -7,7 +7,7 @@ use super::keywords;
 use super::line::{Line, Loc};
 use super::log::{self, LogDirective};
 use super::model::{Balance, Mode, Proxy, ProxyKind};
-use super::parser::{Parser, RulesSeen};
+use super::parser::Parser;
 use super::suggest;
 use super::time::{self, TimeError};
 
@@ -579,34 +579,7 @@ fn order_warnings(p: &mut Parser, line: &Line) {
     let Some((_, seen)) = p.current() else {
         return;
     };
-    let RulesSeen {
-        tcp_sess,
-        tcp_cont,
-        http_req,
-        use_backend,
-    } = *seen;
-    // The checks each rule kind makes, in HAProxy's order; the first hit is reported.
-    let checks: &[(bool, &str)] = match (kw, sub) {
-        ("tcp-request", "connection") => &[
-            (tcp_sess, "a 'tcp-request session'"),
-            (tcp_cont, "a 'tcp-request content'"),
-            (http_req, "an 'http-request'"),
-            (use_backend, "a 'use_backend'"),
-        ],
-        ("tcp-request", "session") => &[
-            (tcp_cont, "a 'tcp-request content'"),
-            (http_req, "an 'http-request'"),
-            (use_backend, "a 'use_backend'"),
-        ],
-        ("tcp-request", "content") => &[
-            (http_req, "an 'http-request'"),
-            (use_backend, "a 'use_backend'"),
-        ],
-        ("http-request", _) => &[(use_backend, "a 'use_backend'")],
-        _ => &[],
-    };
-    if let Some((_, what)) = checks.iter().find(|(hit, _)| *hit) {
-        let msg = format!("a '{kw}' rule placed after {what} rule will still be processed before.");
+    if let Some(msg) = seen.misplaced(kw, sub) {
         p.warn(&line.loc, Form::Parsing, msg);
     }
 }

@@ -103,7 +103,7 @@ fn compile_reported(
 /// HAProxy's `warnif_misplaced_*` warnings, given which lines compiled: a rule evaluated
 /// earlier than one written before it (only rules that compiled count, and only they warn).
 fn misplaced(lines: &[&Line], ok: &[bool]) -> Vec<Diagnostic> {
-    let (mut tcp_sess, mut tcp_cont, mut http_req, mut use_backend) = (false, false, false, false);
+    let mut seen = crate::config::RulesSeen::default();
     let mut out = Vec::new();
     for (line, ok) in lines.iter().zip(ok) {
         if !ok {
@@ -111,39 +111,10 @@ fn misplaced(lines: &[&Line], ok: &[bool]) -> Vec<Diagnostic> {
         }
         let kw = line.words[0].as_str();
         let sub = line.words.get(1).map(String::as_str).unwrap_or("");
-        let checks: &[(bool, &str)] = match (kw, sub) {
-            ("tcp-request", "connection") => &[
-                (tcp_sess, "a 'tcp-request session'"),
-                (tcp_cont, "a 'tcp-request content'"),
-                (http_req, "an 'http-request'"),
-                (use_backend, "a 'use_backend'"),
-            ],
-            ("tcp-request", "session") => &[
-                (tcp_cont, "a 'tcp-request content'"),
-                (http_req, "an 'http-request'"),
-                (use_backend, "a 'use_backend'"),
-            ],
-            ("tcp-request", "content") => &[
-                (http_req, "an 'http-request'"),
-                (use_backend, "a 'use_backend'"),
-            ],
-            ("http-request", _) => &[(use_backend, "a 'use_backend'")],
-            _ => &[],
-        };
-        if let Some((_, what)) = checks.iter().find(|(hit, _)| *hit) {
-            out.push(Diagnostic::warning(
-                &line.loc,
-                Form::Parsing,
-                format!("a '{kw}' rule placed after {what} rule will still be processed before."),
-            ));
+        if let Some(msg) = seen.misplaced(kw, sub) {
+            out.push(Diagnostic::warning(&line.loc, Form::Parsing, msg));
         }
-        match (kw, sub) {
-            ("tcp-request", "session") => tcp_sess = true,
-            ("tcp-request", "content") => tcp_cont = true,
-            ("http-request", _) => http_req = true,
-            ("use_backend", _) => use_backend = true,
-            _ => {}
-        }
+        seen.note(kw, sub);
     }
     out
 }
