@@ -177,25 +177,19 @@ impl<'gc> Executor<'gc> {
                         // Only an unresolved await leaves a native frame waiting here.
                         return StepResult::Fuel;
                     }
-                    nf.ready = false;
-                    let bottom = nf.func + 1;
-                    match nf.seq.take() {
-                        None => {
-                            let Some(Frame::Native(nf)) = ts.frames.pop() else {
-                                unreachable!()
-                            };
-                            let n = ts.stack.len() - bottom;
-                            interp::post_call(&mut ts, nf.func, bottom, n, nf.ret);
-                            Ok(None)
-                        }
-                        Some(mut seq) => {
-                            *fuel -= 1;
-                            let r = seq.poll(ctx, ts.window(bottom, thread));
-                            if let Some(Frame::Native(nf)) = ts.frames.last_mut() {
-                                nf.seq = Some(seq);
-                            }
-                            r.map(Some)
-                        }
+                    if nf.seq.is_some() {
+                        // The same continuation step as the interpreter loop's.
+                        *fuel -= 1;
+                        interp::resume_native(ctx, thread, &mut ts)
+                    } else {
+                        nf.ready = false;
+                        let bottom = nf.func + 1;
+                        let Some(Frame::Native(nf)) = ts.frames.pop() else {
+                            unreachable!()
+                        };
+                        let n = ts.stack.len() - bottom;
+                        interp::post_call(&mut ts, nf.func, bottom, n, nf.ret);
+                        Ok(None)
                     }
                 }
             };

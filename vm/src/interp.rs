@@ -696,8 +696,8 @@ pub(crate) fn call_value<'gc>(
 
 /// Polls the continuation of the ready native frame on top of `ts` and carries out its action
 /// when it is a return or a call of a Lua function (`None`); any other action is returned for
-/// the executor. Mirrors `Executor::step` and `handle_action` for those two cases.
-fn resume_native<'gc>(
+/// the executor's `handle_action`. Used by the interpreter loop and by `Executor::step`.
+pub(crate) fn resume_native<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
