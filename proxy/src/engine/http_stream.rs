@@ -594,37 +594,46 @@ async fn transaction(
     }
 }
 
-/// The request body as far as it is in the client's buffer, decoded, and whether that is all
-/// of it.
-fn body_so_far(client: &Conn, framing: BodyFraming) -> (BytesMut, bool) {
-    let mut raw = client.rbuf.clone();
+/// The request body as far as it is in the client's buffer, decoded without consuming it.
+struct BufferedBody {
+    data: BytesMut,
+    /// The whole body is there (or it is bad: waiting for more would not help).
+    complete: bool,
+    /// The body does not decode (it is refused when forwarded).
+    bad: bool,
+    /// The buffer after the body (what a drain leaves).
+    rest: BytesMut,
+}
+
+fn body_so_far(client: &Conn, framing: BodyFraming) -> BufferedBody {
+    let mut rest = client.rbuf.clone();
     let mut dec = BodyDecoder::new(framing, Limits::default());
-    let mut out = BytesMut::new();
-    loop {
-        match dec.decode(&mut raw) {
-            Ok(Some(BodyEvent::Data(b))) => out.extend_from_slice(&b),
-            Ok(Some(BodyEvent::End { .. })) => return (out, true),
-            Ok(None) => return (out, dec.is_done()),
-            // A bad body is refused when it is forwarded; the rules see what decoded.
-            Err(_) => return (out, true),
+    let mut data = BytesMut::new();
+    let (complete, bad) = loop {
+        match dec.decode(&mut rest) {
+            Ok(Some(BodyEvent::Data(b))) => data.extend_from_slice(&b),
+            Ok(Some(BodyEvent::End { .. })) => break (true, false),
+            Ok(None) => break (dec.is_done(), false),
+            // The rules see what decoded.
+            Err(_) => break (true, true),
         }
+    };
+    BufferedBody {
+        data,
+        complete,
+        bad,
+        rest,
     }
 }
 
 /// Removes the request body from the client's buffer when all of it is there.
 fn drain_buffered_body(client: &mut Conn, framing: BodyFraming) -> bool {
-    if !body_so_far(client, framing).1 {
-        return false;
+    let b = body_so_far(client, framing);
+    if b.complete && !b.bad {
+        client.rbuf = b.rest;
+        return true;
     }
-    let mut dec = BodyDecoder::new(framing, Limits::default());
-    loop {
-        match dec.decode(&mut client.rbuf) {
-            Ok(Some(BodyEvent::Data(_))) => {}
-            Ok(Some(BodyEvent::End { .. })) => return true,
-            Ok(None) => return dec.is_done(),
-            Err(_) => return false,
-        }
-    }
+    false
 }
 
 /// How much of the body haproxy 2.6's request buffer holds next to the head: its HTX
@@ -636,12 +645,8 @@ fn body_room(txn: &SharedTxn) -> usize {
     let Some(req) = t.req.as_ref() else {
         return 0;
     };
-    let heads: usize = req
-        .headers
-        .iter()
-        .map(|h| h.name.len() + h.value.len())
-        .sum();
-    let used = 48 + 8 * (req.headers.len() + 3) + 21 + req.method.len() + req.uri.len() + 8 + heads;
+    let used =
+        48 + 8 * (req.headers.len() + 3) + crate::logging::htx_size::request_head(req) as usize;
     (super::conn::BUFSIZE - 1024).saturating_sub(used)
 }
 
@@ -651,7 +656,7 @@ fn note_request_body(txn: &SharedTxn, client: &Conn, framing: BodyFraming) {
     let body = match framing {
         BodyFraming::Empty => Bytes::new(),
         f => {
-            let mut b = body_so_far(client, f).0;
+            let mut b = body_so_far(client, f).data;
             b.truncate(body_room(txn));
             b.freeze()
         }
@@ -674,8 +679,8 @@ async fn buffer_body(
     let room = body_room(txn);
     let deadline = wait.map(|d| tokio::time::Instant::now() + d);
     loop {
-        let (body, complete) = body_so_far(client, framing);
-        if client.read_closed || complete || body.len() >= room {
+        let b = body_so_far(client, framing);
+        if client.read_closed || b.complete || b.data.len() >= room {
             return true;
         }
         let r = match deadline {

@@ -310,16 +310,9 @@ impl SampleSource for StreamSource {
         let Some(req) = t.req.as_ref() else {
             return Some(t.req_len);
         };
-        // HTTP: what haproxy 2.6's HTX buffer holds (measured): 21 bytes of start-line
-        // structure, the method, URI and version, each header's name and value, and the
-        // body buffered so far.
-        let heads: usize = req
-            .headers
-            .iter()
-            .map(|h| h.name.len() + h.value.len())
-            .sum();
-        let body = t.req_body.as_ref().map_or(0, |b| b.len());
-        Some((21 + req.method.len() + req.uri.len() + 8 + heads + body) as i64)
+        // HTTP: what haproxy 2.6's HTX buffer holds: the head and the body buffered so far.
+        let body = t.req_body.as_ref().map_or(0, |b| b.len()) as u64;
+        Some((crate::logging::htx_size::request_head(req) + body) as i64)
     }
     fn status(&self) -> Option<u16> {
         Some(self.txn.borrow().res.as_ref()?.status)

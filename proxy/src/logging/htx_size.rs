@@ -13,12 +13,24 @@
 //! Errors the H1 layer answers itself (a request it cannot parse, a timeout while reading it)
 //! are not messages of the stream: they count 0.
 
-use crate::http::{HeaderList, ResponseHead};
+use crate::http::{HeaderList, RequestHead, ResponseHead};
 
 /// `sizeof(struct htx_sl)`: flags, status/method, and three lengths.
 const HTX_SL: u64 = 20;
 /// The end-of-headers and end-of-trailers blocks.
 const END_BLOCK: u64 = 1;
+
+/// A request head's data as `req.len` counts it (measured): the start line structure with the
+/// end of headers (21), the method, the URI and the version, and each header's name and value
+/// as received.
+pub fn request_head(req: &RequestHead) -> u64 {
+    let heads: usize = req
+        .headers
+        .iter()
+        .map(|h| h.name.len() + h.value.len())
+        .sum();
+    HTX_SL + END_BLOCK + (req.method.len() + req.uri.len() + 8 + heads) as u64
+}
 
 /// A response head as counted when it is forwarded (before the client-side connection
 /// header is added).
