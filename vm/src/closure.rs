@@ -27,26 +27,24 @@ pub struct Proto<'gc> {
 
 impl<'gc> Proto<'gc> {
     pub fn load(mc: &Mutation<'gc>, info: Rc<FunctionProto>) -> Gc<'gc, Proto<'gc>> {
-        Self::load_sharing(mc, info, &mut HashMap::new())
+        Self::load_sharing(mc, info, &[], &mut HashMap::new())
     }
 
     /// `load`, with string constants that name a metamethod (`__index`, `__add`...) being the
     /// state's own event-name strings, so metamethod lookups match them by pointer.
     pub fn load_in(ctx: crate::state::Ctx<'gc>, info: Rc<FunctionProto>) -> Gc<'gc, Proto<'gc>> {
-        let mut strings = HashMap::new();
-        for e in crate::meta::MetaEvent::ALL {
-            let name = ctx.state.event_name(e);
-            strings.insert(name.as_bytes().into(), name);
-        }
-        Self::load_sharing(ctx.mc, info, &mut strings)
+        Self::load_sharing(ctx.mc, info, ctx.state.event_names(), &mut HashMap::new())
     }
 
     /// Loads `info` and its nested prototypes, giving equal string constants one string object
     /// across the whole chunk: a field named in one function and looked up in another is then
-    /// found by pointer equality, without comparing bytes.
+    /// found by pointer equality, without comparing bytes. A constant equal to one of `shared`
+    /// is that string (looked up only for `__` names, on a miss: most chunks name no event, and
+    /// `load` in a loop should not pay for seeding a map with them).
     fn load_sharing(
         mc: &Mutation<'gc>,
         info: Rc<FunctionProto>,
+        shared: &[LuaString<'gc>],
         strings: &mut HashMap<Box<[u8]>, LuaString<'gc>>,
     ) -> Gc<'gc, Proto<'gc>> {
         let constants = info
@@ -58,9 +56,14 @@ impl<'gc> Proto<'gc> {
                 Constant::Integer(i) => Value::Integer(*i),
                 Constant::Float(f) => Value::Number(*f),
                 Constant::String(s) => Value::String(match strings.get(&s[..]) {
-                    Some(&shared) => shared,
+                    Some(&known) => known,
                     None => {
-                        let new = LuaString::new(mc, s);
+                        let new = if s.starts_with(b"__") {
+                            shared.iter().find(|e| e.as_bytes() == &s[..]).copied()
+                        } else {
+                            None
+                        }
+                        .unwrap_or_else(|| LuaString::new(mc, s));
                         strings.insert(s[..].into(), new);
                         new
                     }
@@ -70,7 +73,7 @@ impl<'gc> Proto<'gc> {
         let protos = info
             .protos
             .iter()
-            .map(|p| Proto::load_sharing(mc, p.clone(), strings))
+            .map(|p| Proto::load_sharing(mc, p.clone(), shared, strings))
             .collect();
         Gc::new(
             mc,

@@ -1389,6 +1389,10 @@ pub(crate) fn run<'gc>(
                         b as usize - 1
                     };
                     let ret = ReturnTo::Results(c as i32 - 1);
+                    // Every call costs fuel: the caller's code before the call is charged only
+                    // when it returns, so without this a recursion that never returns (down to
+                    // the stack limit, a native call at each level) would run uncharged.
+                    fuel.left -= 1;
                     match r!(a) {
                         Value::Function(Function::Lua(callee)) => {
                             save_pc!();

@@ -93,6 +93,11 @@ impl<'gc> State<'gc> {
         self.type_metas.borrow_mut(mc)[t as usize] = mt;
     }
 
+    /// Every event's name, indexed by `MetaEvent`.
+    pub fn event_names(&self) -> &[LuaString<'gc>] {
+        &self.event_names
+    }
+
     #[inline]
     pub fn event_name(&self, e: MetaEvent) -> LuaString<'gc> {
         debug_assert_eq!(self.event_names.len(), EVENT_COUNT);

@@ -139,6 +139,32 @@ fn instruction_limit_stops_a_loop_pcall_cannot_escape() {
 }
 
 #[test]
+fn instruction_limit_charges_calls_that_never_return() {
+    // Found by the `execute` fuzzer: a frame's code is charged when it returns, so a recursion
+    // down to the stack limit, with a `load` at every level, once ran its million frames
+    // uncharged (seconds of work past a budget of 100 000).
+    let lua = Rc::new(RefCell::new(new_lua()));
+    let r = run_local(
+        task(
+            &lua,
+            "local n = 0 local function f() n = n + 1 load('return 1') f() end f()",
+        )
+        .with_instruction_limit(100_000),
+    );
+    assert_eq!(r.unwrap_err().kind, ErrorKind::InstructionLimit);
+    let r = run_local(task(
+        &lua,
+        "local n = 0 local function f() n = n + 1 f() end pcall(f) return n",
+    ));
+    // Without a budget the same recursion reaches the stack limit, as in lua5.4.
+    let Ok(v) = r else { panic!("{r:?}") };
+    assert!(
+        matches!(v[0], StaticValue::Integer(n) if n > 100_000),
+        "{v:?}"
+    );
+}
+
+#[test]
 fn deadline_stops_a_busy_task() {
     let lua = Rc::new(RefCell::new(new_lua()));
     let start = Instant::now();
