@@ -782,10 +782,9 @@ fn push_lua_frame<'gc>(
     ret: ReturnTo,
 ) -> Result<(), Error<'gc>> {
     let proto = closure.proto();
-    let info = &proto.info;
-    let nparams = info.num_params as usize;
-    let max_stack = info.max_stack as usize;
-    let (base, varargs_at, nvarargs) = if info.is_vararg {
+    let nparams = proto.num_params as usize;
+    let max_stack = proto.max_stack as usize;
+    let (base, varargs_at, nvarargs) = if proto.is_vararg {
         // Fixed parameters are copied above the arguments; the extra arguments stay below the
         // new base, where `Vararg` finds them (PUC-Rio's luaT_adjustvarargs).
         let base = func + 1 + nargs;
@@ -878,7 +877,7 @@ pub(crate) fn post_call<'gc>(
             ts.top = end;
             match ts.frames.last_mut() {
                 Some(Frame::Lua(f)) => {
-                    let need = f.base + f.closure.proto().info.max_stack as usize;
+                    let need = f.base + f.closure.proto().max_stack as usize;
                     if ts.stack.len() < need {
                         ts.stack.resize(need, Value::Nil);
                     }
@@ -892,7 +891,7 @@ pub(crate) fn post_call<'gc>(
         }
         ReturnTo::Register(slot) => {
             let v = if n > 0 { ts.stack[from] } else { Value::Nil };
-            ts.stack[slot] = v;
+            ts.stack[slot as usize] = v;
             restore_frame_stack(ts);
         }
         ReturnTo::Compare { k } => {
@@ -906,12 +905,13 @@ pub(crate) fn post_call<'gc>(
         }
         ReturnTo::Discard => restore_frame_stack(ts),
         ReturnTo::Concat { slot } => {
+            let slot = slot as usize;
             let v = if n > 0 { ts.stack[from] } else { Value::Nil };
             ts.stack[slot] = v;
             if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
                 // Re-run the interrupted Concat with the operands up to `slot`.
                 f.pc -= 1;
-                let a = match f.closure.proto().info.code[f.pc] {
+                let a = match f.closure.proto().code()[f.pc] {
                     Insn::Concat { a, .. } => a as usize,
                     _ => unreachable!(),
                 };
@@ -934,7 +934,7 @@ fn grow_stack(ts: &mut ThreadState<'_>, need: usize) {
 
 fn restore_frame_stack(ts: &mut ThreadState<'_>) {
     if let Some(Frame::Lua(f)) = ts.frames.last() {
-        let need = f.base + f.closure.proto().info.max_stack as usize;
+        let need = f.base + f.closure.proto().max_stack as usize;
         if ts.stack.len() < need {
             ts.stack.resize(need, Value::Nil);
         }
@@ -953,7 +953,7 @@ fn call_meta<'gc>(
     min_top: usize,
 ) -> Result<CallStart<'gc>, Error<'gc>> {
     let top = match ts.frames.last() {
-        Some(Frame::Lua(f)) => f.base + f.closure.proto().info.max_stack as usize,
+        Some(Frame::Lua(f)) => f.base + f.closure.proto().max_stack as usize,
         _ => ts.stack.len(),
     }
     .max(min_top);
@@ -1012,12 +1012,12 @@ pub(crate) fn run<'gc>(
             return Ok(RunExit::Fuel);
         }
         let proto: &'gc Proto<'gc> = Gc::as_ref(closure.proto());
-        let code: &'gc [Insn] = &proto.info.code;
+        let code: &'gc [Insn] = proto.code();
         let k: &'gc [Value<'gc>] = &proto.constants;
         let upvals: &'gc [UpValue<'gc>] = closure.upvalues();
         // A native call made by a frame above may have shrunk the stack below this frame's
         // registers (returns to Lua frames rely on this check instead of making their own).
-        let need = base + proto.info.max_stack as usize;
+        let need = base + proto.max_stack as usize;
         if ts.stack.len() < need {
             grow_stack(ts, need);
         }
@@ -1054,6 +1054,24 @@ pub(crate) fn run<'gc>(
                 if fuel.left < 0 {
                     save_pc!();
                     return Ok(RunExit::Fuel);
+                }
+            }};
+        }
+        // The end of a test: skip the jump that follows it, or take that jump here without
+        // dispatching it (PUC-Rio's `donextjump`; the compiler puts a `Jmp` after every test).
+        macro_rules! cond_jump {
+            ($skip:expr) => {{
+                if $skip {
+                    pc += 1;
+                } else {
+                    debug_assert!(pc < code.len());
+                    // SAFETY: a test is never a function's last instruction (see the fetch).
+                    if let Insn::Jmp { sj } = unsafe { *code.get_unchecked(pc) } {
+                        pc = (pc as i64 + 1 + sj as i64) as usize;
+                        if sj < 0 {
+                            back_edge!(-sj);
+                        }
+                    }
                 }
             }};
         }
@@ -1290,18 +1308,17 @@ pub(crate) fn run<'gc>(
                 }
                 Insn::Eq { a, b, k: kk } => {
                     let (va, vb) = (r!(a), r!(b));
-                    if va.raw_eq(vb) {
-                        if !kk {
-                            pc += 1;
-                        }
-                    } else if matches!(
-                        (va, vb),
-                        (Value::Table(_), Value::Table(_))
-                            | (Value::UserData(_), Value::UserData(_))
-                    ) {
+                    let eq = va.raw_eq(vb);
+                    if !eq
+                        && matches!(
+                            (va, vb),
+                            (Value::Table(_), Value::Table(_))
+                                | (Value::UserData(_), Value::UserData(_))
+                        )
+                    {
                         slow!(insn)
-                    } else if kk {
-                        pc += 1;
+                    } else {
+                        cond_jump!(eq != kk);
                     }
                 }
                 Insn::Lt { a, b, k: kk } => {
@@ -1313,9 +1330,7 @@ pub(crate) fn run<'gc>(
                             continue;
                         }
                     };
-                    if res != kk {
-                        pc += 1;
-                    }
+                    cond_jump!(res != kk);
                 }
                 Insn::Le { a, b, k: kk } => {
                     let res = match (r!(a), r!(b)) {
@@ -1326,14 +1341,10 @@ pub(crate) fn run<'gc>(
                             continue;
                         }
                     };
-                    if res != kk {
-                        pc += 1;
-                    }
+                    cond_jump!(res != kk);
                 }
                 Insn::EqK { a, b, k: kk } => {
-                    if r!(a).raw_eq(k[b as usize]) != kk {
-                        pc += 1;
-                    }
+                    cond_jump!(r!(a).raw_eq(k[b as usize]) != kk);
                 }
                 Insn::EqI { a, sb, k: kk, .. } => {
                     let res = match r!(a) {
@@ -1341,9 +1352,7 @@ pub(crate) fn run<'gc>(
                         Value::Number(x) => x == sb as f64,
                         _ => false,
                     };
-                    if res != kk {
-                        pc += 1;
-                    }
+                    cond_jump!(res != kk);
                 }
                 Insn::LtI { a, sb, k: kk, .. }
                 | Insn::LeI { a, sb, k: kk, .. }
@@ -1364,22 +1373,18 @@ pub(crate) fn run<'gc>(
                             continue;
                         }
                     };
-                    if res != kk {
-                        pc += 1;
-                    }
+                    cond_jump!(res != kk);
                 }
                 Insn::Test { a, k: kk } => {
-                    if r!(a).to_bool() != kk {
-                        pc += 1;
-                    }
+                    cond_jump!(r!(a).to_bool() != kk);
                 }
                 Insn::TestSet { a, b, k: kk } => {
                     let vb = r!(b);
-                    if vb.to_bool() != kk {
-                        pc += 1;
-                    } else {
+                    let skip = vb.to_bool() != kk;
+                    if !skip {
                         r!(a) = vb;
                     }
+                    cond_jump!(skip);
                 }
                 Insn::Call { a, b, c } => {
                     let func = base + a as usize;
@@ -1644,7 +1649,7 @@ fn step_slow<'gc>(
                 match index(ctx, $t, $key) {
                     Ok(Slow::Value(v)) => r!($a) = v,
                     Ok(Slow::Call(f, args)) => {
-                        meta_call!(f, &args, ReturnTo::Register(base + $a as usize))
+                        meta_call!(f, &args, ReturnTo::Register((base + $a as usize) as u32))
                     }
                     Err(e) => throw!(index_error_msg(e, $vi, "index")),
                 }
@@ -1672,7 +1677,11 @@ fn step_slow<'gc>(
                         match arith_fallback(ctx, ts, $op, vb, vc, [$rb, $rc]) {
                             Ok(Slow::Value(v)) => r!($a) = v,
                             Ok(Slow::Call(f, args)) => {
-                                meta_call!(f, &args, ReturnTo::Register(base + $a as usize))
+                                meta_call!(
+                                    f,
+                                    &args,
+                                    ReturnTo::Register((base + $a as usize) as u32)
+                                )
                             }
                             Err(e) => return Err(e),
                         }
@@ -1941,7 +1950,11 @@ fn step_slow<'gc>(
                         if tm.is_nil() {
                             r!(a) = Value::Integer(t.length());
                         } else {
-                            meta_call!(tm, &[vb, vb], ReturnTo::Register(base + a as usize));
+                            meta_call!(
+                                tm,
+                                &[vb, vb],
+                                ReturnTo::Register((base + a as usize) as u32)
+                            );
                         }
                     }
                     _ => {
@@ -1953,7 +1966,11 @@ fn step_slow<'gc>(
                                 varinfo!(b)
                             ));
                         }
-                        meta_call!(tm, &[vb, vb], ReturnTo::Register(base + a as usize));
+                        meta_call!(
+                            tm,
+                            &[vb, vb],
+                            ReturnTo::Register((base + a as usize) as u32)
+                        );
                     }
                 }
             }
@@ -2017,7 +2034,13 @@ fn step_slow<'gc>(
                                 vi
                             ));
                         }
-                        meta_call!(tm, &[x, y], ReturnTo::Concat { slot: top - 2 });
+                        meta_call!(
+                            tm,
+                            &[x, y],
+                            ReturnTo::Concat {
+                                slot: (top - 2) as u32
+                            }
+                        );
                     }
                 }
             }

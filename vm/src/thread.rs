@@ -41,16 +41,20 @@ pub enum ThreadStatus {
 pub enum ReturnTo {
     /// To the function's slot, adjusted to `want` values (-1: all of them, setting `top`).
     Results(i32),
-    /// The first result into this absolute stack slot (metamethods with a value).
-    Register(usize),
+    /// The first result into this absolute stack slot (metamethods with a value). Slots are
+    /// `u32` (the stack never passes `MAX_STACK`) so that the whole enum is 8 bytes, passed
+    /// and stored in one register.
+    Register(u32),
     /// The first result decides a conditional jump of the frame below (`__eq`, `__lt`, `__le`):
     /// the jump is skipped when its truth differs from `k`.
     Compare { k: bool },
     /// Results ignored (`__newindex`, `__close`).
     Discard,
     /// `__concat`: the result goes to `slot`, then the interrupted `Concat` continues.
-    Concat { slot: usize },
+    Concat { slot: u32 },
 }
+
+const _: () = assert!(std::mem::size_of::<ReturnTo>() == 8);
 
 #[derive(Collect)]
 #[collect(no_drop)]
