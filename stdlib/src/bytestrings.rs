@@ -53,6 +53,16 @@ pub(crate) fn short<'gc>(ctx: Ctx<'gc>, cache: Value<'gc>, bytes: &[u8]) -> Valu
     v
 }
 
+/// `short` for a result already built in a vector: long ones take the vector as it is.
+#[inline]
+pub(crate) fn from_vec<'gc>(ctx: Ctx<'gc>, cache: Value<'gc>, bytes: Vec<u8>) -> Value<'gc> {
+    if bytes.len() <= CACHE_MAX_LEN {
+        short(ctx, cache, &bytes)
+    } else {
+        Value::String(LuaString::from_vec(ctx.mc, bytes))
+    }
+}
+
 /// The string of byte `b`, from `cache` (the table above) when it is one.
 #[inline]
 pub(crate) fn one_byte<'gc>(ctx: Ctx<'gc>, cache: Value<'gc>, b: u8) -> Value<'gc> {

@@ -122,7 +122,7 @@ fn reverse<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_
     Ok(Action::Return)
 }
 
-fn rep<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
+fn rep<'gc>(ctx: Ctx<'gc>, f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -> NResult<'gc> {
     let s = check_string(ctx, &stack, 0)?;
     let n = check_integer(ctx, &stack, 1)?;
     let sep: &[u8] = match stack.get(2) {
@@ -159,7 +159,7 @@ fn rep<'gc>(ctx: Ctx<'gc>, _f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -
             out.extend_from_slice(s);
         }
     }
-    stack.ret1(Value::String(halo_vm::LuaString::from_vec(ctx.mc, out)));
+    stack.ret1(bytestrings::from_vec(ctx, f.upvalue(0), out));
     Ok(Action::Return)
 }
 
@@ -204,7 +204,8 @@ fn char<'gc>(ctx: Ctx<'gc>, f: NativeFunction<'gc>, mut stack: Stack<'gc, '_>) -
         }
         out.push(c as u8);
     }
-    stack.ret1(Value::String(halo_vm::LuaString::from_vec(ctx.mc, out)));
+    // Short results come from the cache of recent short strings, as PUC-Rio interns them.
+    stack.ret1(bytestrings::from_vec(ctx, f.upvalue(0), out));
     Ok(Action::Return)
 }
 

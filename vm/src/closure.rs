@@ -47,24 +47,24 @@ impl<'gc> Proto<'gc> {
     }
 
     pub fn load(mc: &Mutation<'gc>, info: Rc<FunctionProto>) -> Gc<'gc, Proto<'gc>> {
-        Self::load_sharing(mc, info, &[], &mut HashMap::new())
+        Self::load_sharing(mc, info, None, &mut HashMap::new())
     }
 
-    /// `load`, with string constants that name a metamethod (`__index`, `__add`...) being the
-    /// state's own event-name strings, so metamethod lookups match them by pointer.
+    /// `load`, with string constants equal to a name the host gave something (`__index`,
+    /// `string`, `len`...; `State::known_name`) being that very string, so lookups of library
+    /// functions, globals and metamethods match their keys by pointer.
     pub fn load_in(ctx: crate::state::Ctx<'gc>, info: Rc<FunctionProto>) -> Gc<'gc, Proto<'gc>> {
-        Self::load_sharing(ctx.mc, info, ctx.state.event_names(), &mut HashMap::new())
+        Self::load_sharing(ctx.mc, info, Some(ctx.state), &mut HashMap::new())
     }
 
     /// Loads `info` and its nested prototypes, giving equal string constants one string object
     /// across the whole chunk: a field named in one function and looked up in another is then
-    /// found by pointer equality, without comparing bytes. A constant equal to one of `shared`
-    /// is that string (looked up only for `__` names, on a miss: most chunks name no event, and
-    /// `load` in a loop should not pay for seeding a map with them).
+    /// found by pointer equality, without comparing bytes. A constant the state knows as a
+    /// name is that string.
     fn load_sharing(
         mc: &Mutation<'gc>,
         info: Rc<FunctionProto>,
-        shared: &[LuaString<'gc>],
+        shared: Option<&crate::state::State<'gc>>,
         strings: &mut HashMap<Box<[u8]>, LuaString<'gc>>,
     ) -> Gc<'gc, Proto<'gc>> {
         let constants = info
@@ -78,12 +78,9 @@ impl<'gc> Proto<'gc> {
                 Constant::String(s) => Value::String(match strings.get(&s[..]) {
                     Some(&known) => known,
                     None => {
-                        let new = if s.starts_with(b"__") {
-                            shared.iter().find(|e| e.as_bytes() == &s[..]).copied()
-                        } else {
-                            None
-                        }
-                        .unwrap_or_else(|| LuaString::new(mc, s));
+                        let new = shared
+                            .and_then(|st| st.known_name(s))
+                            .unwrap_or_else(|| LuaString::new(mc, s));
                         strings.insert(s[..].into(), new);
                         new
                     }

@@ -1075,6 +1075,49 @@ pub(crate) fn run<'gc>(
                 }
             }};
         }
+        // The common native call, inline: `nargs` arguments above `func`, exactly `want`
+        // results into this frame's registers. What `call_value` and `post_call` do in general,
+        // with the frame's size already at hand. The caller has saved `pc`.
+        macro_rules! native_inline {
+            ($nf:expr, $func:expr, $nargs:expr, $want:expr, $ret:expr) => {{
+                let (nf, func, nargs, want, ret) = ($nf, $func, $nargs, $want, $ret);
+                let (old_len, old_ptr) = (ts.stack.len(), ts.stack.as_ptr());
+                ts.stack.truncate(func + 1 + nargs);
+                match (nf.func())(ctx, nf, ts.window(func + 1, thread)) {
+                    Ok(Action::Return) => {
+                        let from = func + 1;
+                        let copy = (ts.stack.len() - from).min(want);
+                        for i in 0..copy {
+                            ts.stack[func + i] = ts.stack[from + i];
+                        }
+                        if ts.stack.len() < need {
+                            if ts.stack.as_ptr() == old_ptr && need <= old_len {
+                                // The frame's registers are still in the buffer
+                                // (`Value` is `Copy`: truncating left them there,
+                                // and the native could only write values over
+                                // them); no collection ran since. Taking them
+                                // back saves refilling them with nils.
+                                // SAFETY: same buffer, `need <= old_len`, and
+                                // every slot below `old_len` was initialised.
+                                unsafe { ts.stack.set_len(need) };
+                            } else {
+                                grow_stack(ts, need);
+                            }
+                        }
+                        for i in func + copy..func + want {
+                            ts.stack[i] = Value::Nil;
+                        }
+                        ts.top = func + want;
+                        // SAFETY: as at the frame's start (the stack may have moved).
+                        regs = unsafe { ts.stack.as_mut_ptr().add(base) };
+                    }
+                    r => match native_outcome(ctx, ts, func, ret, r) {
+                        Ok(a) => return Ok(RunExit::Action(a)),
+                        Err(e) => return Err(e),
+                    },
+                }
+            }};
+        }
         macro_rules! slow {
             ($insn:expr) => {{
                 fuel.left -= 1;
@@ -1408,45 +1451,7 @@ pub(crate) fn run<'gc>(
                         }
                         Value::Function(Function::Native(nf)) if c != 0 => {
                             save_pc!();
-                            // The common native call, inline: a fixed number of results into
-                            // this frame's registers. What `post_call` does in general, with the
-                            // frame's size already at hand.
-                            let (old_len, old_ptr) = (ts.stack.len(), ts.stack.as_ptr());
-                            ts.stack.truncate(func + 1 + nargs);
-                            match (nf.func())(ctx, nf, ts.window(func + 1, thread)) {
-                                Ok(Action::Return) => {
-                                    let want = c as usize - 1;
-                                    let from = func + 1;
-                                    let copy = (ts.stack.len() - from).min(want);
-                                    for i in 0..copy {
-                                        ts.stack[func + i] = ts.stack[from + i];
-                                    }
-                                    if ts.stack.len() < need {
-                                        if ts.stack.as_ptr() == old_ptr && need <= old_len {
-                                            // The frame's registers are still in the buffer
-                                            // (`Value` is `Copy`: truncating left them there,
-                                            // and the native could only write values over
-                                            // them); no collection ran since. Taking them
-                                            // back saves refilling them with nils.
-                                            // SAFETY: same buffer, `need <= old_len`, and
-                                            // every slot below `old_len` was initialised.
-                                            unsafe { ts.stack.set_len(need) };
-                                        } else {
-                                            grow_stack(ts, need);
-                                        }
-                                    }
-                                    for i in func + copy..func + want {
-                                        ts.stack[i] = Value::Nil;
-                                    }
-                                    ts.top = func + want;
-                                    // SAFETY: as at the frame's start (the stack may have moved).
-                                    regs = unsafe { ts.stack.as_mut_ptr().add(base) };
-                                }
-                                r => match native_outcome(ctx, ts, func, ret, r) {
-                                    Ok(a) => return Ok(RunExit::Action(a)),
-                                    Err(e) => return Err(e),
-                                },
-                            }
+                            native_inline!(nf, func, nargs, c as usize - 1, ret);
                         }
                         Value::Function(Function::Native(_)) => {
                             save_pc!();
@@ -1494,6 +1499,21 @@ pub(crate) fn run<'gc>(
                         r!(a + 3) = Value::Number(next);
                         pc -= bx as usize;
                         back_edge!(bx);
+                    }
+                }
+                Insn::TForCall { a, c } => {
+                    // The generic `for`'s call of a native iterator (`next` of `pairs`,
+                    // `ipairs`, `gmatch`...), inline; a Lua iterator goes the general way.
+                    if let Value::Function(Function::Native(nf)) = r!(a) {
+                        r!(a + 4) = r!(a);
+                        r!(a + 5) = r!(a + 1);
+                        r!(a + 6) = r!(a + 2);
+                        fuel.left -= 1;
+                        save_pc!();
+                        let func = base + a as usize + 4;
+                        native_inline!(nf, func, 2, c as usize, ReturnTo::Results(c as i32));
+                    } else {
+                        slow!(insn)
                     }
                 }
                 Insn::TForLoop { a, bx } => {

@@ -6,6 +6,7 @@
 //! calls (never while Rust code holds `Gc` pointers).
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::io::Write;
 
 use gc_arena::{Arena, Collect, DynamicRootSet, Gc, Mutation, RefLock, Rootable};
@@ -26,6 +27,12 @@ pub struct State<'gc> {
     /// Metatables shared by all values of a basic type (index: `LuaType as usize`).
     type_metas: Gc<'gc, RefLock<[Option<Table<'gc>>; 8]>>,
     event_names: Box<[LuaString<'gc>]>,
+    /// The names the host gives things (library functions and tables, globals it sets, event
+    /// names), one string object each. A chunk's equal constants are loaded as these very
+    /// objects, so `string.len` or `t:insert` find their key by pointer, without comparing
+    /// bytes (PUC-Rio gets the same by interning every short string). Only hosts add names,
+    /// from their code: the map stays small.
+    names: Gc<'gc, RefLock<HashMap<Box<[u8]>, LuaString<'gc>>>>,
     pub roots: DynamicRootSet<'gc>,
     /// Weak tables and objects awaiting finalization (see `gc.rs`).
     pub(crate) gc: Gc<'gc, RefLock<GcState<'gc>>>,
@@ -68,14 +75,20 @@ enum WarnMode {
 
 impl<'gc> State<'gc> {
     fn new(mc: &Mutation<'gc>) -> Self {
+        let event_names: Box<[LuaString<'gc>]> = MetaEvent::ALL
+            .iter()
+            .map(|e| LuaString::new(mc, e.name().as_bytes()))
+            .collect();
+        let names = event_names
+            .iter()
+            .map(|s| (Box::from(s.as_bytes()), *s))
+            .collect();
         State {
             globals: Table::new(mc),
             registry: Table::new(mc),
             type_metas: Gc::new(mc, RefLock::new(Default::default())),
-            event_names: MetaEvent::ALL
-                .iter()
-                .map(|e| LuaString::new(mc, e.name().as_bytes()))
-                .collect(),
+            event_names,
+            names: Gc::new(mc, RefLock::new(names)),
             roots: DynamicRootSet::new(mc),
             gc: Gc::new(mc, RefLock::new(GcState::default())),
             // Like `lua5.4`: warnings start off (`-W` or `warn("@on")` turns them on).
@@ -93,9 +106,10 @@ impl<'gc> State<'gc> {
         self.type_metas.borrow_mut(mc)[t as usize] = mt;
     }
 
-    /// Every event's name, indexed by `MetaEvent`.
-    pub fn event_names(&self) -> &[LuaString<'gc>] {
-        &self.event_names
+    /// The host's string for `name` (see `names`), if it has named something so.
+    #[inline]
+    pub fn known_name(&self, name: &[u8]) -> Option<LuaString<'gc>> {
+        self.names.borrow().get(name).copied()
     }
 
     #[inline]
@@ -125,12 +139,32 @@ impl<'gc> Ctx<'gc> {
     pub fn globals(self) -> Table<'gc> {
         self.state.globals
     }
+    /// The one string object for a name the host gives something (a library function, a
+    /// table field, a global): chunks loaded later use this object for their equal constants.
+    /// For names written in the host's code, never for data (the names are kept for the
+    /// state's life).
+    pub fn name(self, name: &str) -> LuaString<'gc> {
+        if let Some(s) = self.state.known_name(name.as_bytes()) {
+            return s;
+        }
+        let s = self.str(name);
+        self.state
+            .names
+            .borrow_mut(self.mc)
+            .insert(Box::from(name.as_bytes()), s);
+        s
+    }
+
     /// Sets a global variable.
     pub fn set_global(self, name: &str, v: Value<'gc>) {
-        self.state.globals.set_str(self.mc, self.str(name), v);
+        self.state.globals.set_str(self.mc, self.name(name), v);
     }
     pub fn get_global(self, name: &str) -> Value<'gc> {
-        self.state.globals.get_str(self.str(name))
+        let key = self
+            .state
+            .known_name(name.as_bytes())
+            .unwrap_or_else(|| self.str(name));
+        self.state.globals.get_str(key)
     }
 
     /// Stores each `(name, function)` in `t` (`luaL_setfuncs`): how libraries fill their tables.
@@ -139,7 +173,7 @@ impl<'gc> Ctx<'gc> {
             let f = crate::closure::NativeFunction::new(self.mc, f);
             t.set_str(
                 self.mc,
-                self.str(name),
+                self.name(name),
                 Value::Function(crate::value::Function::Native(f)),
             );
         }
