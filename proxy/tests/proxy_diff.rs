@@ -156,6 +156,8 @@ core.register_service("fetch", "http", function(applet)
     try("upper", function() return applet.c:upper("abc") end)
     try("src", function() return applet.f:src() end)
     try("len", function() return applet.sf:str("abcd") end)
+    -- 0 in haproxy 2.6: the request has gone to the applet.
+    try("reqlen", function() return applet.f:req_len() end)
   end
   local body = table.concat(out, "\n")
   applet:add_header("content-length", #body)

@@ -788,7 +788,7 @@ async fn service(
     let response = Rc::new(RefCell::new(ResponseState::default()));
     let applet = AppletHttp {
         io: io.clone(),
-        src: StreamSource::new(sess.clone(), txn.clone(), Dir::Req),
+        src: StreamSource::for_http_service(sess.clone(), txn.clone()),
         request: Rc::new(view),
         body: body.clone(),
         response: response.clone(),

@@ -191,11 +191,27 @@ pub struct StreamSource {
     pub txn: SharedTxn,
     /// Which message `hdr()` reads by default (the rule set's direction).
     pub dir: Dir,
+    /// The fetches of an HTTP service (`applet.f`): haproxy 2.6 has handed the request to the
+    /// applet by then, so `req.len` is 0 (measured).
+    in_service: bool,
 }
 
 impl StreamSource {
     pub fn new(sess: Rc<Session>, txn: SharedTxn, dir: Dir) -> Self {
-        StreamSource { sess, txn, dir }
+        StreamSource {
+            sess,
+            txn,
+            dir,
+            in_service: false,
+        }
+    }
+
+    /// The source of an HTTP service's `applet.f`.
+    pub fn for_http_service(sess: Rc<Session>, txn: SharedTxn) -> Self {
+        StreamSource {
+            in_service: true,
+            ..StreamSource::new(sess, txn, Dir::Req)
+        }
     }
 
     /// A backend by name, else the stream's: the chosen one, or the frontend's own backend
@@ -306,6 +322,9 @@ impl SampleSource for StreamSource {
         self.txn.borrow().log.unique_id.clone()
     }
     fn req_len(&self) -> Option<i64> {
+        if self.in_service {
+            return Some(0);
+        }
         let t = self.txn.borrow();
         let Some(req) = t.req.as_ref() else {
             return Some(t.req_len);
