@@ -92,11 +92,16 @@ struct CondFrame {
     seen_else: bool,
 }
 
-/// Who inherits from a named defaults section with rules (HAProxy forbids mixing sides).
+/// How a defaults section is used: who inherits its rules (HAProxy forbids mixing sides), and
+/// whether by name, implicitly, or both (which HAProxy flags).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct DefaultsUse {
     pub by_frontend: bool,
     pub by_backend: bool,
+    /// Named by a `from` (HAProxy's `PR_FL_EXPLICIT_REF`).
+    pub explicit: bool,
+    /// Used by a proxy without `from` as the last defaults section (`PR_FL_IMPLICIT_REF`).
+    pub implicit: bool,
 }
 
 pub(crate) struct Parser {
@@ -546,8 +551,15 @@ impl Parser {
                 self.alert(loc, Form::ParsingCapital, msg);
             }
         }
-        let mut from = self.last_defaults;
-        if w(rest) == "from" && !w(rest + 1).is_empty() {
+        // Only regular proxies inherit from the previous defaults section: a defaults section
+        // without `from` starts empty (haproxy 2.6 `cfg_parse_listen`).
+        let mut from = if kind == ProxyKind::Defaults {
+            None
+        } else {
+            self.last_defaults
+        };
+        let explicit = w(rest) == "from" && !w(rest + 1).is_empty();
+        if explicit {
             let dname = w(rest + 1);
             rest += 2;
             match self
@@ -579,6 +591,22 @@ impl Parser {
             return;
         }
 
+        if let Some(di) = from {
+            let usage = &mut self.defaults_use[di];
+            if explicit {
+                usage.explicit = true;
+            } else {
+                usage.implicit = true;
+            }
+            if usage.explicit && usage.implicit {
+                let d = &self.config.defaults[di];
+                let msg = format!(
+                    "defaults section '{}' (declared at {}) is explicitly referenced by another proxy and implicitly used here. To avoid any ambiguity don't mix both usage. Add a last defaults section not explicitly used or always use explicit references.",
+                    d.name, d.loc
+                );
+                self.alert_nonfatal(loc, Form::Parsing, msg);
+            }
+        }
         let mut proxy = Proxy::new(name, kind, loc.clone());
         if let Some(di) = from {
             let has_rules = self.config.defaults[di].rules.has_actions();
