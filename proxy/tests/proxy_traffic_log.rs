@@ -240,3 +240,94 @@ fn tcplog_counters_like_haproxy() {
         assert_eq!(halo, run_tcp(Engine::Haproxy));
     }
 }
+
+const TCP_END_CFG: &str = "
+global
+  log stdout format raw local0
+  lua-load @DIR@/echo.lua
+defaults
+  mode tcp
+  log global
+  option tcplog
+  timeout client 5s
+  timeout server 5s
+  timeout connect 1s
+frontend svc
+  bind 127.0.0.1:@FE@
+  tcp-request content use-service lua.echo
+frontend dead
+  bind 127.0.0.1:@FE2@
+  default_backend nobe
+backend nobe
+  retries 1
+  server s1 127.0.0.1:1
+";
+
+const ECHO: &str = r#"
+core.register_service("echo", "tcp", function(applet)
+  local l = applet:receive(5)
+  applet:send("got " .. tostring(l) .. "\n")
+end)
+"#;
+
+/// A TCP service and a server that refuses: both streams are logged, the service as the
+/// stream's server (`svc/<lua.echo>`), the refused one with its retries and "SC".
+fn run_tcp_ends(engine: Engine) -> Vec<String> {
+    let p: Proxy = Setup::new(TCP_END_CFG).file("echo.lua", ECHO).start(engine);
+    // ci:cp [date] fe be/srv timers bytes state counts queues, without the client, the date
+    // and the timers.
+    let fields = |l: &str| {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        let mut kept = w.get(2..4).unwrap_or_default().to_vec();
+        kept.extend(w.get(5..).unwrap_or_default());
+        kept.join(" ")
+    };
+    let lines_of = |fe: &str| -> Vec<String> {
+        p.stdout()
+            .lines()
+            .filter(|l| l.split_whitespace().nth(2) == Some(fe))
+            .map(fields)
+            .collect()
+    };
+    let wait_for = |fe: &str, n: usize| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while lines_of(fe).len() < n && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    // The kit's readiness probes (connections closed at once) are logged too: let them end.
+    wait_for("svc", 1);
+    wait_for("dead", 1);
+    let mut c = Client::connect(p.port()).with_timeout(Duration::from_secs(5));
+    // The client closes its side as `nc -q` does: haproxy ends a stream at both sides' end.
+    c.send("hello\n");
+    c.shutdown_write();
+    assert_eq!(c.read_to_close(), b"got hello\n");
+    let mut d = Client::connect(p.port_of("FE2")).with_timeout(Duration::from_secs(5));
+    d.send("x");
+    d.shutdown_write();
+    let _ = d.read_to_close();
+    wait_for("svc", 2);
+    wait_for("dead", 2);
+    let mut last = vec![];
+    for fe in ["dead", "svc"] {
+        last.extend(lines_of(fe).into_iter().nth(1));
+    }
+    last
+}
+
+#[test]
+fn tcp_service_and_failed_connect_are_logged() {
+    let halo = run_tcp_ends(Engine::Halo);
+    assert_eq!(
+        halo,
+        [
+            "dead nobe/s1 0 SC 1/1/0/0/1 0/0",
+            "svc svc/<lua.echo> 10 -- 1/1/0/0/0 0/0",
+        ],
+        "recorded from haproxy 2.6"
+    );
+    if support::haproxy_available("tcp_service_and_failed_connect_are_logged") {
+        assert_eq!(halo, run_tcp_ends(Engine::Haproxy));
+    }
+}

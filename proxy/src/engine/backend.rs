@@ -214,8 +214,8 @@ pub enum Origin {
 pub enum ConnectError {
     /// No usable server (HAProxy: 503, termination state "SC" or "NC").
     NoServer,
-    /// Every attempt failed or timed out.
-    Failed { timed_out: bool },
+    /// Every attempt to the chosen `server` failed or timed out.
+    Failed { server: usize, timed_out: bool },
 }
 
 /// Connects to a chosen server, trying again `retries` times (the same server, as HAProxy does
@@ -264,5 +264,5 @@ pub async fn connect<'a>(
             return Ok((slot, conn, Origin::New));
         }
     }
-    Err(ConnectError::Failed { timed_out })
+    Err(ConnectError::Failed { server, timed_out })
 }

@@ -82,6 +82,8 @@ pub struct Conn {
     pub rbuf: BytesMut,
     /// The peer closed its sending side (a read returned 0).
     pub read_closed: bool,
+    /// Bytes `fill` has read in all (what an applet received, for the traffic log).
+    pub read_total: u64,
 }
 
 impl Conn {
@@ -91,6 +93,7 @@ impl Conn {
             io,
             rbuf: BytesMut::with_capacity(BUFSIZE),
             read_closed: false,
+            read_total: 0,
         }
     }
 
@@ -106,6 +109,7 @@ impl Conn {
         if n == 0 {
             self.read_closed = true;
         }
+        self.read_total += n as u64;
         Ok(n)
     }
 

@@ -1042,7 +1042,7 @@ async fn forward(
                 let keep = client_keep && framing == BodyFraming::Empty;
                 return answer_page(client, txn, 503, req_version, keep, b"SC").await;
             }
-            Err(ConnectError::Failed { timed_out }) => {
+            Err(ConnectError::Failed { timed_out, .. }) => {
                 let term = if timed_out { b"sC" } else { b"SC" };
                 // Every retry was made (HAProxy's `%rc`).
                 txn.borrow_mut().log.retries = i64::from(be.retries);

@@ -172,7 +172,15 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, mut a: Accepted
             return;
         }
         Verdict::Service(name) => {
-            service(&sess, &txn, client, &name).await;
+            let (up, down) = service(&sess, &txn, client, &name).await;
+            {
+                // HAProxy logs the service as the stream's server; it "connects" at once.
+                let mut t = txn.borrow_mut();
+                t.server = Some(Rc::from(format!("<lua.{name}>").as_str()));
+                t.log.tw = Some(0);
+                t.log.tc = Some(0);
+            }
+            log_end(&sess, &txn, traffic, up, down, *b"--").await;
             return;
         }
         Verdict::Forward => {}
@@ -205,10 +213,31 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, mut a: Accepted
     txn.borrow_mut().set_backend(be_idx);
     let be = &worker.plan.backends[be_idx];
     let st = &worker.backends[be_idx];
-    let Ok((slot, mut server, _)) = backend::connect(be, st, a.peer, a.local, false).await else {
-        return;
+    let (slot, mut server) = match backend::connect(be, st, a.peer, a.local, false).await {
+        Ok((slot, server, _)) => (slot, server),
+        Err(e) => {
+            // HAProxy logs the stream: the server it tried (if any), every retry made, and
+            // "SC" (refused) or "sC" (connect timeout).
+            let term = match e {
+                backend::ConnectError::Failed { server, timed_out } => {
+                    let mut t = txn.borrow_mut();
+                    t.server = Some(Rc::from(&*be.servers[server].name));
+                    t.log.retries = i64::from(be.retries);
+                    t.log.tw = Some(0);
+                    if timed_out { *b"sC" } else { *b"SC" }
+                }
+                backend::ConnectError::NoServer => *b"SC",
+            };
+            drop(client);
+            log_end(&sess, &txn, traffic, 0, 0, term).await;
+            return;
+        }
     };
-    txn.borrow_mut().server = Some(Rc::from(&*be.servers[slot.server].name));
+    {
+        let mut t = txn.borrow_mut();
+        t.server = Some(Rc::from(&*be.servers[slot.server].name));
+        t.log.retries = i64::from(slot.retries);
+    }
     if !to_server.is_empty() && server.write_all(&to_server).await.is_err() {
         return;
     }
@@ -275,32 +304,46 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, mut a: Accepted
     let idle = tunnel_idle(&fe.timeouts, &be.timeouts);
     let stats = tunnel::run(client, server, idle).await;
     drop(slot);
-    if traffic.logs_at_end() {
-        let log = {
-            let mut t = txn.borrow_mut();
-            t.log.accept_date = sess.accept_date;
-            t.log.pid = std::process::id();
-            t.log.bytes_in = stats.up;
-            t.log.bytes_out = stats.down;
-            t.log.actconn = crate::process::CURR_CONNS.load(std::sync::atomic::Ordering::Relaxed);
-            t.log.feconn = sess.fe_conn();
-            // As in HAProxy, this stream's backend and server slots are released before the
-            // log.
-            let (be_conn, srv_conn) = t.log_conn_counts(&sess);
-            t.log.beconn = be_conn;
-            t.log.srv_conn = srv_conn;
-            t.release_backend();
-            t.log.tt = Some(sess.accepted.elapsed().as_millis() as i64);
-            t.log.term = match stats.end {
-                tunnel::TunnelEnd::Closed => *b"--",
-                tunnel::TunnelEnd::Timeout => *b"cD",
-                tunnel::TunnelEnd::Error => *b"CD",
-            };
-            t.log.clone()
-        };
-        let mut src = StreamSource::new(sess.clone(), txn.clone(), Dir::Req);
-        traffic.log_end(&mut src, &log, stats.up, None).await;
+    let term = match stats.end {
+        tunnel::TunnelEnd::Closed => *b"--",
+        tunnel::TunnelEnd::Timeout => *b"cD",
+        tunnel::TunnelEnd::Error => *b"CD",
+    };
+    log_end(&sess, &txn, traffic, stats.up, stats.down, term).await;
+}
+
+/// The stream's traffic log line at its end (when the frontend logs at the end): `up` bytes
+/// from the client, `down` bytes to it, and the termination state.
+async fn log_end(
+    sess: &Rc<Session>,
+    txn: &SharedTxn,
+    traffic: &crate::logging::traffic::TrafficLog,
+    up: u64,
+    down: u64,
+    term: [u8; 2],
+) {
+    if !traffic.logs_at_end() {
+        return;
     }
+    let log = {
+        let mut t = txn.borrow_mut();
+        t.log.accept_date = sess.accept_date;
+        t.log.pid = std::process::id();
+        t.log.bytes_in = up;
+        t.log.bytes_out = down;
+        t.log.actconn = crate::process::CURR_CONNS.load(std::sync::atomic::Ordering::Relaxed);
+        t.log.feconn = sess.fe_conn();
+        // As in HAProxy, this stream's backend and server slots are released before the log.
+        let (be_conn, srv_conn) = t.log_conn_counts(sess);
+        t.log.beconn = be_conn;
+        t.log.srv_conn = srv_conn;
+        t.release_backend();
+        t.log.tt = Some(sess.accepted.elapsed().as_millis() as i64);
+        t.log.term = term;
+        t.log.clone()
+    };
+    let mut src = StreamSource::new(sess.clone(), txn.clone(), Dir::Req);
+    traffic.log_end(&mut src, &log, up, None).await;
 }
 
 /// Waits for the server's first data (for `tcp-response content` rules) while the client's
@@ -333,17 +376,24 @@ async fn first_server_data(client: &mut Conn, server: &mut Conn) {
     }
 }
 
-/// Runs a Lua TCP service on the client connection, then closes it.
-async fn service(sess: &Rc<Session>, txn: &SharedTxn, client: Conn, name: &str) {
+/// Runs a Lua TCP service on the client connection, then closes it. Returns the bytes read
+/// from the client (all of the connection's) and written to it.
+async fn service(sess: &Rc<Session>, txn: &SharedTxn, client: Conn, name: &str) -> (u64, u64) {
     let Some(rt) = sess.worker.lua_for(Registered::Service, name).cloned() else {
-        return;
+        return (0, 0);
     };
     let io = AppletIo::new(client);
     let src = StreamSource::new(sess.clone(), txn.clone(), Dir::Req);
     let _ = invoke::tcp_service(&rt, name, io.clone(), src).await;
     let _ = applet_io::flush(&io).await;
-    let conn = io.borrow_mut().conn.take();
+    let (conn, down) = {
+        let mut s = io.borrow_mut();
+        (s.conn.take(), s.written)
+    };
+    let mut up = 0;
     if let Some(mut c) = conn {
+        up = c.read_total;
         let _ = c.shutdown().await;
     }
+    (up, down)
 }
