@@ -18,6 +18,7 @@ pub fn daemonize(pidfile: Option<&Path>) -> io::Result<()> {
         let _ = halo_vm::stdout::flush();
         std::process::exit(0);
     }
+    crate::process::forget_pid();
     // SAFETY: plain system calls in the child.
     unsafe {
         if libc::setsid() < 0 {

@@ -74,18 +74,18 @@ fn write_stderr(line: &str) {
 
 /// A process message: `[ALERT]    (pid) : msg`. Alerts are printed even with `-q`.
 pub fn alert(msg: &str) {
-    write_stderr(&format!("[ALERT]    ({}) : {msg}\n", std::process::id()));
+    write_stderr(&format!("[ALERT]    ({}) : {msg}\n", crate::process::pid()));
 }
 
 pub fn warning(msg: &str) {
     if !is_quiet() {
-        write_stderr(&format!("[WARNING]  ({}) : {msg}\n", std::process::id()));
+        write_stderr(&format!("[WARNING]  ({}) : {msg}\n", crate::process::pid()));
     }
 }
 
 pub fn notice(msg: &str) {
     if !is_quiet() {
-        write_stderr(&format!("[NOTICE]   ({}) : {msg}\n", std::process::id()));
+        write_stderr(&format!("[NOTICE]   ({}) : {msg}\n", crate::process::pid()));
     }
 }
 

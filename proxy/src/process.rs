@@ -3,7 +3,7 @@
 //! mutable state on the request path, and each is one relaxed increment.
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 pub const NAME: &str = "Halo";
@@ -55,7 +55,7 @@ pub fn info() -> Vec<(&'static str, InfoValue)> {
         ("Nbthread", InfoValue::Int(NBTHREAD.load(Ordering::Relaxed))),
         ("Nbproc", InfoValue::Int(1)),
         ("Process_num", InfoValue::Int(1)),
-        ("Pid", InfoValue::Int(i64::from(std::process::id()))),
+        ("Pid", InfoValue::Int(i64::from(pid()))),
         ("Uptime", InfoValue::Str(uptime)),
         ("Uptime_sec", InfoValue::Int(up as i64)),
         ("Start_time_sec", InfoValue::Int(epoch as i64)),
@@ -76,6 +76,27 @@ pub fn info() -> Vec<(&'static str, InfoValue)> {
 }
 
 static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// The process id, read once: every traffic log line carries it, and `getpid` was one system
+/// call per request. 0 until first asked; `daemon.rs` clears it in the forked child.
+static PID: AtomicU32 = AtomicU32::new(0);
+
+/// This process's id (`std::process::id`, cached).
+pub fn pid() -> u32 {
+    match PID.load(Ordering::Relaxed) {
+        0 => {
+            let pid = std::process::id();
+            PID.store(pid, Ordering::Relaxed);
+            pid
+        }
+        pid => pid,
+    }
+}
+
+/// Forgets the cached id (in a child after `fork`).
+pub fn forget_pid() {
+    PID.store(0, Ordering::Relaxed);
+}
 
 /// A soft stop (SIGUSR1) was requested: stop accepting, finish the connections in flight.
 pub fn request_stop() {

@@ -183,7 +183,7 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, mut a: Accepted
             t.log.accept_date = sess.accept_date;
             t.log.request_date = Some(request_date);
             t.log.t_req = Some(wait_start.elapsed().as_millis() as i64);
-            t.log.pid = std::process::id();
+            t.log.pid = crate::process::pid();
             t.first_request = first;
         }
         let head = match head {
@@ -865,14 +865,26 @@ async fn service(
 async fn relay_body(
     from: &mut Conn,
     to: &mut Conn,
+    head: BytesMut,
     framing: BodyFraming,
     read_timeout: Option<Duration>,
 ) -> Result<u64, RelayFail> {
+    // `head` (the message's head, when not sent yet) goes out with the first body bytes: one
+    // write for a small message, as haproxy does, instead of two.
+    let head_fail = if head.is_empty() {
+        RelayFail::Write
+    } else {
+        RelayFail::HeadWrite
+    };
     if framing == BodyFraming::Empty {
+        if !head.is_empty() {
+            to.write_all(&head).await.map_err(|_| head_fail)?;
+        }
         return Ok(0);
     }
     let mut dec = BodyDecoder::new(framing, Limits::default());
-    let mut out = BytesMut::new();
+    let mut out = head;
+    let mut fail = head_fail;
     // What HAProxy's logs count: the data, and the end of a chunked body.
     let mut counted = 0u64;
     loop {
@@ -891,7 +903,7 @@ async fn relay_body(
                         counted += htx_size::chunked_end(&trailers);
                         write_last_chunk(&trailers, &mut out);
                     }
-                    to.write_all(&out).await.map_err(|_| RelayFail::Write)?;
+                    to.write_all(&out).await.map_err(|_| fail)?;
                     return Ok(counted);
                 }
                 Ok(None) => break,
@@ -899,8 +911,9 @@ async fn relay_body(
             }
         }
         if !out.is_empty() {
-            to.write_all(&out).await.map_err(|_| RelayFail::Write)?;
+            to.write_all(&out).await.map_err(|_| fail)?;
             out.clear();
+            fail = RelayFail::Write;
         }
         match fill(from, read_timeout).await {
             Ok(0) => match dec.eof() {
@@ -920,6 +933,8 @@ async fn relay_body(
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RelayFail {
+    /// Writing the message's head (with or without body bytes) failed.
+    HeadWrite,
     Timeout,
     Truncated,
     Bad,
@@ -1091,7 +1106,7 @@ async fn forward(
     }
     let client_timeout = fe.timeouts.client;
     let server_timeout = be.timeouts.server;
-    match relay_body(client, &mut sconn, framing, client_timeout).await {
+    match relay_body(client, &mut sconn, BytesMut::new(), framing, client_timeout).await {
         Ok(n) => txn.borrow_mut().log.bytes_in += n,
         Err(RelayFail::Timeout) => {
             answer(client, txn, &replies::raw_page(408), 0, 408, b"cD").await;
@@ -1182,12 +1197,12 @@ async fn forward(
         t.log.bytes_out += res_htx;
         out
     };
-    if client.write_all(&out).await.is_err() {
-        txn.borrow_mut().log.term = *b"CD";
-        return Next::Close;
-    }
-    match relay_body(&mut sconn, client, res_framing, server_timeout).await {
+    match relay_body(&mut sconn, client, out, res_framing, server_timeout).await {
         Ok(n) => txn.borrow_mut().log.bytes_out += n,
+        Err(RelayFail::HeadWrite) => {
+            txn.borrow_mut().log.term = *b"CD";
+            return Next::Close;
+        }
         Err(RelayFail::Timeout) => {
             txn.borrow_mut().log.term = *b"sD";
             return Next::Close;

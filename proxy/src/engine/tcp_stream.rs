@@ -328,7 +328,7 @@ async fn log_end(
     let log = {
         let mut t = txn.borrow_mut();
         t.log.accept_date = sess.accept_date;
-        t.log.pid = std::process::id();
+        t.log.pid = crate::process::pid();
         t.log.bytes_in = up;
         t.log.bytes_out = down;
         t.log.actconn = crate::process::CURR_CONNS.load(std::sync::atomic::Ordering::Relaxed);

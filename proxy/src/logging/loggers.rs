@@ -47,7 +47,7 @@ impl LogSettings {
         LogSettings {
             tag: "haproxy".into(),
             hostname: None,
-            pid: std::process::id(),
+            pid: crate::process::pid(),
             max_syslog_len: lens.map(|l| l as usize).fold(DEFAULT_MAX_LEN, usize::max),
         }
     }
@@ -58,7 +58,7 @@ impl Default for LogSettings {
         LogSettings {
             tag: "haproxy".into(),
             hostname: None,
-            pid: std::process::id(),
+            pid: crate::process::pid(),
             max_syslog_len: DEFAULT_MAX_LEN,
         }
     }

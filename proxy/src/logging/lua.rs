@@ -128,7 +128,7 @@ pub fn lua_log(
         l.send_at(level, &msg, &t);
     }
     if to_stderr {
-        let line = stderr_line(level, &msg, &t, std::process::id());
+        let line = stderr_line(level, &msg, &t, crate::process::pid());
         // One write per line so threads do not interleave (as `crate::log` does).
         let _ = std::io::stderr().lock().write_all(&line);
     }
