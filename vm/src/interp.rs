@@ -1669,7 +1669,7 @@ fn step_slow<'gc>(
                 match index(ctx, $t, $key) {
                     Ok(Slow::Value(v)) => r!($a) = v,
                     Ok(Slow::Call(f, args)) => {
-                        meta_call!(f, &args, ReturnTo::Register((base + $a as usize) as u32))
+                        meta_call!(f, &args, ReturnTo::register(base + $a as usize))
                     }
                     Err(e) => throw!(index_error_msg(e, $vi, "index")),
                 }
@@ -1697,11 +1697,7 @@ fn step_slow<'gc>(
                         match arith_fallback(ctx, ts, $op, vb, vc, [$rb, $rc]) {
                             Ok(Slow::Value(v)) => r!($a) = v,
                             Ok(Slow::Call(f, args)) => {
-                                meta_call!(
-                                    f,
-                                    &args,
-                                    ReturnTo::Register((base + $a as usize) as u32)
-                                )
+                                meta_call!(f, &args, ReturnTo::register(base + $a as usize))
                             }
                             Err(e) => return Err(e),
                         }
@@ -1970,11 +1966,7 @@ fn step_slow<'gc>(
                         if tm.is_nil() {
                             r!(a) = Value::Integer(t.length());
                         } else {
-                            meta_call!(
-                                tm,
-                                &[vb, vb],
-                                ReturnTo::Register((base + a as usize) as u32)
-                            );
+                            meta_call!(tm, &[vb, vb], ReturnTo::register(base + a as usize));
                         }
                     }
                     _ => {
@@ -1986,11 +1978,7 @@ fn step_slow<'gc>(
                                 varinfo!(b)
                             ));
                         }
-                        meta_call!(
-                            tm,
-                            &[vb, vb],
-                            ReturnTo::Register((base + a as usize) as u32)
-                        );
+                        meta_call!(tm, &[vb, vb], ReturnTo::register(base + a as usize));
                     }
                 }
             }
@@ -2054,13 +2042,7 @@ fn step_slow<'gc>(
                                 vi
                             ));
                         }
-                        meta_call!(
-                            tm,
-                            &[x, y],
-                            ReturnTo::Concat {
-                                slot: (top - 2) as u32
-                            }
-                        );
+                        meta_call!(tm, &[x, y], ReturnTo::concat(top - 2));
                     }
                 }
             }

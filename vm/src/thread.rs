@@ -56,6 +56,18 @@ pub enum ReturnTo {
 
 const _: () = assert!(std::mem::size_of::<ReturnTo>() == 8);
 
+impl ReturnTo {
+    /// `Register` for an absolute stack slot (below `MAX_STACK`, so it fits).
+    pub(crate) fn register(slot: usize) -> ReturnTo {
+        ReturnTo::Register(slot as u32)
+    }
+
+    /// `Concat` for an absolute stack slot.
+    pub(crate) fn concat(slot: usize) -> ReturnTo {
+        ReturnTo::Concat { slot: slot as u32 }
+    }
+}
+
 #[derive(Collect)]
 #[collect(no_drop)]
 pub(crate) struct LuaFrame<'gc> {

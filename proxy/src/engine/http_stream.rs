@@ -821,10 +821,8 @@ async fn service(
     let flushed = applet_io::flush(&io).await.is_ok();
     {
         let mut t = txn.borrow_mut();
-        t.server = Some(Rc::from(format!("<lua.{name}>").as_str()));
         // An applet is "connected" at once and answers locally.
-        t.log.tw = Some(0);
-        t.log.tc = Some(0);
+        t.served_by(name);
         t.log.tr = Some(0);
         t.log.term = *b"LR";
         t.log.status = if !started || failed {

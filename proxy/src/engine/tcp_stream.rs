@@ -173,13 +173,7 @@ pub async fn serve(worker: Rc<Worker>, fe_idx: usize, luid: u32, mut a: Accepted
         }
         Verdict::Service(name) => {
             let (up, down) = service(&sess, &txn, client, &name).await;
-            {
-                // HAProxy logs the service as the stream's server; it "connects" at once.
-                let mut t = txn.borrow_mut();
-                t.server = Some(Rc::from(format!("<lua.{name}>").as_str()));
-                t.log.tw = Some(0);
-                t.log.tc = Some(0);
-            }
+            txn.borrow_mut().served_by(&name);
             log_end(&sess, &txn, traffic, up, down, *b"--").await;
             return;
         }

@@ -140,6 +140,14 @@ impl TxnData {
         self.be_counted = true;
     }
 
+    /// A Lua service answers this stream: HAProxy logs it as the server `<lua.name>`, "connected"
+    /// at once (queue and connect times 0).
+    pub fn served_by(&mut self, service: &str) {
+        self.server = Some(Rc::from(format!("<lua.{service}>").as_str()));
+        self.log.tw = Some(0);
+        self.log.tc = Some(0);
+    }
+
     /// The stream ended: it no longer counts in its backend's `be_conn` (a Lua object may
     /// keep this transaction alive longer).
     pub fn release_backend(&mut self) {
